@@ -1,0 +1,57 @@
+#include "circuit/eval.hpp"
+
+#include "exact/scalar.hpp"
+#include "support/error.hpp"
+
+namespace ahat {
+
+template <class S>
+std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts) {
+    if (inputs.size() != c.inputs.size())
+        fail({}, "the circuit has {} inputs, {} values were given", c.inputs.size(), inputs.size());
+    std::vector<S> v(c.gates.size(), S(0));
+    std::size_t next_input = 0;
+    for (std::size_t k = 0; k < c.gates.size(); ++k) {
+        const Gate& g = c.gates[k];
+        switch (g.op) {
+            case Op::Input: v[k] = inputs[next_input++]; break;
+            case Op::Const: v[k] = from_rational<S>(g.value); break;
+            case Op::Add: {
+                S acc = S(0);
+                for (GateId in : g.in) acc += v[in];
+                v[k] = acc;
+                break;
+            }
+            case Op::Mul: v[k] = v[g.in[0]] * v[g.in[1]]; break;
+            case Op::Sign: v[k] = sign_gate(v[g.in[0]]); break;
+        }
+        if constexpr (is_exact_v<S>) {
+            if (opts.max_bits != 0 && g.op != Op::Input && g.op != Op::Const) {
+                std::size_t bits = bit_size(v[k]);
+                if (bits > opts.max_bits)
+                    fail({}, "gate '{}' ({}) needs {} bits, over the limit of {} (raise --max-bits)",
+                         g.name.empty() ? fmt::format("#{}", k) : g.name, op_name(g.op), bits, opts.max_bits);
+            }
+        }
+    }
+    return v;
+}
+
+template <class S>
+std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts) {
+    std::vector<S> all = evaluate_all(c, inputs, opts);
+    std::vector<S> out;
+    out.reserve(c.outputs.size());
+    for (GateId o : c.outputs) out.push_back(all[o]);
+    return out;
+}
+
+#define AHAT_EVAL(S)                                                                                  \
+    template std::vector<S> evaluate_all<S>(const Circuit&, const std::vector<S>&, const EvalOptions&); \
+    template std::vector<S> evaluate<S>(const Circuit&, const std::vector<S>&, const EvalOptions&);
+AHAT_EVAL(Rational)
+AHAT_EVAL(double)
+AHAT_EVAL(float)
+#undef AHAT_EVAL
+
+}  // namespace ahat

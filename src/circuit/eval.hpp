@@ -1,0 +1,31 @@
+// Evaluation of a circuit, generic over the scalar type (Rational, double, float).
+//
+// Offers:
+//   evaluate_all(c, inputs, opts)  the value of every gate, in gate order.
+//   evaluate(c, inputs, opts)      the outputs only.
+//   kDefaultMaxBits                the default resource guard for exact runs.
+// In exact mode every gate's value is checked against opts.max_bits (bits of numerator plus
+// denominator); a larger value is an InputError naming the gate, not a runaway computation.
+// Cost: O(gates + edges) scalar operations.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "circuit/circuit.hpp"
+
+namespace ahat {
+
+inline constexpr std::size_t kDefaultMaxBits = std::size_t(1) << 20;
+
+struct EvalOptions {
+    std::size_t max_bits = kDefaultMaxBits;  // 0: no limit
+};
+
+template <class S>
+std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts = {});
+
+template <class S>
+std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts = {});
+
+}  // namespace ahat

@@ -1,0 +1,87 @@
+#include "cli/common.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+namespace ahat::cli {
+
+Precision parse_precision(const std::string& s) {
+    if (s == "exact") return Precision::Exact;
+    if (s == "double") return Precision::Double;
+    if (s == "float") return Precision::Float;
+    fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float)", s);
+}
+
+std::string_view precision_name(Precision p) {
+    switch (p) {
+        case Precision::Exact: return "exact";
+        case Precision::Double: return "double";
+        case Precision::Float: return "float";
+    }
+    return "?";
+}
+
+std::vector<Rational> parse_values(std::string_view text, const std::string& source, std::uint32_t line) {
+    std::vector<Rational> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == ',')) ++i;
+        std::size_t j = i;
+        while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])) && text[j] != ',') ++j;
+        if (j == i) break;
+        ParseFailure why;
+        auto v = parse_rational(text.substr(i, j - i), &why);
+        if (!v)
+            fail(SourceLoc{source, line, static_cast<std::uint32_t>(i + why.offset + 1)}, "bad value '{}': {}",
+                 text.substr(i, j - i), why.why);
+        out.push_back(*v);
+        i = j;
+    }
+    return out;
+}
+
+Matrix<Rational> parse_rows(std::string_view text, const std::string& source, std::size_t cols) {
+    std::vector<std::vector<Rational>> rows;
+    std::uint32_t line = 1;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t e = text.find_first_of(";\n", pos);
+        if (e == std::string_view::npos) e = text.size();
+        std::string_view part = text.substr(pos, e - pos);
+        if (std::size_t hash = part.find('#'); hash != std::string_view::npos) part = part.substr(0, hash);
+        auto vals = parse_values(part, source, line);
+        if (!vals.empty()) {
+            if (vals.size() != cols)
+                fail(SourceLoc{source, line, 1}, "row {} has {} values, expected d = {}", rows.size(), vals.size(), cols);
+            rows.push_back(std::move(vals));
+        }
+        if (e < text.size() && text[e] == '\n') ++line;
+        pos = e + 1;
+    }
+    Matrix<Rational> m(rows.size(), cols);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t c = 0; c < cols; ++c) m.at(r, c) = rows[r][c];
+    return m;
+}
+
+json rationals_json(const std::vector<Rational>& v) {
+    json a = json::array();
+    for (const auto& x : v) a.push_back(to_string(x));
+    return a;
+}
+
+void print_json(const json& j) {
+    std::string s = j.dump();
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fputc('\n', stdout);
+}
+
+void emit(const std::string& path, const std::string& text) {
+    if (path.empty() || path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+        write_file_atomic(path, text);
+    }
+}
+
+}  // namespace ahat::cli

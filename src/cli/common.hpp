@@ -1,0 +1,51 @@
+// Shared pieces of the `ahat` subcommands: registration, input parsing, output helpers.
+// Only src/cli includes CLI11 and prints.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "exact/linalg.hpp"
+#include "support/error.hpp"
+
+namespace ahat::cli {
+
+using json = nlohmann::ordered_json;
+
+// Thrown by a subcommand when a check it ran failed: exit code 1.
+struct CheckFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Each subcommand registers itself; `run` is called after parsing succeeds and returns the
+// exit code.
+using Action = std::function<int()>;
+void register_eval(CLI::App& app, Action& action);
+void register_run(CLI::App& app, Action& action);
+void register_info(CLI::App& app, Action& action);
+void register_gen(CLI::App& app, Action& action);
+void register_demo(CLI::App& app, Action& action);
+void register_bench(CLI::App& app, Action& action);
+
+enum class Precision { Exact, Double, Float };
+Precision parse_precision(const std::string& s);  // InputError on anything else
+std::string_view precision_name(Precision p);
+
+// Rationals separated by commas and/or white space; `source` names the text in errors.
+std::vector<Rational> parse_values(std::string_view text, const std::string& source, std::uint32_t line = 1);
+// Rows separated by ';' or newlines, each a list of values; every row must have `cols` values.
+Matrix<Rational> parse_rows(std::string_view text, const std::string& source, std::size_t cols);
+
+json rationals_json(const std::vector<Rational>& v);
+// Print one JSON document on stdout.
+void print_json(const json& j);
+// Write text to a file atomically, or to stdout when path is empty or "-".
+void emit(const std::string& path, const std::string& text);
+
+}  // namespace ahat::cli

@@ -1,0 +1,88 @@
+// ahat info FILE [--json]: statistics of a circuit (.circ) or an encoder (.json).
+#include "circuit/circ_io.hpp"
+#include "cli/common.hpp"
+#include "encoder/encoder_json.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct InfoArgs {
+    std::string file;
+    bool json = false;
+};
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+int circuit_info(const InfoArgs& a) {
+    Circuit c = load_circuit(a.file);
+    CircuitStats s = stats(c);
+    if (a.json) {
+        print_json(json{{"file", a.file},     {"kind", "circuit"}, {"inputs", s.inputs}, {"outputs", s.outputs},
+                        {"consts", s.consts}, {"add", s.adds},     {"mul", s.muls},      {"sign", s.signs},
+                        {"size", s.size},     {"depth", s.depth},  {"max_fanin", s.max_fanin}, {"edges", s.edges}});
+        return 0;
+    }
+    fmt::print("circuit {}\n  inputs {}, outputs {}, constants {}\n  gates {} (add {}, mul {}, sign {}), edges {}\n"
+               "  depth {}, max fan-in {}\n",
+               a.file, s.inputs, s.outputs, s.consts, s.size, s.adds, s.muls, s.signs, s.edges, s.depth, s.max_fanin);
+    return 0;
+}
+
+int encoder_info(const InfoArgs& a) {
+    Encoder enc = load_encoder(a.file);
+    std::size_t heads = 0, params = 0, ffn_gates = 0, ffn_depth = 0;
+    std::map<std::string, std::size_t> rules, masks;
+    for (const Layer& l : enc.layers) {
+        for (const Head& h : l.heads) {
+            ++heads;
+            params += h.query.A.nnz() + h.key.A.nnz() + h.value.A.nnz() + h.output.nnz();
+            ++rules[std::string(rule_name(h.rule))];
+            ++masks[std::string(mask_name(h.mask)) + (h.window ? fmt::format(" window {}", *h.window) : "")];
+        }
+        if (l.ffn) {
+            CircuitStats s = stats(l.ffn->circuit);
+            ffn_gates += s.size;
+            ffn_depth = std::max(ffn_depth, s.depth);
+        }
+    }
+    std::vector<std::string> features;
+    for (const auto& p : enc.input.positional) features.emplace_back(feature_name(p.feature));
+    std::string input = enc.input.kind == InputSpec::Kind::String ? "string" : "vectors";
+    std::string readout = enc.readout.kind == Readout::Kind::Sequence ? "sequence" : (enc.readout.at_last ? "accept at last" : "accept at first");
+    if (a.json) {
+        print_json(json{{"file", a.file},     {"kind", "encoder"},     {"name", enc.name},     {"d", enc.d},
+                        {"layers", enc.layers.size()}, {"heads", heads}, {"attention_nonzeros", params},
+                        {"ffn_gates", ffn_gates}, {"ffn_max_depth", ffn_depth}, {"rules", rules}, {"masks", masks},
+                        {"input", input},     {"alphabet", enc.input.alphabet}, {"features", features},
+                        {"readout", readout}});
+        return 0;
+    }
+    fmt::print("encoder {}{}\n  width d = {}, layers {}, heads {}\n  attention weights: {} non-zeros\n"
+               "  feed-forward circuits: {} gates, max depth {}\n",
+               a.file, enc.name.empty() ? "" : " (" + enc.name + ")", enc.d, enc.layers.size(), heads, params, ffn_gates,
+               ffn_depth);
+    for (const auto& [k, v] : rules) fmt::print("  rule {}: {} heads\n", k, v);
+    for (const auto& [k, v] : masks) fmt::print("  mask {}: {} heads\n", k, v);
+    fmt::print("  input: {}{}\n", input,
+               enc.input.alphabet.empty() ? "" : fmt::format(" over {{{}}}", fmt::join(enc.input.alphabet, ", ")));
+    fmt::print("  positional features: {}\n", features.empty() ? "none" : fmt::format("{}", fmt::join(features, ", ")));
+    fmt::print("  readout: {}\n", readout);
+    if (!enc.description.empty()) fmt::print("  {}\n", enc.description);
+    return 0;
+}
+
+}  // namespace
+
+void register_info(CLI::App& app, Action& action) {
+    auto args = std::make_shared<InfoArgs>();
+    CLI::App* sub = app.add_subcommand("info", "Statistics of a circuit (.circ) or an encoder (.json)");
+    sub->add_option("file", args->file, "a .circ or .json file")->required();
+    sub->add_flag("--json", args->json, "print one JSON document");
+    sub->callback([args, &action] {
+        action = [args] { return ends_with(args->file, ".json") ? encoder_info(*args) : circuit_info(*args); };
+    });
+}
+
+}  // namespace ahat::cli

@@ -1,0 +1,35 @@
+// The main job on bundled files (`ahat demo`): evaluate the bundled circuits and run the
+// bundled example encoders, each against an answer computed independently in C++.
+//
+// Offers:
+//   DemoCheck / DemoReport    what was run, on how many instances, and whether all agreed.
+//   run_demo(root)            root holds circuits/ and examples/ (the source tree).
+//   default_root()            AHAT_ROOT from the environment, else the source directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ahat {
+
+struct DemoCheck {
+    std::string name;         // what was checked
+    std::string command;      // the ahat command that shows it
+    std::size_t instances = 0;
+    std::size_t failures = 0;
+    std::string detail;       // a sample result, or the first failure
+};
+
+struct DemoReport {
+    std::vector<DemoCheck> checks;
+    bool ok() const {
+        for (const auto& c : checks)
+            if (c.failures != 0) return false;
+        return !checks.empty();
+    }
+};
+
+DemoReport run_demo(const std::string& root);
+std::string default_root();
+
+}  // namespace ahat

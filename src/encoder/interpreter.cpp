@@ -1,0 +1,327 @@
+#include "encoder/interpreter.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ahat {
+
+template <class S>
+Program<S>::Program(const Encoder& enc) : enc_(&enc) {
+    validate(enc);
+    for (const Layer& layer : enc.layers) {
+        auto& lowered = heads_.emplace_back();
+        for (const Head& h : layer.heads) {
+            if constexpr (is_exact_v<S>) {
+                if (h.rule == Rule::Softmax)
+                    fail(h.loc, "softmax attention has no exact semantics; run it with --precision double or float");
+            }
+            lowered.push_back(LoweredHead{convert<S>(h.query), convert<S>(h.key), convert<S>(h.value),
+                                          convert<S>(h.output), from_rational<S>(h.beta)});
+        }
+    }
+}
+
+namespace {
+
+// The allowed interval [lo, hi] of key positions for query i (empty when lo > hi).
+std::pair<std::int64_t, std::int64_t> allowed(const Head& h, std::int64_t i, std::int64_t n) {
+    std::int64_t lo = 0, hi = n - 1;
+    switch (h.mask) {
+        case Mask::None: break;
+        case Mask::Past: hi = i - 1; break;
+        case Mask::PastOrSelf: hi = i; break;
+        case Mask::Future: lo = i + 1; break;
+        case Mask::FutureOrSelf: lo = i; break;
+    }
+    if (h.window) {
+        auto w = static_cast<std::int64_t>(std::min<std::uint64_t>(*h.window, static_cast<std::uint64_t>(n)));
+        lo = std::max(lo, i - w);
+        hi = std::min(hi, i + w);
+    }
+    return {lo, hi};
+}
+
+// int64 copy of a matrix when every entry is an integer below 2^62.
+bool small_copy(const Matrix<Rational>& m, std::vector<std::int64_t>& out) {
+    out.resize(m.data.size());
+    for (std::size_t k = 0; k < m.data.size(); ++k)
+        if (!small_int(m.data[k], &out[k])) return false;
+    return true;
+}
+
+template <class S>
+bool rows_equal(const Matrix<S>& m) {
+    for (std::size_t r = 1; r < m.rows; ++r)
+        if (!std::equal(m.row(r), m.row(r) + m.cols, m.row(0))) return false;
+    return true;
+}
+
+// Mean of rows `idx` of V into out (dv entries).
+template <class S>
+void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std::vector<std::uint32_t>& idx, S* out) {
+    const std::size_t dv = V.cols;
+    const S m = S(static_cast<long long>(idx.size()));
+    for (std::size_t c = 0; c < dv; ++c) {
+        if constexpr (is_exact_v<S>) {
+            if (vs) {
+                __int128 acc = 0;
+                bool ok = true;
+                for (std::uint32_t j : idx) ok = ok && !__builtin_add_overflow(acc, (*vs)[j * dv + c], &acc);
+                if (ok) {
+                    out[c] = rational_from_i128(acc) / m;
+                    continue;
+                }
+            }
+        }
+        S acc = S(0);
+        for (std::uint32_t j : idx) acc += V.at(j, c);
+        out[c] = acc / m;
+    }
+}
+
+template <class S>
+struct Attention {
+    const Head& h;
+    const Matrix<S>& Q;
+    const Matrix<S>& K;
+    const Matrix<S>& V;
+    S beta;
+    double tol;
+    Matrix<S>& A;
+    HeadTrace& trace;
+    std::uint64_t& mul_adds;
+
+    std::vector<std::int64_t> qs, ks, vs;
+    bool small_qk = false, small_v = false;
+    std::vector<std::uint32_t> M;
+    Matrix<S> prefix;  // exact runs over whole intervals: prefix sums of V
+
+    void run() {
+        const auto n = static_cast<std::int64_t>(Q.rows);
+        if constexpr (is_exact_v<S>) {
+            small_qk = small_copy(Q, qs) && small_copy(K, ks);
+            small_v = small_copy(V, vs);
+        }
+        // Scores do not matter when the rule ignores them, or when every key is the same
+        // (then every allowed position ties): the whole interval is selected.
+        const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
+        if (constant && is_exact_v<S>) build_prefix();
+        trace.selected.assign(Q.rows, 0);
+        for (std::int64_t i = 0; i < n; ++i) {
+            auto [lo, hi] = allowed(h, i, n);
+            S* out = A.row(static_cast<std::size_t>(i));
+            if (lo > hi) continue;  // empty allowed set: the zero vector
+            if (constant) {
+                whole_interval(i, lo, hi, out);
+            } else if (h.rule == Rule::Softmax) {
+                softmax(i, lo, hi, out);
+            } else {
+                hard(i, lo, hi, out);
+            }
+        }
+    }
+
+    void build_prefix() {
+        prefix = Matrix<S>(V.rows + 1, V.cols);
+        for (std::size_t j = 0; j < V.rows; ++j)
+            for (std::size_t c = 0; c < V.cols; ++c) prefix.at(j + 1, c) = prefix.at(j, c) + V.at(j, c);
+    }
+
+    void whole_interval(std::int64_t i, std::int64_t lo, std::int64_t hi, S* out) {
+        trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
+        const std::size_t dv = V.cols;
+        if (h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight) {
+            std::size_t j = static_cast<std::size_t>(h.rule == Rule::UniqueHardLeft ? lo : hi);
+            std::copy(V.row(j), V.row(j) + dv, out);
+            trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
+            return;
+        }
+        const S m = S(static_cast<long long>(hi - lo + 1));
+        for (std::size_t c = 0; c < dv; ++c) {
+            if constexpr (is_exact_v<S>) {
+                out[c] = (prefix.at(static_cast<std::size_t>(hi + 1), c) - prefix.at(static_cast<std::size_t>(lo), c)) / m;
+            } else {
+                S acc = S(0);
+                for (std::int64_t j = lo; j <= hi; ++j) acc += V.at(static_cast<std::size_t>(j), c);
+                out[c] = acc / m;
+            }
+        }
+    }
+
+    // Scores of query i against keys lo..hi into s (exact runs try __int128 first).
+    template <class Sc>
+    void scores(std::int64_t i, std::int64_t lo, std::int64_t hi, std::vector<Sc>& s) {
+        const std::size_t dk = Q.cols;
+        s.resize(static_cast<std::size_t>(hi - lo + 1));
+        mul_adds += static_cast<std::uint64_t>(hi - lo + 1) * dk;
+        if constexpr (std::is_same_v<Sc, __int128>) {
+            const std::int64_t* q = qs.data() + static_cast<std::size_t>(i) * dk;
+            for (std::int64_t j = lo; j <= hi; ++j) {
+                const std::int64_t* k = ks.data() + static_cast<std::size_t>(j) * dk;
+                __int128 acc = 0;
+                for (std::size_t c = 0; c < dk; ++c)
+                    if (__builtin_add_overflow(acc, static_cast<__int128>(q[c]) * k[c], &acc)) throw Overflow{};
+                s[static_cast<std::size_t>(j - lo)] = acc;
+            }
+        } else {
+            for (std::int64_t j = lo; j <= hi; ++j)
+                s[static_cast<std::size_t>(j - lo)] = dot(Q.row(static_cast<std::size_t>(i)), K.row(static_cast<std::size_t>(j)), dk);
+        }
+    }
+    struct Overflow {};
+
+    template <class Sc>
+    void select(const std::vector<Sc>& s, std::int64_t lo) {
+        Sc best = s[0];
+        for (const Sc& x : s)
+            if (x > best) best = x;
+        M.clear();
+        if constexpr (std::is_floating_point_v<Sc>) {
+            const Sc slack = static_cast<Sc>(tol) * std::max<Sc>(Sc(1), std::abs(best));
+            for (std::size_t k = 0; k < s.size(); ++k)
+                if (best - s[k] <= slack) M.push_back(static_cast<std::uint32_t>(lo + static_cast<std::int64_t>(k)));
+        } else {
+            for (std::size_t k = 0; k < s.size(); ++k)
+                if (s[k] == best) M.push_back(static_cast<std::uint32_t>(lo + static_cast<std::int64_t>(k)));
+        }
+    }
+
+    void hard(std::int64_t i, std::int64_t lo, std::int64_t hi, S* out) {
+        bool done = false;
+        if constexpr (is_exact_v<S>) {
+            if (small_qk) {
+                thread_local std::vector<__int128> s;
+                try {
+                    scores<__int128>(i, lo, hi, s);
+                    select(s, lo);
+                    done = true;
+                } catch (const Overflow&) {
+                }
+            }
+        }
+        if (!done) {
+            thread_local std::vector<S> s;
+            scores<S>(i, lo, hi, s);
+            select(s, lo);
+        }
+        trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(M.size());
+        const std::size_t dv = V.cols;
+        if (h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight) {
+            std::size_t j = h.rule == Rule::UniqueHardLeft ? M.front() : M.back();
+            std::copy(V.row(j), V.row(j) + dv, out);
+            return;
+        }
+        mean_of(V, small_v ? &vs : nullptr, M, out);
+    }
+
+    void softmax(std::int64_t i, std::int64_t lo, std::int64_t hi, S* out) {
+        if constexpr (!is_exact_v<S>) {
+            thread_local std::vector<S> s;
+            scores<S>(i, lo, hi, s);
+            S best = *std::max_element(s.begin(), s.end());
+            S total = S(0);
+            const std::size_t dv = V.cols;
+            std::fill(out, out + dv, S(0));
+            for (std::int64_t j = lo; j <= hi; ++j) {
+                S w = std::exp(beta * (s[static_cast<std::size_t>(j - lo)] - best));
+                total += w;
+                for (std::size_t c = 0; c < dv; ++c) out[c] += w * V.at(static_cast<std::size_t>(j), c);
+            }
+            for (std::size_t c = 0; c < dv; ++c) out[c] /= total;
+            trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
+        } else {
+            (void)i, (void)lo, (void)hi, (void)out;
+        }
+    }
+};
+
+template <class S>
+void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
+    if constexpr (is_exact_v<S>) {
+        if (max_bits == 0) return;
+        for (std::size_t i = 0; i < X.rows; ++i)
+            for (std::size_t c = 0; c < X.cols; ++c) {
+                std::size_t b = bit_size(X.at(i, c));
+                if (b > max_bits)
+                    fail({}, "after layer {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
+                         layer, i, c, b, max_bits);
+            }
+    } else {
+        (void)X, (void)layer, (void)max_bits;
+    }
+}
+
+}  // namespace
+
+template <class S>
+RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) const {
+    const Encoder& enc = *enc_;
+    const std::size_t n = input.rows, d = enc.d;
+    if (input.cols != d) fail({}, "the input has {} columns, the encoder's width is d = {}", input.cols, d);
+    std::size_t L = enc.layers.size();
+    if (opts.stop_after) {
+        if (*opts.stop_after > L) fail({}, "cannot stop after layer {}: the encoder has {} layers", *opts.stop_after, L);
+        L = *opts.stop_after;
+    }
+    RunResult<S> res;
+    res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
+    if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
+    res.state = input;
+    check_bits(res.state, 0, opts.max_bits);
+    if (opts.record_states) res.trace.states.push_back(res.state);
+    Matrix<S> Y;
+    for (std::size_t l = 0; l < L; ++l) {
+        const Layer& layer = enc.layers[l];
+        auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
+        Y = res.state;
+        for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
+            const LoweredHead& lh = heads_[l][hidx];
+            const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
+            Matrix<S> Q(n, dk), K(n, dk), V(n, dv), A(n, dv);
+            for (std::size_t i = 0; i < n; ++i) {
+                res.trace.mul_adds += apply(lh.query, res.state.row(i), Q.row(i));
+                res.trace.mul_adds += apply(lh.key, res.state.row(i), K.row(i));
+                res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
+            }
+            Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
+                         res.trace.mul_adds}
+                .run();
+            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
+        }
+        if (layer.ffn) {
+            const FeedForward& f = *layer.ffn;
+            EvalOptions eo{opts.max_bits};
+            std::vector<S> in(f.reads.size());
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
+                std::vector<S> out = evaluate(f.circuit, in, eo);
+                for (std::size_t k = 0; k < out.size(); ++k) Y.at(i, f.writes[k]) += out[k];
+            }
+        }
+        std::swap(res.state, Y);
+        check_bits(res.state, l + 1, opts.max_bits);
+        if (opts.record_states) res.trace.states.push_back(res.state);
+    }
+    res.layers_run = L;
+    const Readout& r = enc.readout;
+    if (r.kind == Readout::Kind::Sequence) {
+        res.outputs = Matrix<S>(n, r.coordinates.size());
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t k = 0; k < r.coordinates.size(); ++k) res.outputs.at(i, k) = res.state.at(i, r.coordinates[k]);
+    } else {
+        if (n == 0) fail({}, "an acceptance readout needs at least one position; the input is empty");
+        const S* x = res.state.row(r.at_last ? n - 1 : 0);
+        S score = from_rational<S>(r.bias);
+        for (std::size_t c = 0; c < d; ++c)
+            if (r.weights[c] != 0) score += from_rational<S>(r.weights[c]) * x[c];
+        res.score = score;
+        res.accepted = score > S(0);
+    }
+    return res;
+}
+
+template class Program<Rational>;
+template class Program<double>;
+template class Program<float>;
+
+}  // namespace ahat

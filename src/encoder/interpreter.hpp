@@ -1,0 +1,85 @@
+// The interpreter: runs an encoder on an n x d input, exactly (Rational) or in double/float.
+//
+// Offers:
+//   RunOptions         stop after a layer, record states, tie tolerance, --max-bits guard.
+//   Trace<S>           per layer and head the argmax-set size at every position (|M_i|; for
+//                      uniform and softmax heads |U_i|), the states on request, the number of
+//                      multiply-adds done by affine maps and scores.
+//   RunResult<S>       final state, trace, readout (sequence outputs or acceptance).
+//   Program<S>         an encoder lowered to scalar S once, then run on many inputs.
+//                      Program<Rational> refuses softmax heads (no exact semantics).
+//   default_tie_tolerance<S>()   0 for exact; 1e-9 double; 1e-4 float (relative to max(1,|max|)).
+// Cost per layer and head (n positions, width d, key width dk): O(n * nnz(Q,K,V,O)) for the
+// maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys).
+// The argument order of everything follows docs/semantics.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "circuit/eval.hpp"
+#include "encoder/encoder.hpp"
+
+namespace ahat {
+
+struct RunOptions {
+    std::optional<std::size_t> stop_after;  // run layers 0..stop_after-1 only
+    bool record_states = false;
+    std::optional<double> tie_tolerance;    // numeric runs; default_tie_tolerance if unset
+    std::size_t max_bits = kDefaultMaxBits; // exact runs; 0 = no limit
+};
+
+template <class S>
+constexpr double default_tie_tolerance() {
+    if constexpr (is_exact_v<S>) return 0.0;
+    else if constexpr (std::is_same_v<S, double>) return 1e-9;
+    else return 1e-4;
+}
+
+struct HeadTrace {
+    std::vector<std::uint32_t> selected;  // per position: |M_i| (0 where U_i is empty)
+};
+
+template <class S>
+struct Trace {
+    std::vector<std::vector<HeadTrace>> heads;  // [layer][head]
+    std::vector<Matrix<S>> states;              // states[0] = input, states[l+1] after layer l
+    std::uint64_t mul_adds = 0;
+    double tie_tolerance = 0;
+};
+
+template <class S>
+struct RunResult {
+    Matrix<S> state;
+    Trace<S> trace;
+    std::size_t layers_run = 0;
+    Matrix<S> outputs;              // Sequence readout: n x |coordinates|
+    std::optional<bool> accepted;   // Accept readout
+    S score = S(0);                 // Accept readout: <t, x_p> + b
+};
+
+template <class S>
+class Program {
+public:
+    explicit Program(const Encoder& enc);
+    RunResult<S> run(const Matrix<S>& input, const RunOptions& opts = {}) const;
+    const Encoder& encoder() const { return *enc_; }
+
+private:
+    struct LoweredHead {
+        Affine<S> query, key, value;
+        Sparse<S> output;
+        S beta;
+    };
+    const Encoder* enc_;
+    std::vector<std::vector<LoweredHead>> heads_;
+};
+
+// Convenience: lower and run once.
+template <class S>
+RunResult<S> run(const Encoder& enc, const Matrix<S>& input, const RunOptions& opts = {}) {
+    return Program<S>(enc).run(input, opts);
+}
+
+}  // namespace ahat

@@ -1,0 +1,240 @@
+#include "exact/linalg.hpp"
+
+#include <algorithm>
+
+namespace ahat {
+
+template <class S>
+Sparse<S> Sparse<S>::from_dense(const Matrix<S>& m) {
+    Sparse<S> s(m.rows, m.cols);
+    for (std::size_t r = 0; r < m.rows; ++r) {
+        for (std::size_t c = 0; c < m.cols; ++c) {
+            if (m.at(r, c) != S(0)) {
+                s.col.push_back(static_cast<std::uint32_t>(c));
+                s.val.push_back(m.at(r, c));
+            }
+        }
+        s.start[r + 1] = static_cast<std::uint32_t>(s.val.size());
+    }
+    s.prepare();
+    return s;
+}
+
+template <class S>
+Sparse<S> Sparse<S>::from_triples(std::size_t rows, std::size_t cols, std::vector<Triple> e) {
+    std::stable_sort(e.begin(), e.end(), [](const Triple& a, const Triple& b) {
+        return a.row != b.row ? a.row < b.row : a.col < b.col;
+    });
+    Sparse<S> s(rows, cols);
+    std::size_t i = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        while (i < e.size() && e[i].row == r) {
+            std::uint32_t c = e[i].col;
+            S sum = e[i].value;
+            for (++i; i < e.size() && e[i].row == r && e[i].col == c; ++i) sum += e[i].value;
+            if (sum != S(0)) {
+                s.col.push_back(c);
+                s.val.push_back(sum);
+            }
+        }
+        s.start[r + 1] = static_cast<std::uint32_t>(s.val.size());
+    }
+    s.prepare();
+    return s;
+}
+
+template <class S>
+Matrix<S> Sparse<S>::to_dense() const {
+    Matrix<S> m(rows, cols);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::uint32_t k = start[r]; k < start[r + 1]; ++k) m.at(r, col[k]) = val[k];
+    return m;
+}
+
+template <class S>
+void Sparse<S>::prepare() {
+    small.clear();
+    if constexpr (is_exact_v<S>) {
+        small.resize(val.size());
+        for (std::size_t k = 0; k < val.size(); ++k) {
+            if (!small_int(val[k], &small[k])) {
+                small.clear();
+                small.shrink_to_fit();
+                return;
+            }
+        }
+    }
+}
+
+template <class S>
+Affine<S>::Affine(Sparse<S> a, std::vector<S> bias) : A(std::move(a)), b(std::move(bias)) {
+    if (b.empty()) b.assign(A.rows, S(0));
+    prepare();
+}
+
+template <class S>
+void Affine<S>::prepare() {
+    A.prepare();
+    small_b.clear();
+    small_ok = false;
+    if constexpr (is_exact_v<S>) {
+        if (A.small.size() != A.val.size()) return;
+        small_b.resize(b.size());
+        for (std::size_t k = 0; k < b.size(); ++k)
+            if (!small_int(b[k], &small_b[k])) return;
+        small_ok = true;
+    }
+}
+
+namespace {
+
+// Exact y[r] (+)= row r of A times x, trying __int128 first. `xs` holds x as int64 when
+// `x_small`; `bias` is the starting value of the accumulator (int64 or Rational).
+void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
+               bool fast, __int128 bias_small, const Rational& bias, Rational& out) {
+    const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
+    if (fast) {
+        __int128 acc = bias_small;
+        bool ok = true;
+        for (std::uint32_t k = lo; k < hi && ok; ++k) {
+            __int128 p = static_cast<__int128>(A.small[k]) * xs[A.col[k]];
+            ok = !__builtin_add_overflow(acc, p, &acc);
+        }
+        if (ok) {
+            out = rational_from_i128(acc);
+            return;
+        }
+    }
+    mpq_t tmp;
+    mpq_init(tmp);
+    mpq_ptr acc = out.backend().data();
+    mpq_set(acc, bias.backend().data());
+    for (std::uint32_t k = lo; k < hi; ++k) {
+        mpq_mul(tmp, A.val[k].backend().data(), x[A.col[k]].backend().data());
+        mpq_add(acc, acc, tmp);
+    }
+    mpq_clear(tmp);
+}
+
+bool small_vector(const Rational* x, std::size_t n, std::vector<std::int64_t>& xs) {
+    xs.resize(n);
+    for (std::size_t c = 0; c < n; ++c)
+        if (!small_int(x[c], &xs[c])) return false;
+    return true;
+}
+
+}  // namespace
+
+template <class S>
+std::uint64_t apply(const Affine<S>& f, const S* x, S* y) {
+    const Sparse<S>& A = f.A;
+    if constexpr (is_exact_v<S>) {
+        thread_local std::vector<std::int64_t> xs;
+        bool fast = f.small_ok && small_vector(x, A.cols, xs);
+        for (std::size_t r = 0; r < A.rows; ++r)
+            exact_row(A, r, x, xs.data(), fast, fast ? f.small_b[r] : 0, f.b[r], y[r]);
+    } else {
+        for (std::size_t r = 0; r < A.rows; ++r) {
+            S acc = f.b[r];
+            for (std::uint32_t k = A.start[r]; k < A.start[r + 1]; ++k) acc += A.val[k] * x[A.col[k]];
+            y[r] = acc;
+        }
+    }
+    return A.nnz();
+}
+
+template <class S>
+std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
+    if constexpr (is_exact_v<S>) {
+        thread_local std::vector<std::int64_t> xs;
+        std::int64_t yr = 0;
+        bool fast = A.small.size() == A.val.size() && small_vector(x, A.cols, xs);
+        for (std::size_t r = 0; r < A.rows; ++r) {
+            if (A.start[r] == A.start[r + 1]) continue;
+            bool row_fast = fast && small_int(y[r], &yr);
+            Rational bias = y[r];
+            exact_row(A, r, x, xs.data(), row_fast, row_fast ? yr : 0, bias, y[r]);
+        }
+    } else {
+        for (std::size_t r = 0; r < A.rows; ++r)
+            for (std::uint32_t k = A.start[r]; k < A.start[r + 1]; ++k) y[r] += A.val[k] * x[A.col[k]];
+    }
+    return A.nnz();
+}
+
+template <class S>
+S dot(const S* a, const S* b, std::size_t n) {
+    if constexpr (is_exact_v<S>) {
+        __int128 acc = 0;
+        bool ok = true;
+        for (std::size_t k = 0; k < n && ok; ++k) {
+            std::int64_t x, y;
+            ok = small_int(a[k], &x) && small_int(b[k], &y) &&
+                 !__builtin_add_overflow(acc, static_cast<__int128>(x) * y, &acc);
+        }
+        if (ok) return rational_from_i128(acc);
+        Rational out;
+        mpq_t tmp;
+        mpq_init(tmp);
+        for (std::size_t k = 0; k < n; ++k) {
+            mpq_mul(tmp, a[k].backend().data(), b[k].backend().data());
+            mpq_add(out.backend().data(), out.backend().data(), tmp);
+        }
+        mpq_clear(tmp);
+        return out;
+    } else {
+        S acc = S(0);
+        for (std::size_t k = 0; k < n; ++k) acc += a[k] * b[k];
+        return acc;
+    }
+}
+
+template <class T, class S>
+Sparse<T> convert(const Sparse<S>& m) {
+    Sparse<T> out(m.rows, m.cols);
+    out.start = m.start;
+    out.col = m.col;
+    out.val.reserve(m.val.size());
+    for (const S& v : m.val) out.val.push_back(from_rational<T>(to_rational(v)));
+    out.prepare();
+    return out;
+}
+
+template <class T, class S>
+Affine<T> convert(const Affine<S>& f) {
+    std::vector<T> b;
+    b.reserve(f.b.size());
+    for (const S& v : f.b) b.push_back(from_rational<T>(to_rational(v)));
+    return Affine<T>(convert<T>(f.A), std::move(b));
+}
+
+template <class T, class S>
+Matrix<T> convert(const Matrix<S>& m) {
+    Matrix<T> out(m.rows, m.cols);
+    for (std::size_t k = 0; k < m.data.size(); ++k) out.data[k] = from_rational<T>(to_rational(m.data[k]));
+    return out;
+}
+
+#define AHAT_LINALG(S)                                                   \
+    template struct Sparse<S>;                                           \
+    template struct Affine<S>;                                           \
+    template std::uint64_t apply<S>(const Affine<S>&, const S*, S*);     \
+    template std::uint64_t apply_add<S>(const Sparse<S>&, const S*, S*); \
+    template S dot<S>(const S*, const S*, std::size_t);
+AHAT_LINALG(Rational)
+AHAT_LINALG(double)
+AHAT_LINALG(float)
+#undef AHAT_LINALG
+
+#define AHAT_CONVERT(T, S)                                   \
+    template Sparse<T> convert<T, S>(const Sparse<S>&);      \
+    template Affine<T> convert<T, S>(const Affine<S>&);      \
+    template Matrix<T> convert<T, S>(const Matrix<S>&);
+AHAT_CONVERT(double, Rational)
+AHAT_CONVERT(float, Rational)
+AHAT_CONVERT(Rational, Rational)
+AHAT_CONVERT(Rational, double)
+AHAT_CONVERT(Rational, float)
+#undef AHAT_CONVERT
+
+}  // namespace ahat

@@ -1,0 +1,71 @@
+// Exact scalars: the one Rational alias, exact parsing, canonical printing, bit sizes.
+//
+// Offers:
+//   Rational                       GMP rational through Boost.Multiprecision, expression
+//                                  templates off (so `auto` never captures a template).
+//   parse_rational(text, &why)     "-3", "7/2", "0.25", "1.5e-3" -> exact value, or nullopt
+//                                  with a reason and the offending offset.
+//   to_string(r)                   canonical form: "-3", "7/2" (lowest terms, sign on top).
+//   bit_size(r)                    bits of numerator plus bits of denominator.
+//   small_int(r, &out)             true when r is an integer that fits in int64.
+//   fmt::formatter<Rational>       prints the canonical form.
+#pragma once
+
+#include <boost/multiprecision/gmp.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace ahat {
+
+using Rational = boost::multiprecision::number<boost::multiprecision::gmp_rational,
+                                               boost::multiprecision::et_off>;
+using Integer = boost::multiprecision::number<boost::multiprecision::gmp_int,
+                                              boost::multiprecision::et_off>;
+
+struct ParseFailure {
+    std::string why;
+    std::size_t offset = 0;  // offset into the text where the problem is
+};
+
+// Exact parse of an integer, fraction or decimal (optional exponent, |exponent| <= 100000).
+std::optional<Rational> parse_rational(std::string_view text, ParseFailure* failure = nullptr);
+
+std::string to_string(const Rational& r);
+
+// Bits of |numerator| plus bits of denominator (each at least 1).
+std::size_t bit_size(const Rational& r);
+
+// True when r is an integer in [-2^62, 2^62]; then *out holds it. The margin keeps
+// sums of a few such values and products into __int128 free of overflow checks.
+bool small_int(const Rational& r, std::int64_t* out);
+
+inline bool is_integer(const Rational& r) {
+    return mpz_cmp_ui(mpq_denref(r.backend().data()), 1) == 0;
+}
+
+inline Rational rational_from_i128(__int128 v) {
+    if (v >= INT64_MIN && v <= INT64_MAX) return Rational(static_cast<long long>(v));
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+    Integer hi = static_cast<unsigned long long>(u >> 64);
+    Integer lo = static_cast<unsigned long long>(u & ~0ULL);
+    Integer z = (hi << 64) + lo;
+    if (neg) z = -z;
+    return Rational(z);
+}
+
+}  // namespace ahat
+
+template <>
+struct fmt::formatter<ahat::Rational> : fmt::formatter<std::string_view> {
+    template <class Ctx>
+    auto format(const ahat::Rational& r, Ctx& ctx) const {
+        std::string s = ahat::to_string(r);
+        return fmt::formatter<std::string_view>::format(s, ctx);
+    }
+};
