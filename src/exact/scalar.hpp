@@ -2,7 +2,7 @@
 //
 // Offers:
 //   is_exact_v<S>           true for Rational.
-//   from_rational<S>(r)     Rational -> S (double/float: nearest representable, via GMP).
+//   from_rational<S>(r)     Rational -> S (double/float: correctly rounded to nearest).
 //   to_rational(S)          exact value of a scalar (doubles are dyadic rationals).
 //   scalar_name<S>()        "exact", "double", "float".
 #pragma once
@@ -23,7 +23,7 @@ S from_rational(const Rational& r) {
     if constexpr (is_exact_v<S>) {
         return r;
     } else {
-        return static_cast<S>(r.convert_to<double>());
+        return r.template convert_to<S>();  // correctly rounded (Boost's generic conversion)
     }
 }
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Idempotent setup: installs the Debian 12 packages ahat needs (only those missing), then
+# configures and builds everything (library, `ahat`, tests) into ./build with Ninja.
+# Usage: bash scripts/setup.sh [BUILD_DIR] [extra cmake arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${1:-build}"
+shift || true
+
+PACKAGES=(g++ cmake ninja-build libboost-dev libgmp-dev libfmt-dev libcli11-dev catch2 nlohmann-json3-dev)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${AHAT_BUILD_TYPE:-Release}" "$@" >/dev/null
+ninja -C "$BUILD_DIR"
