@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <random>
 #include <regex>
 #include <set>
@@ -369,6 +371,18 @@ TEST_CASE("random circuits: determinism and round trip", "[families]") {
     std::vector<Rational> in{1, -1, 2, Rational(1, 2), 0};
     auto out = evaluate<Rational>(c, in);
     CHECK(out == reference_eval(c, in));
+    auto s = stats(c);
+    CHECK(s.adds == 98);
+    CHECK(s.muls == 48);
+    CHECK(s.signs == 54);
+    CHECK(s.consts == 11);
+    CHECK(s.edges == 407);
+    std::vector<std::string> got;
+    for (const auto& v : out) got.push_back(to_string(v));
+    std::vector<std::string> expect{"4", "17/2", "10", "25/2", "0", "3", "1", "3/2", "0", "0", "-5/2", "0",
+                                    "8", "1", "1", "1", "0", "1/2", "5", "0", "1", "0", "3/2", "0",
+                                    "1", "0", "1", "-23/4", "0", "1", "23/2", "6", "0", "4", "5"};
+    CHECK(got == expect);
 }
 
 TEST_CASE("random circuits: bad parameters", "[families]") {
