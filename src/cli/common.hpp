@@ -32,6 +32,7 @@ void register_info(CLI::App& app, Action& action);
 void register_gen(CLI::App& app, Action& action);
 void register_demo(CLI::App& app, Action& action);
 void register_bench(CLI::App& app, Action& action);
+void register_verify(CLI::App& app, Action& action);
 
 enum class Precision { Exact, Double, Float };
 Precision parse_precision(const std::string& s);  // InputError on anything else

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     register_info(app, action);
     register_gen(app, action);
     register_demo(app, action);
+    register_verify(app, action);
     register_bench(app, action);
     try {
         app.parse(argc, argv);
