@@ -137,6 +137,8 @@ private:
         for (auto& t : toks) t.col += static_cast<std::uint32_t>(from);
         if (toks.empty()) return;
         std::string_view head = toks[0].text;
+        if (toks.size() >= 2 && toks[1].text == "=" && kKeywords.count(head))
+            fail(at(line, toks[0].col), "'{}' is a keyword and cannot name a gate", head);
         if (head == "input") {
             for (std::size_t k = 1; k < toks.size(); ++k) define(line, toks[k], [&](std::string n) { return c_.input(std::move(n)); });
             return;

@@ -405,7 +405,10 @@ Encoder read_encoder(std::string_view text, const std::string& file) {
         layer.loc = lv.loc;
         if (const JValue* hs = lv.find("heads"))
             for (const JValue& hv : hs->array("heads")) layer.heads.push_back(read_head(hv, enc.d));
-        if (const JValue* f = lv.find("ffn"); f && !f->is_null()) layer.ffn = read_ffn(*f, enc.d);
+        if (const JValue* f = lv.find("ffn"); f && !f->is_null()) {
+            layer.ffn = read_ffn(*f, enc.d);
+            if (layer.ffn->circuit.outputs.empty()) layer.ffn.reset();  // a ReLU part that adds nothing
+        }
         enc.layers.push_back(std::move(layer));
     }
     enc.readout = read_readout(root.at("readout"), enc.d);

@@ -21,6 +21,13 @@ bool digits(std::string_view s, std::size_t& pos, std::string& out) {
     return pos > start;
 }
 
+// Decimal digits to an integer (Boost's string constructor would read a leading 0 as octal).
+Integer decimal(const std::string& digits) {
+    Integer z;
+    mpz_set_str(z.backend().data(), digits.c_str(), 10);
+    return z;
+}
+
 }  // namespace
 
 std::optional<Rational> parse_rational(std::string_view s, ParseFailure* f) {
@@ -43,9 +50,9 @@ std::optional<Rational> parse_rational(std::string_view s, ParseFailure* f) {
         std::size_t den_at = pos;
         if (!digits(s, pos, den)) return fail(f, "expected digits after '/'", pos), std::nullopt;
         if (pos != s.size()) return fail(f, "unexpected character in number", pos), std::nullopt;
-        Integer d(den);
+        Integer d = decimal(den);
         if (d == 0) return fail(f, "division by zero in literal", den_at), std::nullopt;
-        value = Rational(Integer(whole), d);
+        value = Rational(decimal(whole), d);
     } else {
         bool has_frac = false;
         if (pos < s.size() && s[pos] == '.') {
@@ -60,12 +67,13 @@ std::optional<Rational> parse_rational(std::string_view s, ParseFailure* f) {
             if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) eneg = s[pos++] == '-';
             std::size_t exp_at = pos;
             if (!digits(s, pos, exp)) return fail(f, "expected digits in exponent", pos), std::nullopt;
+            exp.erase(0, std::min(exp.find_first_not_of('0'), exp.size() - 1));  // leading zeros
             if (exp.size() > 6 || std::stol(exp) > 100000)
                 return fail(f, "exponent too large (limit 100000)", exp_at), std::nullopt;
             exponent = eneg ? -std::stol(exp) : std::stol(exp);
         }
         if (pos != s.size()) return fail(f, "unexpected character in number", pos), std::nullopt;
-        Integer num((whole.empty() ? std::string("0") : whole) + frac);
+        Integer num = decimal((whole.empty() ? std::string("0") : whole) + frac);
         exponent -= static_cast<long>(frac.size());
         Integer ten_pow = 1;
         if (exponent != 0) {

@@ -40,7 +40,7 @@ std::string to_string(const Rational& r);
 // Bits of |numerator| plus bits of denominator (each at least 1).
 std::size_t bit_size(const Rational& r);
 
-// True when r is an integer in [-2^62, 2^62]; then *out holds it. The margin keeps
+// True when r is an integer with |r| < 2^62; then *out holds it. The margin keeps
 // sums of a few such values and products into __int128 free of overflow checks.
 bool small_int(const Rational& r, std::int64_t* out);
 

@@ -1,1 +1,0 @@
-echo "cli tests TODO"; exit 0
