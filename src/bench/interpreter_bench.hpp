@@ -6,7 +6,7 @@
 // n^2 d score multiply-adds. The plain loop computes the same products in the same order
 // (Q x_i, K x_i, V x_i, every q_i . k_j, and O applied to a d-vector per position).
 // Cases: "dense-rational" (entries p/q with 1 <= |p|, q <= 99) and "small-integer" (entries
-// in [-9, 9] \ {0}), where the interpreter's __int128 fast path applies.
+// in [-9, 9] \ {0}), where the interpreter's 128-bit fast path applies.
 #pragma once
 
 #include <cstdint>

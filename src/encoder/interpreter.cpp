@@ -64,7 +64,7 @@ void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std:
     for (std::size_t c = 0; c < dv; ++c) {
         if constexpr (is_exact_v<S>) {
             if (vs) {
-                __int128 acc = 0;
+                i128 acc = 0;
                 bool ok = true;
                 for (std::uint32_t j : idx) ok = ok && !__builtin_add_overflow(acc, (*vs)[j * dv + c], &acc);
                 if (ok) {
@@ -91,10 +91,10 @@ struct Attention {
     HeadTrace& trace;
     std::uint64_t& mul_adds;
 
-    std::vector<std::int64_t> qs, ks, vs;
+    std::vector<std::int64_t> qs{}, ks{}, vs{};
     bool small_qk = false, small_v = false;
-    std::vector<std::uint32_t> M;
-    Matrix<S> prefix;  // exact runs over whole intervals: prefix sums of V
+    std::vector<std::uint32_t> M{};
+    Matrix<S> prefix{};  // exact runs over whole intervals: prefix sums of V
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
@@ -148,19 +148,19 @@ struct Attention {
         }
     }
 
-    // Scores of query i against keys lo..hi into s (exact runs try __int128 first).
+    // Scores of query i against keys lo..hi into s (exact runs try i128 first).
     template <class Sc>
     void scores(std::int64_t i, std::int64_t lo, std::int64_t hi, std::vector<Sc>& s) {
         const std::size_t dk = Q.cols;
         s.resize(static_cast<std::size_t>(hi - lo + 1));
         mul_adds += static_cast<std::uint64_t>(hi - lo + 1) * dk;
-        if constexpr (std::is_same_v<Sc, __int128>) {
+        if constexpr (std::is_same_v<Sc, i128>) {
             const std::int64_t* q = qs.data() + static_cast<std::size_t>(i) * dk;
             for (std::int64_t j = lo; j <= hi; ++j) {
                 const std::int64_t* k = ks.data() + static_cast<std::size_t>(j) * dk;
-                __int128 acc = 0;
+                i128 acc = 0;
                 for (std::size_t c = 0; c < dk; ++c)
-                    if (__builtin_add_overflow(acc, static_cast<__int128>(q[c]) * k[c], &acc)) throw Overflow{};
+                    if (__builtin_add_overflow(acc, static_cast<i128>(q[c]) * k[c], &acc)) throw Overflow{};
                 s[static_cast<std::size_t>(j - lo)] = acc;
             }
         } else {
@@ -190,9 +190,9 @@ struct Attention {
         bool done = false;
         if constexpr (is_exact_v<S>) {
             if (small_qk) {
-                thread_local std::vector<__int128> s;
+                thread_local std::vector<i128> s;
                 try {
-                    scores<__int128>(i, lo, hi, s);
+                    scores<i128>(i, lo, hi, s);
                     select(s, lo);
                     done = true;
                 } catch (const Overflow&) {

@@ -88,16 +88,16 @@ void Affine<S>::prepare() {
 
 namespace {
 
-// Exact y[r] (+)= row r of A times x, trying __int128 first. `xs` holds x as int64 when
+// Exact y[r] (+)= row r of A times x, trying i128 first. `xs` holds x as int64 when
 // `x_small`; `bias` is the starting value of the accumulator (int64 or Rational).
 void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
-               bool fast, __int128 bias_small, const Rational& bias, Rational& out) {
+               bool fast, i128 bias_small, const Rational& bias, Rational& out) {
     const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
     if (fast) {
-        __int128 acc = bias_small;
+        i128 acc = bias_small;
         bool ok = true;
         for (std::uint32_t k = lo; k < hi && ok; ++k) {
-            __int128 p = static_cast<__int128>(A.small[k]) * xs[A.col[k]];
+            i128 p = static_cast<i128>(A.small[k]) * xs[A.col[k]];
             ok = !__builtin_add_overflow(acc, p, &acc);
         }
         if (ok) {
@@ -165,12 +165,12 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
 template <class S>
 S dot(const S* a, const S* b, std::size_t n) {
     if constexpr (is_exact_v<S>) {
-        __int128 acc = 0;
+        i128 acc = 0;
         bool ok = true;
         for (std::size_t k = 0; k < n && ok; ++k) {
             std::int64_t x, y;
             ok = small_int(a[k], &x) && small_int(b[k], &y) &&
-                 !__builtin_add_overflow(acc, static_cast<__int128>(x) * y, &acc);
+                 !__builtin_add_overflow(acc, static_cast<i128>(x) * y, &acc);
         }
         if (ok) return rational_from_i128(acc);
         Rational out;

@@ -10,7 +10,7 @@
 //   convert<T>         change scalar type (Rational -> double, say).
 //
 // Exact fast path: when the matrix entries and the input vector are all integers below
-// 2^62, products and sums are formed in __int128 with overflow checks, and only the results
+// 2^62, products and sums are formed in i128 with overflow checks, and only the results
 // become Rationals. On overflow the row falls back to GMP. Results are identical either way.
 #pragma once
 

@@ -22,6 +22,11 @@
 
 namespace ahat {
 
+// 128-bit integers for the exact fast path (a GCC/Clang extension; __extension__ keeps
+// -Wpedantic quiet about it).
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
 using Rational = boost::multiprecision::number<boost::multiprecision::gmp_rational,
                                                boost::multiprecision::et_off>;
 using Integer = boost::multiprecision::number<boost::multiprecision::gmp_int,
@@ -41,17 +46,17 @@ std::string to_string(const Rational& r);
 std::size_t bit_size(const Rational& r);
 
 // True when r is an integer with |r| < 2^62; then *out holds it. The margin keeps
-// sums of a few such values and products into __int128 free of overflow checks.
+// sums of a few such values and products into i128 free of overflow checks.
 bool small_int(const Rational& r, std::int64_t* out);
 
 inline bool is_integer(const Rational& r) {
     return mpz_cmp_ui(mpq_denref(r.backend().data()), 1) == 0;
 }
 
-inline Rational rational_from_i128(__int128 v) {
+inline Rational rational_from_i128(i128 v) {
     if (v >= INT64_MIN && v <= INT64_MAX) return Rational(static_cast<long long>(v));
     bool neg = v < 0;
-    unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+    u128 u = neg ? -static_cast<u128>(v) : static_cast<u128>(v);
     Integer hi = static_cast<unsigned long long>(u >> 64);
     Integer lo = static_cast<unsigned long long>(u & ~0ULL);
     Integer z = (hi << 64) + lo;

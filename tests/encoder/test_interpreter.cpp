@@ -545,7 +545,7 @@ TEST_CASE("small-integer fast path and GMP path agree (apply, apply_add, dot)", 
         Rational v;
         switch (regime) {
             case 0: v = Rational(r - 500); break;                              // small
-            case 1: v = Rational(two62 - 1 - r); break;                        // largest small ints: __int128 overflow
+            case 1: v = Rational(two62 - 1 - r); break;                        // largest small ints: i128 overflow
             case 2: v = Rational(two62 + r); break;                            // just above the fast range
             case 3: v = Rational(r - 500, 1 + static_cast<long long>(rng() % 9)); break;  // rationals
             default: v = Rational(two62 - 1 - r) / Rational(1 + static_cast<long long>(rng() % 3)); break;
@@ -576,14 +576,14 @@ TEST_CASE("small-integer fast path and GMP path agree (apply, apply_add, dot)", 
             REQUIRE(dot(A[r].data(), x.data(), cols) == acc);
         }
     }
-    CHECK(overflowed > 0);  // the __int128 overflow fallback was exercised
+    CHECK(overflowed > 0);  // the i128 overflow fallback was exercised
     // Intermediate overflow that cancels: 9 * (2^62-1)^2 > 2^127, then minus the same.
     Vec a(18, Rational(two62 - 1)), z(18, Rational(two62 - 1));
     for (std::size_t k = 9; k < 18; ++k) z[k] = -z[k];
     CHECK(dot(a.data(), z.data(), 18) == 0);
     a[17] = Rational(two62 - 2);
     CHECK(dot(a.data(), z.data(), 18) == Rational(two62 - 1));
-    // Scores that overflow __int128 inside the interpreter: Q = K = identity (dk = 10 > 8),
+    // Scores that overflow i128 inside the interpreter: Q = K = identity (dk = 10 > 8),
     // entries near 2^62, so a score is about 10 * 2^124 > 2^127.
     for (std::uint64_t seed = 1; seed <= 30; ++seed) {
         std::mt19937_64 g(seed);

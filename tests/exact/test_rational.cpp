@@ -208,58 +208,28 @@ TEST_CASE("parse_rational: failures report the reason and offset", "[exact]") {
     CHECK_FALSE(parse_rational("1/0").has_value());
 }
 
-namespace {
-// Parses without letting an exception escape: the reason on failure, "threw: ..." on a throw.
-std::string parse_or_reason(const std::string& s) {
-    try {
-        ParseFailure why;
-        auto r = parse_rational(s, &why);
-        return r ? to_string(*r) : "failed: " + why.why;
-    } catch (const std::exception& e) {
-        return std::string("threw: ") + e.what();
-    }
-}
-}  // namespace
-
-// Regression: digit strings used to go through Boost's gmp_int string constructor, which
-// reads a leading '0' as octal ("0.25" gave 21/100, "0.9" threw std::runtime_error).
+// Regressions: digit strings once went through Boost's gmp_int string constructor, which
+// reads a leading '0' as octal ("0.25" gave 21/100, "0.9" threw std::runtime_error); and the
+// exponent limit was checked before leading zeros were stripped ("1e0000001" was refused).
 TEST_CASE("parse_rational: leading zeros are decimal, not octal", "[exact]") {
     const std::pair<const char*, Rational> cases[] = {
-        {"0.25", R(1, 4)},   {"-0.25", R(-1, 4)}, {"0.9", R(9, 10)},   {"0.08", R(2, 25)},
-        {"010", R(10)},      {"09", R(9)},        {"1/010", R(1, 10)}, {"1/09", R(1, 9)},
-        {"0.5e1", R(5)},     {"0.75e-1", R(3, 40)}, {"00.125", R(1, 8)}, {".25", R(1, 4)}, {"-.09", R(-9, 100)},
-        {"0.3333", R(3333, 10000)},
+        {"0.25", R(1, 4)},     {"-0.25", R(-1, 4)},   {"0.9", R(9, 10)},     {"0.08", R(2, 25)},
+        {"010", R(10)},        {"09", R(9)},          {"1/010", R(1, 10)},   {"1/09", R(1, 9)},
+        {"0.5e1", R(5)},       {"0.75e-1", R(3, 40)}, {"00.125", R(1, 8)},   {".25", R(1, 4)},
+        {"-.09", R(-9, 100)},  {"0.3333", R(3333, 10000)}, {"1e0000001", R(10)}, {"1e0000000", R(1)},
+        {"2.5e-0000000000002", R(1, 40)},
     };
-    for (const auto& [text, value] : cases) {
-        INFO(text);
-        CHECK(parse_or_reason(text) == to_string(value));
-    }
-    // Property: prefixing zeros to the integer part never changes the value.
-    std::mt19937_64 rng(5);
-    for (int it = 0; it < 25; ++it) {
-        std::string digits = std::to_string(1 + rng() % 100000), frac = std::to_string(rng() % 1000);
-        std::string plain = digits + "." + frac;
-        std::string padded = std::string(1 + rng() % 3, '0') + plain;
-        INFO(padded << " vs " << plain);
-        CHECK(parse_or_reason(padded) == parse_or_reason(plain));
-        std::string small = "0." + frac;  // value frac / 10^len(frac)
-        CHECK(parse_or_reason(small) ==
-              to_string(Rational(dec(frac), pow_int(10, frac.size()))));
-    }
-}
-
-// Regression: the exponent limit was checked on the digit count before leading zeros were
-// stripped, so "1e0000001" (= 10) was refused as "exponent too large".
-TEST_CASE("parse_rational: exponent with leading zeros", "[exact]") {
-    ParseFailure why;
-    auto r = parse_rational("1e0000001", &why);
-    INFO(why.why);
-    REQUIRE(r.has_value());
-    CHECK(*r == 10);
-    CHECK(parse_ok("2.5e-0000000000002") == R(1, 40));
-    CHECK(parse_ok("1e0000000") == 1);
+    for (const auto& [text, value] : cases) CHECK(parse_ok(text) == value);
     CHECK(parse_ok("1e00100000") == Rational(pow_int(10, 100000)));
     CHECK(parse_bad("1e000100001").why == "exponent too large (limit 100000)");
+    // Property: prefixing zeros to the integer part never changes the value.
+    std::mt19937_64 rng(5);
+    for (int it = 0; it < 50; ++it) {
+        std::string plain = std::to_string(rng() % 100000) + "." + std::to_string(rng() % 1000);
+        std::string padded = std::string(1 + rng() % 3, '0') + plain;
+        INFO(padded << " vs " << plain);
+        CHECK(parse_ok(padded) == parse_ok(plain));
+    }
 }
 
 TEST_CASE("to_string: canonical form", "[exact]") {
@@ -340,15 +310,15 @@ TEST_CASE("small_int: integers of at most 62 bits", "[exact]") {
 }
 
 TEST_CASE("rational_from_i128 covers the whole 128-bit range", "[exact]") {
-    __int128 one = 1;
+    i128 one = 1;
     CHECK(rational_from_i128(0) == 0);
     CHECK(rational_from_i128(-5) == -5);
     CHECK(rational_from_i128(one << 100) == Rational(Integer(1) << 100));
     CHECK(rational_from_i128(-(one << 100) - 3) == Rational(-(Integer(1) << 100) - 3));
-    __int128 maxv = static_cast<__int128>((static_cast<unsigned __int128>(1) << 127) - 1);
+    i128 maxv = static_cast<i128>((static_cast<u128>(1) << 127) - 1);
     CHECK(rational_from_i128(maxv) == Rational((Integer(1) << 127) - 1));
     CHECK(rational_from_i128(-maxv - 1) == Rational(-(Integer(1) << 127)));
-    CHECK(rational_from_i128(static_cast<__int128>(INT64_MAX) + 1) == Rational(Integer(1) << 63));
+    CHECK(rational_from_i128(static_cast<i128>(INT64_MAX) + 1) == Rational(Integer(1) << 63));
 }
 
 TEST_CASE("parse_json: values, locations and exact numbers", "[exact]") {
@@ -597,7 +567,7 @@ TEST_CASE("apply / apply_add / dot equal a naive Rational computation", "[exact]
 
 TEST_CASE("apply: 128-bit overflow falls back to GMP with the exact result", "[exact]") {
     const long long lim = (1LL << 62) - 1;
-    const std::size_t n = 64;  // 64 products of ~2^124 overflow __int128
+    const std::size_t n = 64;  // 64 products of ~2^124 overflow i128
     Matrix<Rational> a(2, n);
     std::vector<Rational> x(n, R(lim)), b{R(lim), R(-lim)};
     for (std::size_t c = 0; c < n; ++c) {
@@ -627,16 +597,4 @@ TEST_CASE("apply: 128-bit overflow falls back to GMP with the exact result", "[e
     CHECK(apply(e, static_cast<const Rational*>(nullptr), ye.data()) == 0);
     CHECK(ye == std::vector<Rational>{R(1, 3), R(-2)});
     CHECK(dot(static_cast<const Rational*>(nullptr), static_cast<const Rational*>(nullptr), 0) == 0);
-}
-
-TEST_CASE("convert: Rational to double and back is exact on dyadic values", "[exact]") {
-    Matrix<Rational> a(2, 2);
-    a.at(0, 0) = R(3, 4);
-    a.at(1, 1) = R(-5);
-    Matrix<double> d = convert<double>(a);
-    CHECK(d.at(0, 0) == 0.75);
-    CHECK(d.at(1, 1) == -5.0);
-    CHECK(convert<Rational>(d) == a);
-    Sparse<Rational> s = Sparse<Rational>::from_dense(a);
-    CHECK(convert<Rational>(convert<double>(s)) == s);
 }
