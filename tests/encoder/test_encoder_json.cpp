@@ -468,7 +468,7 @@ TEST_CASE("ReLU feed-forward parts compute W2 relu(W1 y + b1) + b2", "[encoder]"
 // BUG (src/encoder/encoder_json.cpp, lower_relu / write_encoder): a ReLU part whose W2 and b2
 // are all zero is read as a circuit with no outputs; write_encoder writes it without an
 // "output" line, and reading that text back fails ("the circuit has no output statement").
-TEST_CASE("a ReLU part with zero W2 and b2 survives a round trip", "[encoder][bug]") {
+TEST_CASE("a ReLU part with zero W2 and b2 survives a round trip", "[encoder][regression]") {
     const std::string text = R"({"d": 2, "input": {"kind": "vectors"}, "layers": [{"ffn": {"relu": {
         "w1": [["1", "0"]], "w2": [["0"], ["0"]]}}}],
       "readout": {"kind": "sequence", "coordinates": [0, 1]}})";
@@ -487,7 +487,7 @@ TEST_CASE("a ReLU part with zero W2 and b2 survives a round trip", "[encoder][bu
 // weight "0.25" (digits "025") is read as 21/100, "0.125" as 85/1000, "1/010" as 1/8, and
 // "0.09" (digits "009", not octal) escapes read_encoder as std::runtime_error instead of an
 // InputError. (The same root cause is tested in tests/exact/test_rational.cpp.)
-TEST_CASE("decimal weights in encoder JSON are read exactly", "[encoder][bug]") {
+TEST_CASE("decimal weights in encoder JSON are read exactly", "[encoder][regression]") {
     const std::string text = R"({"d": 2, "input": {"kind": "vectors"}, "layers": [{"heads": [{"rule": "uniform",
         "value": {"matrix": [["0.25", 0.125]], "bias": ["1/010"]}, "output": [["1"], ["0"]]}]}],
       "readout": {"kind": "accept", "weights": ["1", "0"], "bias": "-0.5"}})";
