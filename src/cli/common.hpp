@@ -33,6 +33,8 @@ void register_gen(CLI::App& app, Action& action);
 void register_demo(CLI::App& app, Action& action);
 void register_bench(CLI::App& app, Action& action);
 void register_verify(CLI::App& app, Action& action);
+void register_compile(CLI::App& app, Action& action);    // src/cli/compile.cpp
+void register_decompile(CLI::App& app, Action& action);  // src/cli/decompile.cpp
 
 enum class Precision { Exact, Double, Float };
 Precision parse_precision(const std::string& s);  // InputError on anything else

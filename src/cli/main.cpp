@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
     register_info(app, action);
     register_gen(app, action);
     register_demo(app, action);
+    register_compile(app, action);
     register_verify(app, action);
+    register_decompile(app, action);
     register_bench(app, action);
     try {
         app.parse(argc, argv);

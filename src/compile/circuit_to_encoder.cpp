@@ -5,11 +5,11 @@ namespace {
 
 // Coordinates of the wire construction (proofs/circuit-wire.md).
 namespace W {
-enum : std::uint32_t { SRC, DST, DST2, SLOT, SLOT2, FANIN, ADD, MUL, SIGN, VAL, MEAN, P0, P1, D };
+enum : std::uint32_t { SRC, DST, DST2, Z, Z2, FANIN, ADD, MUL, SIGN, VAL, MEAN, P0, P1, D };
 }
 // Coordinates of the gate construction (proofs/circuit-gate.md).
 namespace G {
-enum : std::uint32_t { ID, ID2, SRC, DST, DST2, SLOT, SLOT2, FANIN, ADD, MUL, SIGN, EDGE, VAL, MEAN, P0, P1, FETCH, D };
+enum : std::uint32_t { ID, ID2, SRC, DST, DST2, Z, Z2, FANIN, ADD, MUL, SIGN, EDGE, VAL, MEAN, P0, P1, FETCH, D };
 }
 
 using Triple = Sparse<Rational>::Triple;
@@ -25,27 +25,17 @@ Affine<Rational> rows_map(std::size_t d, const std::vector<std::vector<std::pair
     return Affine<Rational>(Sparse<Rational>::from_triples(rows.size(), d, std::move(t)), std::move(b));
 }
 
-// Score -(a-b)^2 - (slot-c)^2 up to terms constant in the key: the query token's id a (at
-// coordinate `a`) against the key's id b with b^2 at `b`, `b2`; `slot` = -1 ignores slots.
-Head pointer_head(std::string name, std::size_t d, std::uint32_t a, std::uint32_t b, std::uint32_t b2, int slot,
-                  std::uint32_t slot_c, std::uint32_t slot_c2, std::uint32_t from, std::uint32_t to) {
+// A pointer head: the query token's target t = scale * (coordinate a) + offset against the
+// key's address b (coordinate b, with b^2 at b2): score 2tb - b^2 = t^2 - (t - b)^2, maximal
+// exactly where b = t. Value: coordinate `from`, added into coordinate `to`.
+Head pointer_head(std::string name, std::size_t d, std::uint32_t a, long scale, long offset, std::uint32_t b,
+                  std::uint32_t b2, std::uint32_t from, std::uint32_t to) {
     Head h;
     h.name = std::move(name);
     h.rule = Rule::AverageHard;
     h.mask = Mask::None;
-    std::vector<std::vector<std::pair<std::uint32_t, long>>> q{{{a, 2}}, {}}, k{{{b, 1}}, {{b2, 1}}};
-    std::vector<long> qb{0, -1};
-    if (slot >= 0) {
-        // + 2*slot*c - c^2
-        q.push_back({});
-        qb.push_back(2L * slot);
-        k.push_back({{slot_c, 1}});
-        q.push_back({});
-        qb.push_back(-1);
-        k.push_back({{slot_c2, 1}});
-    }
-    h.query = rows_map(d, q, qb);
-    h.key = rows_map(d, k, std::vector<long>(k.size(), 0));
+    h.query = rows_map(d, {{{a, 2 * scale}}, {}}, {2 * offset, -1});
+    h.key = rows_map(d, {{{b, 1}}, {{b2, 1}}}, {0, 0});
     h.value = rows_map(d, {{{from, 1}}}, {0});
     h.output = Sparse<Rational>::from_triples(d, 1, {Triple{to, 0, Rational(1)}});
     return h;
@@ -69,20 +59,22 @@ FeedForward combine_ffn(std::uint32_t fanin, std::uint32_t add, std::uint32_t mu
     return f;
 }
 
-Layer sum_layer(std::size_t d, std::uint32_t a, std::uint32_t b, std::uint32_t b2, std::uint32_t slot,
-                std::uint32_t slot2, std::uint32_t fanin, std::uint32_t add, std::uint32_t mul, std::uint32_t sign,
+Layer sum_layer(std::size_t d, std::uint32_t a, std::uint32_t b, std::uint32_t b2, std::uint32_t z,
+                std::uint32_t z2, std::uint32_t fanin, std::uint32_t add, std::uint32_t mul, std::uint32_t sign,
                 std::uint32_t val, std::uint32_t mean, std::uint32_t p0, std::uint32_t p1) {
     Layer l;
-    l.heads.push_back(pointer_head("sum", d, a, b, b2, -1, 0, 0, val, mean));
-    l.heads.push_back(pointer_head("operand0", d, a, b, b2, 0, slot, slot2, val, p0));
-    l.heads.push_back(pointer_head("operand1", d, a, b, b2, 1, slot, slot2, val, p1));
+    // sum: every wire into gate a (address DST = a); operand k of a mul gate: the one wire
+    // with address Z = 2a + k.
+    l.heads.push_back(pointer_head("sum", d, a, 1, 0, b, b2, val, mean));
+    l.heads.push_back(pointer_head("operand0", d, a, 2, 0, z, z2, val, p0));
+    l.heads.push_back(pointer_head("operand1", d, a, 2, 1, z, z2, val, p1));
     l.ffn = combine_ffn(fanin, add, mul, sign, val, mean, p0, p1);
     return l;
 }
 
 Layer fetch_layer() {
     Layer l;
-    l.heads.push_back(pointer_head("fetch", G::D, G::SRC, G::ID, G::ID2, -1, 0, 0, G::VAL, G::FETCH));
+    l.heads.push_back(pointer_head("fetch", G::D, G::SRC, 1, 0, G::ID, G::ID2, G::VAL, G::FETCH));
     FeedForward f;
     Circuit& c = f.circuit;
     GateId E = c.input("is_edge"), V = c.input("val"), Fe = c.input("fetched");
@@ -138,7 +130,7 @@ Encoder circuit_encoder(Construction c, std::size_t K) {
             "Evaluates any circuit of depth <= {} given as wire tokens (proofs/circuit-wire.md); one layer per level.", K);
         enc.d = W::D;
         for (std::size_t l = 0; l < K; ++l)
-            enc.layers.push_back(sum_layer(W::D, W::SRC, W::DST, W::DST2, W::SLOT, W::SLOT2, W::FANIN, W::ADD, W::MUL,
+            enc.layers.push_back(sum_layer(W::D, W::SRC, W::DST, W::DST2, W::Z, W::Z2, W::FANIN, W::ADD, W::MUL,
                                            W::SIGN, W::VAL, W::MEAN, W::P0, W::P1));
         enc.readout.coordinates = {W::VAL};
     } else {
@@ -148,7 +140,7 @@ Encoder circuit_encoder(Construction c, std::size_t K) {
         enc.d = G::D;
         for (std::size_t l = 0; l < K; ++l) {
             enc.layers.push_back(fetch_layer());
-            enc.layers.push_back(sum_layer(G::D, G::ID, G::DST, G::DST2, G::SLOT, G::SLOT2, G::FANIN, G::ADD, G::MUL,
+            enc.layers.push_back(sum_layer(G::D, G::ID, G::DST, G::DST2, G::Z, G::Z2, G::FANIN, G::ADD, G::MUL,
                                            G::SIGN, G::VAL, G::MEAN, G::P0, G::P1));
         }
         enc.readout.coordinates = {G::VAL};
@@ -174,6 +166,9 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
         std::size_t dst;  // consumer id (1-based), 0 for an output
         std::size_t slot;
     };
+    // The operand address of a wire: 2 * consumer + (slot 0 ? 0 : 1); only mul gates, whose
+    // slots are 0 and 1, are ever looked up by it.
+    auto address = [](const Wire& w) { return ri(2 * w.dst + (w.slot == 0 ? 0 : 1)); };
     std::vector<Wire> wires;
     for (std::size_t g = 0; g < circ.gates.size(); ++g)
         for (std::size_t k = 0; k < circ.gates[g].in.size(); ++k) wires.push_back({circ.gates[g].in[k], g + 1, k});
@@ -194,8 +189,8 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
             e.tokens.at(t, W::SRC) = ri(w.src + 1);
             e.tokens.at(t, W::DST) = ri(w.dst);
             e.tokens.at(t, W::DST2) = ri(w.dst) * ri(w.dst);
-            e.tokens.at(t, W::SLOT) = ri(w.slot);
-            e.tokens.at(t, W::SLOT2) = ri(w.slot) * ri(w.slot);
+            e.tokens.at(t, W::Z) = address(w);
+            e.tokens.at(t, W::Z2) = address(w) * address(w);
             set_source(e.tokens, t, s, W::FANIN, W::ADD, W::MUL, W::SIGN);
             e.tokens.at(t, W::VAL) = initial_value(s, poison);
             note_token(t, w.src, false);
@@ -223,8 +218,8 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
         e.tokens.at(t, G::SRC) = ri(w.src + 1);
         e.tokens.at(t, G::DST) = ri(w.dst);
         e.tokens.at(t, G::DST2) = ri(w.dst) * ri(w.dst);
-        e.tokens.at(t, G::SLOT) = ri(w.slot);
-        e.tokens.at(t, G::SLOT2) = ri(w.slot) * ri(w.slot);
+        e.tokens.at(t, G::Z) = address(w);
+        e.tokens.at(t, G::Z2) = address(w) * address(w);
         e.tokens.at(t, G::EDGE) = 1;
         e.tokens.at(t, G::VAL) = poison;
         e.token_gate.push_back(w.src);

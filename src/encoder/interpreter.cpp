@@ -1,5 +1,7 @@
 #include "encoder/interpreter.hpp"
 
+#include "encoder/fast_attention.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -90,6 +92,7 @@ struct Attention {
     Matrix<S>& A;
     HeadTrace& trace;
     std::uint64_t& mul_adds;
+    bool allow_fast;
 
     std::vector<std::int64_t> qs{}, ks{}, vs{};
     bool small_qk = false, small_v = false;
@@ -107,6 +110,12 @@ struct Attention {
         const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
         if (constant && is_exact_v<S>) build_prefix();
         trace.selected.assign(Q.rows, 0);
+        if constexpr (is_exact_v<S>) {
+            const bool hard = h.rule == Rule::AverageHard || h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight;
+            const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
+            if (!constant && allow_fast && hard && everywhere)
+                if (auto index = KeyIndex::build(K)) return structured(*index);
+        }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed(h, i, n);
             S* out = A.row(static_cast<std::size_t>(i));
@@ -117,6 +126,38 @@ struct Attention {
                 softmax(i, lo, hi, out);
             } else {
                 hard(i, lo, hi, out);
+            }
+        }
+    }
+
+    // The structured path: groups of equal keys with their value sums, argmax on the chains.
+    void structured(const KeyIndex& index) {
+        const std::size_t G = index.groups(), dv = V.cols;
+        Matrix<S> sums(G, dv);
+        for (std::size_t g = 0; g < G; ++g)
+            for (std::uint32_t j : index.group(g).members)
+                for (std::size_t c = 0; c < dv; ++c) sums.at(g, c) += V.at(j, c);
+        std::vector<std::uint32_t> best;
+        for (std::size_t i = 0; i < Q.rows; ++i) {
+            index.argmax(Q.row(i), best);
+            mul_adds += 2 * Q.cols;
+            S* out = A.row(i);
+            std::size_t count = 0;
+            for (std::uint32_t g : best) count += index.group(g).members.size();
+            trace.selected[i] = static_cast<std::uint32_t>(count);
+            if (h.rule == Rule::AverageHard) {
+                for (std::size_t c = 0; c < dv; ++c) {
+                    S acc = sums.at(best[0], c);
+                    for (std::size_t k = 1; k < best.size(); ++k) acc += sums.at(best[k], c);
+                    out[c] = acc / S(static_cast<long long>(count));
+                }
+            } else {
+                std::uint32_t j = h.rule == Rule::UniqueHardLeft ? index.group(best[0]).members.front()
+                                                                  : index.group(best[0]).members.back();
+                for (std::uint32_t g : best)
+                    j = h.rule == Rule::UniqueHardLeft ? std::min(j, index.group(g).members.front())
+                                                       : std::max(j, index.group(g).members.back());
+                std::copy(V.row(j), V.row(j) + dv, out);
             }
         }
     }
@@ -284,7 +325,7 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
                 res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
             }
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                         res.trace.mul_adds}
+                         res.trace.mul_adds, !opts.dense}
                 .run();
             for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
         }

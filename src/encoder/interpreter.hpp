@@ -10,7 +10,11 @@
 //                      Program<Rational> refuses softmax heads (no exact semantics).
 //   default_tie_tolerance<S>()   0 for exact; 1e-9 double; 1e-4 float (relative to max(1,|max|)).
 // Cost per layer and head (n positions, width d, key width dk): O(n * nnz(Q,K,V,O)) for the
-// maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys).
+// maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys). Exact
+// hard heads with mask none and no window whose distinct keys span an affine space of
+// dimension <= 2 take the structured path of fast_attention.hpp instead: O(n log n) to
+// group and index the keys, O(log n + |groups in M_i| dv) per query. Both paths give
+// identical results (tests compare them); RunOptions::dense forces the dense scan.
 // The argument order of everything follows docs/semantics.md.
 #pragma once
 
@@ -28,6 +32,7 @@ struct RunOptions {
     bool record_states = false;
     std::optional<double> tie_tolerance;    // numeric runs; default_tie_tolerance if unset
     std::size_t max_bits = kDefaultMaxBits; // exact runs; 0 = no limit
+    bool dense = false;                     // exact runs: never use the structured fast path
 };
 
 template <class S>

@@ -1,0 +1,212 @@
+#include "encoder/fast_attention.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace ahat {
+namespace {
+
+// Integers below 2^61 in magnitude: differences stay below 2^62, products of a difference
+// and a direction component below 2^123, and a sum of two such below 2^124.
+bool small61(const Rational& r, std::int64_t* out) {
+    return small_int(r, out) && mpz_sizeinbase(mpq_numref(r.backend().data()), 2) <= 61;
+}
+
+Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
+               const Rational& by) {
+    return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
+}
+
+}  // namespace
+
+std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
+    KeyIndex idx;
+    const std::size_t n = K.rows, dk = K.cols;
+    idx.dk_ = dk;
+    if (n == 0) return idx;
+    // 1. Classes of equal keys, in lexicographic key order; members ascending.
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    auto row_less = [&](std::uint32_t a, std::uint32_t b) {
+        return std::lexicographical_compare(K.row(a), K.row(a) + dk, K.row(b), K.row(b) + dk);
+    };
+    std::stable_sort(order.begin(), order.end(), row_less);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k == 0 || row_less(order[k - 1], order[k])) idx.groups_.emplace_back();
+        idx.groups_.back().members.push_back(order[k]);
+    }
+    const std::size_t G = idx.groups_.size();
+    auto key = [&](std::size_t g) { return K.row(idx.groups_[g].members.front()); };
+    // 2. Plane coordinates of every distinct key.
+    idx.x_.assign(G, Rational(0));
+    idx.y_.assign(G, Rational(0));
+    if (dk <= 2) {
+        for (std::size_t g = 0; g < G; ++g) {
+            if (dk >= 1) idx.x_[g] = key(g)[0];
+            if (dk == 2) idx.y_[g] = key(g)[1];
+        }
+    } else {
+        idx.raw_ = false;
+        idx.origin_.assign(key(0), key(0) + dk);
+        std::vector<Rational> diff(dk);
+        std::size_t p = dk, r = dk;  // pivot coordinates of u and of (u, w)
+        Rational det;
+        for (std::size_t g = 1; g < G; ++g) {
+            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(g)[c] - idx.origin_[c];
+            if (idx.u_.empty()) {
+                idx.u_ = diff;
+                p = static_cast<std::size_t>(std::find_if(diff.begin(), diff.end(), [](const Rational& v) { return v != 0; }) - diff.begin());
+                continue;
+            }
+            // Is diff parallel to u? If not, it is the second direction w.
+            if (idx.w_.empty()) {
+                Rational a = diff[p] / idx.u_[p];
+                bool parallel = true;
+                for (std::size_t c = 0; c < dk && parallel; ++c) parallel = diff[c] == a * idx.u_[c];
+                if (parallel) continue;
+                idx.w_ = diff;
+                for (r = 0; r < dk; ++r) {
+                    det = idx.u_[p] * idx.w_[r] - idx.u_[r] * idx.w_[p];
+                    if (det != 0) break;
+                }
+                if (r == dk) {  // w parallel to u after all: cannot happen, but stay safe
+                    idx.w_.clear();
+                    continue;
+                }
+            }
+        }
+        if (idx.u_.empty()) idx.u_.assign(dk, Rational(0));
+        for (std::size_t g = 0; g < G; ++g) {
+            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(g)[c] - idx.origin_[c];
+            Rational a, b;
+            if (idx.w_.empty()) {
+                if (p < dk) a = diff[p] / idx.u_[p];
+            } else {
+                a = (diff[p] * idx.w_[r] - diff[r] * idx.w_[p]) / det;
+                b = (idx.u_[p] * diff[r] - idx.u_[r] * diff[p]) / det;
+            }
+            for (std::size_t c = 0; c < dk; ++c) {
+                Rational rebuilt = a * idx.u_[c] + (idx.w_.empty() ? Rational(0) : b * idx.w_[c]);
+                if (rebuilt != diff[c]) return std::nullopt;  // the keys span more than a plane
+            }
+            idx.x_[g] = a;
+            idx.y_[g] = b;
+        }
+        if (idx.w_.empty()) idx.w_.assign(dk, Rational(0));
+    }
+    idx.xs_.resize(G);
+    idx.ys_.resize(G);
+    idx.small_ = true;
+    for (std::size_t g = 0; g < G && idx.small_; ++g)
+        idx.small_ = small61(idx.x_[g], &idx.xs_[g]) && small61(idx.y_[g], &idx.ys_[g]);
+    // 3. Extremes in x, and the two chains.
+    std::vector<std::uint32_t> by_x(G);
+    std::iota(by_x.begin(), by_x.end(), 0u);
+    std::sort(by_x.begin(), by_x.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return idx.x_[a] != idx.x_[b] ? idx.x_[a] < idx.x_[b] : idx.y_[a] < idx.y_[b];
+    });
+    for (std::uint32_t g : by_x) {
+        if (idx.x_[g] == idx.x_[by_x.front()]) idx.xmin_.push_back(g);
+        if (idx.x_[g] == idx.x_[by_x.back()]) idx.xmax_.push_back(g);
+    }
+    for (int s : {1, -1}) {
+        Chain& c = s == 1 ? idx.upper_ : idx.lower_;
+        auto Y = [&](std::uint32_t g) { return s == 1 ? idx.y_[g] : Rational(-idx.y_[g]); };
+        // The highest point (in s*y) of every distinct x, x ascending.
+        std::vector<std::uint32_t> top;
+        for (std::uint32_t g : by_x) {
+            if (!top.empty() && idx.x_[top.back()] == idx.x_[g]) {
+                if (Y(g) > Y(top.back())) top.back() = g;
+            } else {
+                top.push_back(g);
+            }
+        }
+        for (std::uint32_t g : top) {
+            while (c.vertex.size() >= 2) {
+                std::uint32_t o = c.vertex[c.vertex.size() - 2], a = c.vertex.back();
+                if (cross(idx.x_[o], Y(o), idx.x_[a], Y(a), idx.x_[g], Y(g)) >= 0) c.vertex.pop_back();
+                else break;
+            }
+            c.vertex.push_back(g);
+        }
+        c.on_edge.assign(c.vertex.size() > 0 ? c.vertex.size() - 1 : 0, {});
+        std::vector<bool> is_vertex(G, false);
+        for (auto v : c.vertex) is_vertex[v] = true;
+        for (std::uint32_t g = 0; g < G; ++g) {
+            if (is_vertex[g] || c.vertex.size() < 2) continue;
+            // the edge whose x-range strictly contains x_g
+            auto it = std::upper_bound(c.vertex.begin(), c.vertex.end(), g, [&](std::uint32_t gg, std::uint32_t v) {
+                return idx.x_[gg] < idx.x_[v];
+            });
+            if (it == c.vertex.begin() || it == c.vertex.end()) continue;
+            std::size_t k = static_cast<std::size_t>(it - c.vertex.begin()) - 1;
+            std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
+            if (idx.x_[a] < idx.x_[g] && cross(idx.x_[a], Y(a), idx.x_[b], Y(b), idx.x_[g], Y(g)) == 0)
+                c.on_edge[k].push_back(g);
+        }
+    }
+    return idx;
+}
+
+void KeyIndex::direction(const Rational* q, Rational& dx, Rational& dy) const {
+    if (raw_) {
+        dx = dk_ >= 1 ? q[0] : Rational(0);
+        dy = dk_ == 2 ? q[1] : Rational(0);
+    } else {
+        dx = dot(q, u_.data(), dk_);
+        dy = dot(q, w_.data(), dk_);
+    }
+}
+
+void KeyIndex::best_on_chain(const Chain& c, int s, const Rational& dx, const Rational& dy,
+                             std::vector<std::uint32_t>& out) const {
+    const std::size_t m = c.vertex.size();
+    std::int64_t sdx = 0, sdy = 0;
+    const bool fast = small_ && small61(dx, &sdx) && small61(dy, &sdy);
+    // gain of edge k = <(dx, dy), v_{k+1} - v_k>, strictly decreasing in k
+    auto sign_of_gain = [&](std::size_t k) -> int {
+        const std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
+        if (fast) {
+            i128 g = static_cast<i128>(sdx) * (xs_[b] - xs_[a]) + static_cast<i128>(sdy) * (s * (ys_[b] - ys_[a]));
+            return g > 0 ? 1 : (g < 0 ? -1 : 0);
+        }
+        Rational g = dx * (x_[b] - x_[a]) + dy * (s == 1 ? y_[b] - y_[a] : y_[a] - y_[b]);
+        return g > 0 ? 1 : (g < 0 ? -1 : 0);
+    };
+    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
+    while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        if (sign_of_gain(mid) <= 0) hi = mid;
+        else lo = mid + 1;
+    }
+    out.push_back(c.vertex[lo]);
+    if (lo + 1 < m && sign_of_gain(lo) == 0) {
+        out.push_back(c.vertex[lo + 1]);
+        out.insert(out.end(), c.on_edge[lo].begin(), c.on_edge[lo].end());
+    }
+}
+
+void KeyIndex::argmax(const Rational* q, std::vector<std::uint32_t>& out) const {
+    out.clear();
+    const std::size_t G = groups_.size();
+    if (G <= 1) {
+        if (G == 1) out.push_back(0);
+        return;
+    }
+    Rational dx, dy;
+    direction(q, dx, dy);
+    if (dy > 0) {
+        best_on_chain(upper_, 1, dx, dy, out);
+    } else if (dy < 0) {
+        best_on_chain(lower_, -1, dx, Rational(-dy), out);
+    } else if (dx > 0) {
+        out = xmax_;
+    } else if (dx < 0) {
+        out = xmin_;
+    } else {
+        out.resize(G);
+        std::iota(out.begin(), out.end(), 0u);
+    }
+}
+
+}  // namespace ahat
