@@ -7,9 +7,16 @@ namespace ahat {
 
 template <class S>
 std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts) {
+    std::vector<S> v;
+    evaluate_into(c, inputs, v, opts);
+    return v;
+}
+
+template <class S>
+void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S>& v, const EvalOptions& opts) {
     if (inputs.size() != c.inputs.size())
         fail({}, "the circuit has {} inputs, {} values were given", c.inputs.size(), inputs.size());
-    std::vector<S> v(c.gates.size(), S(0));
+    v.resize(c.gates.size());
     std::size_t next_input = 0;
     for (std::size_t k = 0; k < c.gates.size(); ++k) {
         const Gate& g = c.gates[k];
@@ -17,12 +24,17 @@ std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, cons
             case Op::Input: v[k] = inputs[next_input++]; break;
             case Op::Const: v[k] = from_rational<S>(g.value); break;
             case Op::Add: {
-                S acc = S(0);
-                for (GateId in : g.in) acc += v[in];
-                v[k] = acc;
+                v[k] = S(0);
+                for (GateId in : g.in) v[k] += v[in];
                 break;
             }
-            case Op::Mul: v[k] = v[g.in[0]] * v[g.in[1]]; break;
+            case Op::Mul:
+                if constexpr (is_exact_v<S>) {
+                    mpq_mul(v[k].backend().data(), v[g.in[0]].backend().data(), v[g.in[1]].backend().data());
+                } else {
+                    v[k] = v[g.in[0]] * v[g.in[1]];
+                }
+                break;
             case Op::Sign: v[k] = sign_gate(v[g.in[0]]); break;
         }
         if constexpr (is_exact_v<S>) {
@@ -34,7 +46,6 @@ std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, cons
             }
         }
     }
-    return v;
 }
 
 template <class S>
@@ -48,7 +59,8 @@ std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const Ev
 
 #define AHAT_EVAL(S)                                                                                  \
     template std::vector<S> evaluate_all<S>(const Circuit&, const std::vector<S>&, const EvalOptions&); \
-    template std::vector<S> evaluate<S>(const Circuit&, const std::vector<S>&, const EvalOptions&);
+    template std::vector<S> evaluate<S>(const Circuit&, const std::vector<S>&, const EvalOptions&); \
+    template void evaluate_into<S>(const Circuit&, const std::vector<S>&, std::vector<S>&, const EvalOptions&);
 AHAT_EVAL(Rational)
 AHAT_EVAL(double)
 AHAT_EVAL(float)

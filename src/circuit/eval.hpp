@@ -28,4 +28,9 @@ std::vector<S> evaluate_all(const Circuit& c, const std::vector<S>& inputs, cons
 template <class S>
 std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const EvalOptions& opts = {});
 
+// evaluate_all into a caller's buffer (resized to the gate count), so that evaluating the same
+// circuit many times reuses its storage.
+template <class S>
+void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S>& values, const EvalOptions& opts = {});
+
 }  // namespace ahat

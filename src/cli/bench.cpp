@@ -1,4 +1,7 @@
 // ahat bench interpreter [--n N] [--d D] [--repeat R] [--seed S] [--json]
+#include <unistd.h>
+
+#include "bench/compile_bench.hpp"
 #include "bench/interpreter_bench.hpp"
 #include "cli/common.hpp"
 
@@ -31,6 +34,59 @@ int run_bench_interpreter(const BenchParams& p, bool as_json) {
     return 0;
 }
 
+int run_bench_compile(const CompileRunParams& p, bool as_json) {
+    const bool tty = isatty(STDERR_FILENO);
+    auto points = bench_compile_run(p, [&](const CompileRunPoint& pt) {
+        if (tty) fmt::print(stderr, "  {} gates: {:.2f} s\n", pt.gates, pt.total_seconds());
+    });
+    json rows = json::array();
+    bool ok = true;
+    for (std::size_t k = 0; k < points.size(); ++k) {
+        const auto& pt = points[k];
+        ok = ok && pt.outputs_ok && (pt.dense_seconds < 0 || pt.dense_ok);
+        json row{{"gates", pt.gates},
+                 {"tokens", pt.tokens},
+                 {"layers", pt.layers},
+                 {"compile_seconds", pt.compile_seconds},
+                 {"run_seconds", pt.run_seconds},
+                 {"verify_seconds", pt.verify_seconds},
+                 {"total_seconds", pt.total_seconds()},
+                 {"outputs_ok", pt.outputs_ok}};
+        if (pt.dense_seconds >= 0) {
+            row["dense_run_seconds"] = pt.dense_seconds;
+            row["dense_agrees"] = pt.dense_ok;
+        } else {
+            row["dense_run_seconds"] = nullptr;
+        }
+        if (k > 0) {
+            row["gate_ratio"] = static_cast<double>(pt.gates) / static_cast<double>(points[k - 1].gates);
+            row["time_ratio"] = pt.total_seconds() / points[k - 1].total_seconds();
+        }
+        rows.push_back(std::move(row));
+    }
+    if (as_json) {
+        print_json(json{{"bench", "compile-run"},
+                        {"construction", construction_name(p.construction)},
+                        {"depth", p.depth},
+                        {"inputs", p.inputs},
+                        {"max_fanin", p.max_fanin},
+                        {"seed", p.seed},
+                        {"points", rows}});
+    } else {
+        fmt::print("compile, run and verify random depth-{} circuits ({} construction)\n", p.depth, construction_name(p.construction));
+        fmt::print("{:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>7}  {}\n", "gates", "tokens", "compile", "run", "verify", "total", "ratio", "dense run");
+        for (std::size_t k = 0; k < points.size(); ++k) {
+            const auto& pt = points[k];
+            fmt::print("{:>8} {:>8} {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>7} {}\n", pt.gates, pt.tokens, pt.compile_seconds,
+                       pt.run_seconds, pt.verify_seconds, pt.total_seconds(),
+                       k ? fmt::format("{:.2f}", pt.total_seconds() / points[k - 1].total_seconds()) : "-",
+                       pt.dense_seconds >= 0 ? fmt::format("{:.3f}s", pt.dense_seconds) : "-");
+        }
+    }
+    if (!ok) throw CheckFailed("a compiled run disagreed with direct evaluation or with the dense scan");
+    return 0;
+}
+
 }  // namespace
 
 void register_bench(CLI::App& app, Action& action) {
@@ -45,6 +101,28 @@ void register_bench(CLI::App& app, Action& action) {
     interp->add_option("--seed", p->seed, "random seed")->capture_default_str();
     interp->add_flag("--json", *as_json, "print one JSON document");
     interp->callback([p, as_json, &action] { action = [p, as_json] { return run_bench_interpreter(*p, *as_json); }; });
+
+    auto cp = std::make_shared<CompileRunParams>();
+    auto construction = std::make_shared<std::string>("wire");
+    CLI::App* cr = bench->add_subcommand("compile-run", "Compile, run and verify random circuits from 10^3 to 10^5 gates");
+    cr->add_option("--sizes", cp->sizes, "gate counts")->capture_default_str();
+    cr->add_option("--depth", cp->depth, "circuit depth (and K)")->capture_default_str()->check(CLI::Range(1, 64));
+    cr->add_option("--inputs", cp->inputs, "circuit inputs")->capture_default_str();
+    cr->add_option("--fanin", cp->max_fanin, "largest add fan-in")->capture_default_str();
+    cr->add_option("--seed", cp->seed, "seed")->capture_default_str();
+    cr->add_option("--construction", *construction, "wire or gate")->capture_default_str();
+    cr->add_option("--dense-max", cp->dense_max, "also time the dense scan up to this many gates")->capture_default_str();
+    cr->add_flag("--json", *as_json, "print one JSON document");
+    cr->callback([cp, construction, as_json, &action] {
+        action = [cp, construction, as_json] {
+            auto c = parse_construction(*construction);
+            if (!c) fail(SourceLoc{"--construction", 1, 1}, "unknown construction '{}' (wire, gate)", *construction);
+            for (std::size_t s : cp->sizes)
+                if (s < cp->depth) fail(SourceLoc{"--sizes", 1, 1}, "size {} is below the depth {}", s, cp->depth);
+            cp->construction = *c;
+            return run_bench_compile(*cp, *as_json);
+        };
+    });
 }
 
 }  // namespace ahat::cli

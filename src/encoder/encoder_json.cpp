@@ -383,7 +383,10 @@ FeedForward lower_relu(const Sparse<Rational>& w1, const std::vector<Rational>& 
 }
 
 Encoder read_encoder(std::string_view text, const std::string& file) {
-    JValue root = parse_json(text, file);
+    return encoder_from_json(parse_json(text, file));
+}
+
+Encoder encoder_from_json(const JValue& root) {
     root.object("encoder");
     root.only_keys({"format", "version", "name", "description", "d", "input", "layers", "readout"});
     if (const JValue* f = root.find("format"); f && f->string("format") != "ahat-encoder")
@@ -421,6 +424,16 @@ Encoder load_encoder(const std::string& path) {
 }
 
 std::string write_encoder(const Encoder& enc) {
+    return pretty_json(encoder_to_json(enc));
+}
+
+std::string pretty_json(const ojson& j) {
+    std::string out;
+    pretty(j, 0, out);
+    return out + "\n";
+}
+
+ojson encoder_to_json(const Encoder& enc) {
     ojson root{{"format", "ahat-encoder"}, {"version", 1}};
     if (!enc.name.empty()) root["name"] = enc.name;
     if (!enc.description.empty()) root["description"] = enc.description;
@@ -475,9 +488,7 @@ std::string write_encoder(const Encoder& enc) {
                                 {"weights", vec_json(r.weights)},
                                 {"bias", to_string(r.bias)}};
     }
-    std::string out;
-    pretty(root, 0, out);
-    return out + "\n";
+    return root;
 }
 
 }  // namespace ahat

@@ -7,18 +7,31 @@
 //                              are lowered to circuits as they are read.
 //   load_encoder(path)
 //   write_encoder(enc)         canonical JSON text; read(write(e)) writes the same text again.
+//   encoder_from_json(root)    the reader on an already parsed value (e.g. an encoder nested in
+//                              another document); read_encoder = parse_json + this.
+//   encoder_to_json(enc)       the value write_encoder prints, for nesting in other documents.
+//   pretty_json(j)             the writer's layout (indented, arrays of scalars on one line),
+//                              with a final newline; write_encoder = pretty_json(encoder_to_json).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "encoder/encoder.hpp"
 
 namespace ahat {
 
+struct JValue;
+
 Encoder read_encoder(std::string_view text, const std::string& file);
 Encoder load_encoder(const std::string& path);
 std::string write_encoder(const Encoder& enc);
+
+Encoder encoder_from_json(const JValue& root);
+nlohmann::ordered_json encoder_to_json(const Encoder& enc);
+std::string pretty_json(const nlohmann::ordered_json& j);
 
 // ReLU MLP W2 relu(W1 y + b1) + b2 as a feed-forward circuit over the basis
 // (relu(x) = x * sign(x)); reads the coordinates W1 uses, writes those W2 or b2 touch.

@@ -27,7 +27,14 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
     // 1. Classes of equal keys, in lexicographic key order; members ascending.
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
+    // Keys compare as int64 rows when every entry is a small integer (the common case).
+    std::vector<std::int64_t> ik(n * dk);
+    bool int_keys = true;
+    for (std::size_t k = 0; k < n * dk && int_keys; ++k) int_keys = small_int(K.data[k], &ik[k]);
     auto row_less = [&](std::uint32_t a, std::uint32_t b) {
+        if (int_keys)
+            return std::lexicographical_compare(ik.begin() + a * dk, ik.begin() + (a + 1) * dk, ik.begin() + b * dk,
+                                                ik.begin() + (b + 1) * dk);
         return std::lexicographical_compare(K.row(a), K.row(a) + dk, K.row(b), K.row(b) + dk);
     };
     std::stable_sort(order.begin(), order.end(), row_less);
@@ -103,30 +110,46 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
     std::vector<std::uint32_t> by_x(G);
     std::iota(by_x.begin(), by_x.end(), 0u);
     std::sort(by_x.begin(), by_x.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (idx.small_) return idx.xs_[a] != idx.xs_[b] ? idx.xs_[a] < idx.xs_[b] : idx.ys_[a] < idx.ys_[b];
         return idx.x_[a] != idx.x_[b] ? idx.x_[a] < idx.x_[b] : idx.y_[a] < idx.y_[b];
     });
+    // Orientation of (o, a, b) in the plane (x, s*y): > 0 left turn, < 0 right turn.
+    auto turn = [&](int s, std::uint32_t o, std::uint32_t a, std::uint32_t b) -> int {
+        if (idx.small_) {
+            const i128 ax = idx.xs_[a] - idx.xs_[o], ay = s * (idx.ys_[a] - idx.ys_[o]);
+            const i128 bx = idx.xs_[b] - idx.xs_[o], by = s * (idx.ys_[b] - idx.ys_[o]);
+            const i128 c = ax * by - ay * bx;
+            return c > 0 ? 1 : (c < 0 ? -1 : 0);
+        }
+        const Rational c = cross(idx.x_[o], s * idx.y_[o], idx.x_[a], s * idx.y_[a], idx.x_[b], s * idx.y_[b]);
+        return c > 0 ? 1 : (c < 0 ? -1 : 0);
+    };
+    auto x_less = [&](std::uint32_t a, std::uint32_t b) {
+        return idx.small_ ? idx.xs_[a] < idx.xs_[b] : idx.x_[a] < idx.x_[b];
+    };
+    auto x_equal = [&](std::uint32_t a, std::uint32_t b) {
+        return idx.small_ ? idx.xs_[a] == idx.xs_[b] : idx.x_[a] == idx.x_[b];
+    };
     for (std::uint32_t g : by_x) {
-        if (idx.x_[g] == idx.x_[by_x.front()]) idx.xmin_.push_back(g);
-        if (idx.x_[g] == idx.x_[by_x.back()]) idx.xmax_.push_back(g);
+        if (x_equal(g, by_x.front())) idx.xmin_.push_back(g);
+        if (x_equal(g, by_x.back())) idx.xmax_.push_back(g);
     }
     for (int s : {1, -1}) {
         Chain& c = s == 1 ? idx.upper_ : idx.lower_;
-        auto Y = [&](std::uint32_t g) { return s == 1 ? idx.y_[g] : Rational(-idx.y_[g]); };
         // The highest point (in s*y) of every distinct x, x ascending.
         std::vector<std::uint32_t> top;
         for (std::uint32_t g : by_x) {
-            if (!top.empty() && idx.x_[top.back()] == idx.x_[g]) {
-                if (Y(g) > Y(top.back())) top.back() = g;
+            if (!top.empty() && x_equal(top.back(), g)) {
+                const bool higher = idx.small_ ? s * idx.ys_[g] > s * idx.ys_[top.back()]
+                                               : s * idx.y_[g] > s * idx.y_[top.back()];
+                if (higher) top.back() = g;
             } else {
                 top.push_back(g);
             }
         }
         for (std::uint32_t g : top) {
-            while (c.vertex.size() >= 2) {
-                std::uint32_t o = c.vertex[c.vertex.size() - 2], a = c.vertex.back();
-                if (cross(idx.x_[o], Y(o), idx.x_[a], Y(a), idx.x_[g], Y(g)) >= 0) c.vertex.pop_back();
-                else break;
-            }
+            while (c.vertex.size() >= 2 && turn(s, c.vertex[c.vertex.size() - 2], c.vertex.back(), g) >= 0)
+                c.vertex.pop_back();
             c.vertex.push_back(g);
         }
         c.on_edge.assign(c.vertex.size() > 0 ? c.vertex.size() - 1 : 0, {});
@@ -135,14 +158,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
         for (std::uint32_t g = 0; g < G; ++g) {
             if (is_vertex[g] || c.vertex.size() < 2) continue;
             // the edge whose x-range strictly contains x_g
-            auto it = std::upper_bound(c.vertex.begin(), c.vertex.end(), g, [&](std::uint32_t gg, std::uint32_t v) {
-                return idx.x_[gg] < idx.x_[v];
-            });
+            auto it = std::upper_bound(c.vertex.begin(), c.vertex.end(), g, x_less);
             if (it == c.vertex.begin() || it == c.vertex.end()) continue;
             std::size_t k = static_cast<std::size_t>(it - c.vertex.begin()) - 1;
             std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
-            if (idx.x_[a] < idx.x_[g] && cross(idx.x_[a], Y(a), idx.x_[b], Y(b), idx.x_[g], Y(g)) == 0)
-                c.on_edge[k].push_back(g);
+            if (x_less(a, g) && turn(s, a, b, g) == 0) c.on_edge[k].push_back(g);
         }
     }
     return idx;

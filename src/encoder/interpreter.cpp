@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace ahat {
 
@@ -24,6 +25,20 @@ Program<S>::Program(const Encoder& enc) : enc_(&enc) {
 }
 
 namespace {
+
+// Key indexes of recent heads: compiled encoders reuse the same keys layer after layer, so an
+// index is looked up by exact equality of the key matrix before one is built.
+struct KeyCache {
+    std::vector<std::pair<Matrix<Rational>, std::shared_ptr<const std::optional<KeyIndex>>>> entries;
+    std::shared_ptr<const std::optional<KeyIndex>> get(const Matrix<Rational>& K) {
+        for (const auto& [keys, index] : entries)
+            if (keys.rows == K.rows && keys.cols == K.cols && keys.data == K.data) return index;
+        auto index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K));
+        if (entries.size() == 4) entries.erase(entries.begin());
+        entries.emplace_back(K, index);
+        return index;
+    }
+};
 
 // The allowed interval [lo, hi] of key positions for query i (empty when lo > hi).
 std::pair<std::int64_t, std::int64_t> allowed(const Head& h, std::int64_t i, std::int64_t n) {
@@ -93,6 +108,7 @@ struct Attention {
     HeadTrace& trace;
     std::uint64_t& mul_adds;
     bool allow_fast;
+    KeyCache* cache;
 
     std::vector<std::int64_t> qs{}, ks{}, vs{};
     bool small_qk = false, small_v = false;
@@ -114,7 +130,7 @@ struct Attention {
             const bool hard = h.rule == Rule::AverageHard || h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight;
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
             if (!constant && allow_fast && hard && everywhere)
-                if (auto index = KeyIndex::build(K)) return structured(*index);
+                if (auto index = cache->get(K); index->has_value()) return structured(**index);
         }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed(h, i, n);
@@ -311,6 +327,7 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
     check_bits(res.state, 0, opts.max_bits);
     if (opts.record_states) res.trace.states.push_back(res.state);
     Matrix<S> Y;
+    KeyCache cache;
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
         auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
@@ -325,18 +342,18 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
                 res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
             }
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                         res.trace.mul_adds, !opts.dense}
+                         res.trace.mul_adds, !opts.dense, &cache}
                 .run();
             for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
         }
         if (layer.ffn) {
             const FeedForward& f = *layer.ffn;
             EvalOptions eo{opts.max_bits};
-            std::vector<S> in(f.reads.size());
+            std::vector<S> in(f.reads.size()), values;
             for (std::size_t i = 0; i < n; ++i) {
                 for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
-                std::vector<S> out = evaluate(f.circuit, in, eo);
-                for (std::size_t k = 0; k < out.size(); ++k) Y.at(i, f.writes[k]) += out[k];
+                evaluate_into(f.circuit, in, values, eo);
+                for (std::size_t k = 0; k < f.writes.size(); ++k) Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
             }
         }
         std::swap(res.state, Y);

@@ -105,15 +105,18 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
             return;
         }
     }
-    mpq_t tmp;
-    mpq_init(tmp);
+    thread_local Rational scratch;  // one temporary for the whole thread: no allocation per row
+    mpq_ptr tmp = scratch.backend().data();
     mpq_ptr acc = out.backend().data();
     mpq_set(acc, bias.backend().data());
     for (std::uint32_t k = lo; k < hi; ++k) {
+        if (A.small.size() == A.val.size() && A.small[k] == 1) {
+            mpq_add(acc, acc, x[A.col[k]].backend().data());  // weight 1: no product needed
+            continue;
+        }
         mpq_mul(tmp, A.val[k].backend().data(), x[A.col[k]].backend().data());
         mpq_add(acc, acc, tmp);
     }
-    mpq_clear(tmp);
 }
 
 bool small_vector(const Rational* x, std::size_t n, std::vector<std::int64_t>& xs) {

@@ -1,0 +1,36 @@
+// `ahat bench compile-run`: random depth-D circuits from 10^3 to 10^5 gates, compiled
+// (circuit_to_encoder), run exactly and checked against direct evaluation; the structured
+// attention path beside the dense scan where the dense scan still finishes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "compile/circuit_to_encoder.hpp"
+
+namespace ahat {
+
+struct CompileRunParams {
+    std::vector<std::size_t> sizes{1000, 2000, 4000, 8000, 16000, 32000, 64000, 100000};
+    std::size_t depth = 8, inputs = 16, max_fanin = 3;
+    std::uint64_t seed = 1;
+    Construction construction = Construction::Wire;
+    std::size_t dense_max = 4000;  // run the dense scan too up to this many gates
+};
+
+struct CompileRunPoint {
+    std::size_t gates = 0, tokens = 0, layers = 0;
+    double compile_seconds = 0;  // encoder + token encoding
+    double run_seconds = 0;      // exact run, structured attention
+    double verify_seconds = 0;   // direct evaluation + comparison of the decoded outputs
+    double dense_seconds = -1;   // exact run with the dense scan (-1: not run)
+    bool outputs_ok = false, dense_ok = false;
+    double total_seconds() const { return compile_seconds + run_seconds + verify_seconds; }
+};
+
+// `progress` (may be empty) is called after each size.
+std::vector<CompileRunPoint> bench_compile_run(const CompileRunParams& p,
+                                               const std::function<void(const CompileRunPoint&)>& progress);
+
+}  // namespace ahat
