@@ -20,22 +20,30 @@ void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S
     std::size_t next_input = 0;
     for (std::size_t k = 0; k < c.gates.size(); ++k) {
         const Gate& g = c.gates[k];
-        switch (g.op) {
-            case Op::Input: v[k] = inputs[next_input++]; break;
-            case Op::Const: v[k] = from_rational<S>(g.value); break;
-            case Op::Add: {
-                v[k] = S(0);
-                for (GateId in : g.in) v[k] += v[in];
-                break;
+        if constexpr (is_exact_v<S>) {
+            // In place on the existing values: no temporaries, no allocation once warm.
+            mpq_ptr out = v[k].backend().data();
+            switch (g.op) {
+                case Op::Input: mpq_set(out, inputs[next_input++].backend().data()); break;
+                case Op::Const: mpq_set(out, g.value.backend().data()); break;
+                case Op::Add:
+                    mpq_set_ui(out, 0, 1);
+                    for (GateId in : g.in) mpq_add(out, out, v[in].backend().data());
+                    break;
+                case Op::Mul: mpq_mul(out, v[g.in[0]].backend().data(), v[g.in[1]].backend().data()); break;
+                case Op::Sign: mpq_set_ui(out, mpq_sgn(v[g.in[0]].backend().data()) > 0 ? 1 : 0, 1); break;
             }
-            case Op::Mul:
-                if constexpr (is_exact_v<S>) {
-                    mpq_mul(v[k].backend().data(), v[g.in[0]].backend().data(), v[g.in[1]].backend().data());
-                } else {
-                    v[k] = v[g.in[0]] * v[g.in[1]];
-                }
-                break;
-            case Op::Sign: v[k] = sign_gate(v[g.in[0]]); break;
+        } else {
+            switch (g.op) {
+                case Op::Input: v[k] = inputs[next_input++]; break;
+                case Op::Const: v[k] = from_rational<S>(g.value); break;
+                case Op::Add:
+                    v[k] = S(0);
+                    for (GateId in : g.in) v[k] += v[in];
+                    break;
+                case Op::Mul: v[k] = v[g.in[0]] * v[g.in[1]]; break;
+                case Op::Sign: v[k] = sign_gate(v[g.in[0]]); break;
+            }
         }
         if constexpr (is_exact_v<S>) {
             if (opts.max_bits != 0 && g.op != Op::Input && g.op != Op::Const) {

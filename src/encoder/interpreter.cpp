@@ -293,6 +293,17 @@ struct Attention {
 };
 
 template <class S>
+void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
+    if (m.rows != rows || m.cols != cols) m = Matrix<S>(rows, cols);
+}
+
+template <class S>
+void set_zero(S& x) {
+    if constexpr (is_exact_v<S>) mpq_set_ui(x.backend().data(), 0, 1);
+    else x = S(0);
+}
+
+template <class S>
 void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
     if constexpr (is_exact_v<S>) {
         if (max_bits == 0) return;
@@ -326,7 +337,7 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
     res.state = input;
     check_bits(res.state, 0, opts.max_bits);
     if (opts.record_states) res.trace.states.push_back(res.state);
-    Matrix<S> Y;
+    Matrix<S> Y, Q, K, V, A;  // reused across heads and layers
     KeyCache cache;
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
@@ -335,7 +346,8 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
             const LoweredHead& lh = heads_[l][hidx];
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
-            Matrix<S> Q(n, dk), K(n, dk), V(n, dv), A(n, dv);
+            reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
+            for (S& a : A.data) set_zero(a);
             for (std::size_t i = 0; i < n; ++i) {
                 res.trace.mul_adds += apply(lh.query, res.state.row(i), Q.row(i));
                 res.trace.mul_adds += apply(lh.key, res.state.row(i), K.row(i));
