@@ -1,5 +1,70 @@
-// PLACEHOLDER: being written; replaced before this lands.
+// ahat compile C.circ [--construction wire|gate] [--depth K] [-o FILE] [--json]
+#include "circuit/circ_io.hpp"
 #include "cli/common.hpp"
+#include "compile/compiled_io.hpp"
+
 namespace ahat::cli {
-void register_compile(CLI::App&, Action&) {}
+namespace {
+
+struct CompileArgs {
+    std::string file, construction = "wire", output;
+    std::optional<std::size_t> depth;
+    bool json = false;
+};
+
+int run_compile(const CompileArgs& a) {
+    auto c = parse_construction(a.construction);
+    if (!c) fail(SourceLoc{"--construction", 0, 0}, "unknown construction '{}' (wire, gate)", a.construction);
+    Circuit circ = load_circuit(a.file);
+    const std::size_t depth = stats(circ).depth;
+    if (a.depth && *a.depth < depth)
+        fail(SourceLoc{"--depth", 0, 0}, "K = {} is below the depth of {} ({}); the encoder needs K >= the circuit's depth",
+             *a.depth, a.file, depth);
+    CompiledCircuit cc = compile_circuit(circ, *c, a.depth, a.file);
+    emit(a.output, write_compiled(cc));
+
+    const Shape s = shape_of(cc.construction, cc.K);
+    const bool to_stdout = !a.output.empty() && a.output != "-";
+    std::FILE* sink = to_stdout ? stdout : stderr;
+    if (a.json) {
+        json j{{"compiled", to_stdout ? a.output : "-"},
+               {"circuit", a.file},
+               {"construction", construction_name(cc.construction)},
+               {"K", cc.K},
+               {"circuit_depth", cc.circuit_depth},
+               {"layers", s.layers},
+               {"heads", s.total_heads},
+               {"width", s.width},
+               {"tokens", cc.encoding.tokens.rows},
+               {"inputs", cc.input_names.size()},
+               {"outputs", cc.encoding.output_tokens.size()}};
+        fmt::print(sink, "{}\n", j.dump());
+    } else {
+        fmt::print(sink,
+                   "compiled {} ({} construction) to {}\n  K = {} (circuit depth {}): {} layers, {} heads, width d = {}\n"
+                   "  {} tokens; {} inputs, {} outputs\n",
+                   a.file, construction_name(cc.construction), to_stdout ? a.output : "stdout", cc.K, cc.circuit_depth,
+                   s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, cc.input_names.size(),
+                   cc.encoding.output_tokens.size());
+        if (to_stdout && !cc.input_names.empty())
+            fmt::print(sink, "  run it: ahat run {} --input \"...\" (values of {}, in order)\n", a.output,
+                       fmt::join(cc.input_names, ", "));
+    }
+    return 0;
+}
+
+}  // namespace
+
+void register_compile(CLI::App& app, Action& action) {
+    auto args = std::make_shared<CompileArgs>();
+    CLI::App* sub = app.add_subcommand("compile", "Compile a circuit (.circ) to an encoder plus its token encoding");
+    sub->add_option("circuit", args->file, "the .circ file")->required();
+    sub->add_option("--construction", args->construction, "wire (K layers) or gate (2K layers)")->capture_default_str();
+    sub->add_option("--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)");
+    sub->add_option("-o,--output", args->output,
+                    "the compiled file (default: stdout, with the summary on stderr)");
+    sub->add_flag("--json", args->json, "print the summary as one JSON document");
+    sub->callback([args, &action] { action = [args] { return run_compile(*args); }; });
+}
+
 }  // namespace ahat::cli

@@ -1,7 +1,10 @@
-// ahat info FILE [--json]: statistics of a circuit (.circ) or an encoder (.json).
+// ahat info FILE [--json]: statistics of a circuit (.circ), an encoder (.json) or a compiled
+// circuit (.json with "format": "ahat-compiled-circuit").
 #include "circuit/circ_io.hpp"
 #include "cli/common.hpp"
+#include "compile/compiled_io.hpp"
 #include "encoder/encoder_json.hpp"
+#include "support/json.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -30,8 +33,32 @@ int circuit_info(const InfoArgs& a) {
     return 0;
 }
 
-int encoder_info(const InfoArgs& a) {
-    Encoder enc = load_encoder(a.file);
+int compiled_info(const InfoArgs& a, const CompiledCircuit& cc) {
+    const Shape s = shape_of(cc.construction, cc.K);
+    if (a.json) {
+        print_json(json{{"file", a.file},
+                        {"kind", "compiled-circuit"},
+                        {"circuit", cc.source},
+                        {"construction", construction_name(cc.construction)},
+                        {"K", cc.K},
+                        {"circuit_depth", cc.circuit_depth},
+                        {"layers", s.layers},
+                        {"heads", s.total_heads},
+                        {"width", s.width},
+                        {"tokens", cc.encoding.tokens.rows},
+                        {"inputs", cc.input_names},
+                        {"outputs", cc.encoding.output_names}});
+        return 0;
+    }
+    fmt::print("compiled circuit {}{}\n  construction {}, K = {}, circuit depth {}\n"
+               "  encoder: layers {}, heads {}, width d = {}\n  tokens {}\n  inputs ({}): {}\n  outputs ({}): {}\n",
+               a.file, cc.source.empty() ? "" : " (from " + cc.source + ")", construction_name(cc.construction), cc.K,
+               cc.circuit_depth, s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, cc.input_names.size(),
+               fmt::join(cc.input_names, ", "), cc.encoding.output_names.size(), fmt::join(cc.encoding.output_names, ", "));
+    return 0;
+}
+
+int encoder_info(const InfoArgs& a, const Encoder& enc) {
     std::size_t heads = 0, params = 0, ffn_gates = 0, ffn_depth = 0;
     std::map<std::string, std::size_t> rules, masks;
     for (const Layer& l : enc.layers) {
@@ -73,15 +100,21 @@ int encoder_info(const InfoArgs& a) {
     return 0;
 }
 
+int json_info(const InfoArgs& a) {
+    const JValue root = parse_json(read_file(a.file), a.file);
+    if (is_compiled_circuit(root)) return compiled_info(a, compiled_from_json(root));
+    return encoder_info(a, encoder_from_json(root));
+}
+
 }  // namespace
 
 void register_info(CLI::App& app, Action& action) {
     auto args = std::make_shared<InfoArgs>();
-    CLI::App* sub = app.add_subcommand("info", "Statistics of a circuit (.circ) or an encoder (.json)");
+    CLI::App* sub = app.add_subcommand("info", "Statistics of a circuit (.circ), an encoder or a compiled circuit (.json)");
     sub->add_option("file", args->file, "a .circ or .json file")->required();
     sub->add_flag("--json", args->json, "print one JSON document");
     sub->callback([args, &action] {
-        action = [args] { return ends_with(args->file, ".json") ? encoder_info(*args) : circuit_info(*args); };
+        action = [args] { return ends_with(args->file, ".json") ? json_info(*args) : circuit_info(*args); };
     });
 }
 

@@ -1,8 +1,15 @@
 // ahat run enc.json --input TEXT | --input-file F [--precision P] [--layers L] [--trace]
 //          [--states] [--tie-tolerance T] [--max-bits B] [--json]
+// A compiled circuit (ahat compile) is recognised by its "format"; then --input holds the
+// circuit's input values and the decoded outputs are printed.
+#include <cmath>
+#include <limits>
+
 #include "cli/common.hpp"
+#include "compile/compiled_io.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "support/json.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -37,9 +44,24 @@ void print_matrix(const Matrix<S>& m, const std::vector<std::string>& labels) {
     for (std::size_t i = 0; i < m.rows; ++i) {
         std::string line = fmt::format("  {:>4}", i);
         if (i < labels.size()) line += fmt::format(" {:>4}", labels[i]);
-        for (std::size_t c = 0; c < m.cols; ++c) line += " " + show(m.at(i, c));
+        for (std::size_t c = 0; c < m.cols; ++c) {
+            line += ' ';
+            line += show(m.at(i, c));
+        }
         fmt::print("{}\n", line);
     }
+}
+
+template <class S>
+json trace_json(const Encoder& enc, const Trace<S>& trace) {
+    json layers = json::array();
+    for (std::size_t l = 0; l < trace.heads.size(); ++l) {
+        json heads = json::array();
+        for (std::size_t h = 0; h < trace.heads[l].size(); ++h)
+            heads.push_back(json{{"head", h}, {"name", enc.layers[l].heads[h].name}, {"selected", trace.heads[l][h].selected}});
+        layers.push_back(json{{"layer", l}, {"heads", heads}});
+    }
+    return layers;
 }
 
 template <class S>
@@ -62,16 +84,7 @@ int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std:
         } else {
             j["outputs"] = matrix_json(r.outputs);
         }
-        if (a.trace) {
-            json layers = json::array();
-            for (std::size_t l = 0; l < r.trace.heads.size(); ++l) {
-                json heads = json::array();
-                for (std::size_t h = 0; h < r.trace.heads[l].size(); ++h)
-                    heads.push_back(json{{"head", h}, {"name", enc.layers[l].heads[h].name}, {"selected", r.trace.heads[l][h].selected}});
-                layers.push_back(json{{"layer", l}, {"heads", heads}});
-            }
-            j["trace"] = layers;
-        }
+        if (a.trace) j["trace"] = trace_json(enc, r.trace);
         if (a.states) {
             json states = json::array();
             for (const auto& s : r.trace.states) states.push_back(matrix_json(s));
@@ -108,8 +121,143 @@ int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std:
     return 0;
 }
 
+// ---- compiled circuits ----
+
+// The circuit's input values: separated by commas or white space, over any number of lines,
+// '#' starting a comment.
+std::vector<Rational> compiled_inputs(const CompiledCircuit& cc, const RunArgs& a) {
+    if (!a.input.empty() && !a.input_file.empty())
+        fail(SourceLoc{"--input", 0, 0}, "give either --input or --input-file, not both");
+    const std::string text = a.input_file.empty() ? a.input : read_file(a.input_file);
+    const std::string source = a.input_file.empty() ? "<input>" : a.input_file;
+    std::vector<Rational> values;
+    std::uint32_t line = 1;
+    for (std::size_t pos = 0; pos <= text.size(); ++line) {
+        std::size_t e = text.find('\n', pos);
+        if (e == std::string::npos) e = text.size();
+        std::string_view part = std::string_view(text).substr(pos, e - pos);
+        if (std::size_t hash = part.find('#'); hash != std::string_view::npos) part = part.substr(0, hash);
+        for (Rational& v : parse_values(part, source, line)) values.push_back(std::move(v));
+        pos = e + 1;
+    }
+    if (values.size() != cc.input_names.size()) {
+        if (a.input.empty() && a.input_file.empty() && !cc.input_names.empty())
+            fail(SourceLoc{a.file, 0, 0}, "the circuit has {} inputs; give their values with --input \"v1, v2, ...\" ({})",
+                 cc.input_names.size(), fmt::join(cc.input_names, ", "));
+        fail(SourceLoc{source, 1, 1}, "{} values for a circuit with {} inputs ({})", values.size(), cc.input_names.size(),
+             fmt::join(cc.input_names, ", "));
+    }
+    return values;
+}
+
+template <class S>
+int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, const RunArgs& a) {
+    const Encoding& e = cc.encoding;
+    const Matrix<Rational> x = with_inputs(e, in);
+    RunOptions opts;
+    opts.stop_after = a.layers;
+    opts.record_states = a.states;
+    opts.tie_tolerance = a.tie_tolerance;
+    opts.max_bits = a.max_bits;
+    const Program<S> prog(cc.encoder);
+    const RunResult<S> r = prog.run(convert<S>(x), opts);
+    std::vector<S> got;
+    for (std::uint32_t t : e.output_tokens) got.push_back(r.state.at(t, e.value_coordinate));
+    // Numeric runs are compared with the exact run of the same layers.
+    std::vector<Rational> exact;
+    std::vector<double> diff;
+    if constexpr (!is_exact_v<S>) {
+        RunOptions eo;
+        eo.stop_after = a.layers;
+        eo.max_bits = a.max_bits;
+        exact = decode(e, Program<Rational>(cc.encoder).run(x, eo).state);
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            const double v = static_cast<double>(got[k]);
+            const Rational delta = std::isfinite(v) ? Rational(to_rational(got[k]) - exact[k]) : Rational(0);
+            diff.push_back(std::isfinite(v) ? delta.convert_to<double>() : std::numeric_limits<double>::quiet_NaN());
+        }
+    }
+    const std::string prec(scalar_name<S>());
+    const Shape shape = shape_of(cc.construction, cc.K);
+    const bool stopped = r.layers_run < cc.encoder.layers.size();
+    if (a.json) {
+        json outputs = json::object(), exact_j = json::object(), diff_j = json::object();
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            outputs[e.output_names[k]] = show(got[k]);
+            if (!is_exact_v<S>) {
+                exact_j[e.output_names[k]] = to_string(exact[k]);
+                diff_j[e.output_names[k]] = diff[k];  // NaN prints as null
+            }
+        }
+        json j{{"compiled", a.file},
+               {"circuit", cc.source},
+               {"construction", construction_name(cc.construction)},
+               {"K", cc.K},
+               {"precision", prec},
+               {"inputs", rationals_json(in)},
+               {"outputs", outputs}};
+        if (!is_exact_v<S>) {
+            j["exact"] = exact_j;
+            j["difference"] = diff_j;
+            j["tie_tolerance"] = r.trace.tie_tolerance;
+        }
+        j["layers"] = shape.layers;
+        j["layers_run"] = r.layers_run;
+        j["tokens"] = e.tokens.rows;
+        if (a.trace) j["trace"] = trace_json(cc.encoder, r.trace);
+        if (a.states) {
+            json states = json::array();
+            for (const auto& st : r.trace.states) states.push_back(matrix_json(st));
+            j["states"] = states;
+        }
+        j["mul_adds"] = r.trace.mul_adds;
+        print_json(j);
+        return 0;
+    }
+    fmt::print("compiled circuit {} ({} construction, K = {}): {} layers, {} heads, d = {}, {} tokens; precision {}",
+               cc.source.empty() ? a.file : cc.source, construction_name(cc.construction), cc.K, shape.layers,
+               shape.total_heads, shape.width, e.tokens.rows, prec);
+    if (!is_exact_v<S>) fmt::print(", tie tolerance {:g}", r.trace.tie_tolerance);
+    fmt::print("\n");
+    if (stopped)
+        fmt::print("stopped after layer {} of {}: the values below are intermediate, not the circuit's outputs\n",
+                   r.layers_run, cc.encoder.layers.size());
+    if (a.trace) {
+        for (std::size_t l = 0; l < r.trace.heads.size(); ++l)
+            for (std::size_t h = 0; h < r.trace.heads[l].size(); ++h)
+                fmt::print("layer {} head {}{}: |M_i| = {}\n", l, h,
+                           cc.encoder.layers[l].heads[h].name.empty() ? "" : " (" + cc.encoder.layers[l].heads[h].name + ")",
+                           fmt::join(r.trace.heads[l][h].selected, " "));
+    }
+    if (a.states) {
+        for (std::size_t l = 0; l < r.trace.states.size(); ++l) {
+            if (l == 0) fmt::print("state: input\n");
+            else fmt::print("state after layer {}\n", l);
+            print_matrix(r.trace.states[l], {});
+        }
+    }
+    for (std::size_t k = 0; k < got.size(); ++k) {
+        if constexpr (is_exact_v<S>) fmt::print("{} = {}\n", e.output_names[k], show(got[k]));
+        else fmt::print("{} = {} (exact {}, difference {:g})\n", e.output_names[k], show(got[k]), to_string(exact[k]), diff[k]);
+    }
+    return 0;
+}
+
+int run_compiled(const CompiledCircuit& cc, const RunArgs& a) {
+    Precision p = parse_precision(a.precision);
+    std::vector<Rational> in = compiled_inputs(cc, a);
+    switch (p) {
+        case Precision::Exact: return run_compiled_as<Rational>(cc, in, a);
+        case Precision::Double: return run_compiled_as<double>(cc, in, a);
+        case Precision::Float: return run_compiled_as<float>(cc, in, a);
+    }
+    return 2;
+}
+
 int run_run(const RunArgs& a) {
-    Encoder enc = load_encoder(a.file);
+    const JValue root = parse_json(read_file(a.file), a.file);
+    if (is_compiled_circuit(root)) return run_compiled(compiled_from_json(root), a);
+    Encoder enc = encoder_from_json(root);
     Precision p = parse_precision(a.precision);
     if (!a.input.empty() && !a.input_file.empty())
         fail(SourceLoc{"--input", 0, 0}, "give either --input or --input-file, not both");
@@ -137,10 +285,10 @@ int run_run(const RunArgs& a) {
 
 void register_run(CLI::App& app, Action& action) {
     auto args = std::make_shared<RunArgs>();
-    CLI::App* sub = app.add_subcommand("run", "Run an encoder (.json) on one input");
-    sub->add_option("encoder", args->file, "the encoder JSON file")->required();
+    CLI::App* sub = app.add_subcommand("run", "Run an encoder (.json) or a compiled circuit (ahat compile) on one input");
+    sub->add_option("encoder", args->file, "the encoder JSON file, or a compiled circuit")->required();
     sub->add_option("--input,-i", args->input,
-                    "a string for string encoders (\"abba\", or space-separated tokens); rows of d values separated by ';' for vector encoders");
+                    "a string for string encoders (\"abba\", or space-separated tokens); rows of d values separated by ';' for vector encoders; the circuit's input values (\"1/2, 3\") for compiled circuits");
     sub->add_option("--input-file", args->input_file, "read the input from a file (vector rows one per line)");
     sub->add_option("--precision", args->precision, "exact (default), double or float");
     sub->add_option("--layers", args->layers, "stop after this many layers");

@@ -36,7 +36,7 @@ struct Shape {
     std::size_t layers = 0;          // wire: K; gate: 2K
     std::size_t heads_per_layer = 0; // wire: 3; gate: 1 (fetch layers) and 3 (sum layers)
     std::size_t total_heads = 0;     // wire: 3K; gate: 4K
-    std::size_t width = 0;           // d: wire 14; gate 17
+    std::size_t width = 0;           // d: wire 13; gate 17
 };
 Shape shape_of(Construction c, std::size_t K);
 

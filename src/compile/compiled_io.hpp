@@ -1,0 +1,53 @@
+// Compiled circuits (docs/formats.md, "Compiled circuits"): the encoder E_K of a construction
+// together with the token encoding of one circuit, in one JSON file ("format":
+// "ahat-compiled-circuit"). `ahat compile` writes it; `ahat run` and `ahat info` read it.
+//
+// Offers:
+//   CompiledCircuit                 construction, K, source name, circuit depth, the encoder,
+//                                   the encoding and the circuit's input names.
+//   compile_circuit(c, cons, K, source)   build one; K defaults to the circuit's depth;
+//                                   InputError (no location) when K is below the depth.
+//   write_compiled(cc)              canonical JSON text (the encoder nested exactly as
+//                                   write_encoder writes it, the tokens as a sparse matrix);
+//                                   read(write(x)) writes the same text again.
+//   read_compiled(text, file), load_compiled(path), compiled_from_json(root)
+//                                   parse and check; InputError at file:line:col of the bad
+//                                   part: token width != the encoder's d, a token index out of
+//                                   range, an encoder whose shape is not shape_of(construction, K),
+//                                   K below the circuit depth, per-token lists of the wrong length.
+//   is_compiled_circuit(root)       the parsed document declares "format": "ahat-compiled-circuit".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compile/circuit_to_encoder.hpp"
+
+namespace ahat {
+
+struct JValue;
+
+inline constexpr std::string_view kCompiledCircuitFormat = "ahat-compiled-circuit";
+
+struct CompiledCircuit {
+    Construction construction = Construction::Wire;
+    std::size_t K = 0;
+    std::string source;                    // the circuit's path or name, as given
+    std::size_t circuit_depth = 0;
+    Encoder encoder;                       // circuit_encoder(construction, K) when compiled here
+    Encoding encoding;
+    std::vector<std::string> input_names;  // per circuit input, in order
+};
+
+CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std::optional<std::size_t> K,
+                                std::string source);
+
+std::string write_compiled(const CompiledCircuit& cc);
+CompiledCircuit read_compiled(std::string_view text, const std::string& file);
+CompiledCircuit load_compiled(const std::string& path);
+CompiledCircuit compiled_from_json(const JValue& root);
+bool is_compiled_circuit(const JValue& root);
+
+}  // namespace ahat
