@@ -353,24 +353,6 @@ private:
     }
 };
 
-// The allowed interval [lo, hi] of key positions for query i (empty when lo > hi); the
-// interpreter's rule.
-std::pair<std::int64_t, std::int64_t> allowed(const Head& h, std::int64_t i, std::int64_t n) {
-    std::int64_t lo = 0, hi = n - 1;
-    switch (h.mask) {
-        case Mask::None: break;
-        case Mask::Past: hi = i - 1; break;
-        case Mask::PastOrSelf: hi = i; break;
-        case Mask::Future: lo = i + 1; break;
-        case Mask::FutureOrSelf: lo = i; break;
-    }
-    if (h.window) {
-        auto w = static_cast<std::int64_t>(std::min<std::uint64_t>(*h.window, static_cast<std::uint64_t>(n)));
-        lo = std::max(lo, i - w);
-        hi = std::min(hi, i + w);
-    }
-    return {lo, hi};
-}
 
 struct LayerBuild {
     Builder& B;
@@ -427,7 +409,7 @@ struct LayerBuild {
             return memo[idx];
         };
         for (std::size_t i = 0; i < n; ++i) {
-            auto [lo_, hi_] = allowed(h, static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
+            auto [lo_, hi_] = allowed_interval(h, static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
             if (lo_ > hi_) continue;  // empty allowed set: the zero vector
             const auto lo = static_cast<std::size_t>(lo_), hi = static_cast<std::size_t>(hi_);
             const std::size_t u = hi - lo + 1;

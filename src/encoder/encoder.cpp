@@ -1,5 +1,6 @@
 #include "encoder/encoder.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ahat {
@@ -153,6 +154,23 @@ void validate(const Encoder& enc) {
     } else if (r.weights.size() != d) {
         fail(r.loc, "the acceptance readout's weights have length {}, expected d = {}", r.weights.size(), d);
     }
+}
+
+std::pair<std::int64_t, std::int64_t> allowed_interval(const Head& h, std::int64_t i, std::int64_t n) {
+    std::int64_t lo = 0, hi = n - 1;
+    switch (h.mask) {
+        case Mask::None: break;
+        case Mask::Past: hi = i - 1; break;
+        case Mask::PastOrSelf: hi = i; break;
+        case Mask::Future: lo = i + 1; break;
+        case Mask::FutureOrSelf: lo = i; break;
+    }
+    if (h.window) {
+        auto w = static_cast<std::int64_t>(std::min<std::uint64_t>(*h.window, static_cast<std::uint64_t>(n)));
+        lo = std::max(lo, i - w);
+        hi = std::min(hi, i + w);
+    }
+    return {lo, hi};
 }
 
 std::vector<std::string> tokenize_input(const Encoder& enc, std::string_view text) {

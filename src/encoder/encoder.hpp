@@ -102,6 +102,10 @@ struct Encoder {
 // Throws InputError at the offending part's location.
 void validate(const Encoder& enc);
 
+// The allowed set U_i of a head at query position i of n: always an interval [lo, hi] of key
+// positions (empty when lo > hi): the mask's interval intersected with the window.
+std::pair<std::int64_t, std::int64_t> allowed_interval(const Head& h, std::int64_t i, std::int64_t n);
+
 // String front end. Tokens must be in the alphabet (InputError otherwise).
 Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& tokens);
 

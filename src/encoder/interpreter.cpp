@@ -40,23 +40,6 @@ struct KeyCache {
     }
 };
 
-// The allowed interval [lo, hi] of key positions for query i (empty when lo > hi).
-std::pair<std::int64_t, std::int64_t> allowed(const Head& h, std::int64_t i, std::int64_t n) {
-    std::int64_t lo = 0, hi = n - 1;
-    switch (h.mask) {
-        case Mask::None: break;
-        case Mask::Past: hi = i - 1; break;
-        case Mask::PastOrSelf: hi = i; break;
-        case Mask::Future: lo = i + 1; break;
-        case Mask::FutureOrSelf: lo = i; break;
-    }
-    if (h.window) {
-        auto w = static_cast<std::int64_t>(std::min<std::uint64_t>(*h.window, static_cast<std::uint64_t>(n)));
-        lo = std::max(lo, i - w);
-        hi = std::min(hi, i + w);
-    }
-    return {lo, hi};
-}
 
 // int64 copy of a matrix when every entry is an integer below 2^62.
 bool small_copy(const Matrix<Rational>& m, std::vector<std::int64_t>& out) {
@@ -133,7 +116,7 @@ struct Attention {
                 if (auto index = cache->get(K); index->has_value()) return structured(**index);
         }
         for (std::int64_t i = 0; i < n; ++i) {
-            auto [lo, hi] = allowed(h, i, n);
+            auto [lo, hi] = allowed_interval(h, i, n);
             S* out = A.row(static_cast<std::size_t>(i));
             if (lo > hi) continue;  // empty allowed set: the zero vector
             if (constant) {

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/run_ahat.hpp"
+
 #include "exact/rational.hpp"
 
 namespace fs = std::filesystem;
@@ -22,55 +24,8 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Result {
-    int rc = -1;
-    std::string out, err;
-};
+using namespace ahat_test;
 
-// A scratch directory for this file's tests, removed at exit.
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        dir = fs::temp_directory_path() / ("ahat_cli_compile_test_" + std::to_string(getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
-
-const fs::path& scratch() {
-    static Scratch s;
-    return s.dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Runs `ahat ARGS` in the source tree; stdout through the pipe, stderr through a file.
-Result run_ahat(const std::string& args) {
-    static int counter = 0;
-    fs::path errfile = scratch() / ("stderr_" + std::to_string(counter++) + ".txt");
-    std::string cmd = std::string("cd '") + AHAT_SOURCE_DIR + "' && '" + AHAT_BINARY + "' " + args + " 2>'" +
-                      errfile.string() + "'";
-    Result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    char buf[4096];
-    std::size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    int status = pclose(p);
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.err = slurp(errfile);
-    fs::remove(errfile);
-    return r;
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
