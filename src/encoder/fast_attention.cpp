@@ -12,6 +12,25 @@ bool small61(const Rational& r, std::int64_t* out) {
     return small_int(r, out) && mpz_sizeinbase(mpq_numref(r.backend().data()), 2) <= 61;
 }
 
+// The best vertex of a chain for a direction, given the sign of each edge's gain (strictly
+// decreasing along the chain); on a zero-gain edge both ends and the points on it tie.
+template <class Gain>
+void best_vertex(const std::vector<std::uint32_t>& vertex, const std::vector<std::vector<std::uint32_t>>& on_edge,
+                 Gain gain, std::vector<std::uint32_t>& out) {
+    const std::size_t m = vertex.size();
+    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
+    while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        if (gain(mid) <= 0) hi = mid;
+        else lo = mid + 1;
+    }
+    out.push_back(vertex[lo]);
+    if (lo + 1 < m && gain(lo) == 0) {
+        out.push_back(vertex[lo + 1]);
+        out.insert(out.end(), on_edge[lo].begin(), on_edge[lo].end());
+    }
+}
+
 Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
                const Rational& by) {
     return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
@@ -180,7 +199,6 @@ void KeyIndex::direction(const Rational* q, Rational& dx, Rational& dy) const {
 
 void KeyIndex::best_on_chain(const Chain& c, int s, const Rational& dx, const Rational& dy,
                              std::vector<std::uint32_t>& out) const {
-    const std::size_t m = c.vertex.size();
     std::int64_t sdx = 0, sdy = 0;
     const bool fast = small_ && small61(dx, &sdx) && small61(dy, &sdy);
     // gain of edge k = <(dx, dy), v_{k+1} - v_k>, strictly decreasing in k
@@ -193,17 +211,7 @@ void KeyIndex::best_on_chain(const Chain& c, int s, const Rational& dx, const Ra
         Rational g = dx * (x_[b] - x_[a]) + dy * (s == 1 ? y_[b] - y_[a] : y_[a] - y_[b]);
         return g > 0 ? 1 : (g < 0 ? -1 : 0);
     };
-    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (sign_of_gain(mid) <= 0) hi = mid;
-        else lo = mid + 1;
-    }
-    out.push_back(c.vertex[lo]);
-    if (lo + 1 < m && sign_of_gain(lo) == 0) {
-        out.push_back(c.vertex[lo + 1]);
-        out.insert(out.end(), c.on_edge[lo].begin(), c.on_edge[lo].end());
-    }
+    best_vertex(c.vertex, c.on_edge, sign_of_gain, out);
 }
 
 void KeyIndex::argmax(const Rational* q, std::vector<std::uint32_t>& out) const {
@@ -211,6 +219,28 @@ void KeyIndex::argmax(const Rational* q, std::vector<std::uint32_t>& out) const 
     const std::size_t G = groups_.size();
     if (G <= 1) {
         if (G == 1) out.push_back(0);
+        return;
+    }
+    // Integer keys and an integer query, read straight from the query: no Rationals at all.
+    std::int64_t qx = 0, qy = 0;
+    if (raw_ && small_ && (dk_ < 1 || small61(q[0], &qx)) && (dk_ < 2 || small61(q[1], &qy))) {
+        if (qy != 0) {
+            const Chain& c = qy > 0 ? upper_ : lower_;
+            const int s = qy > 0 ? 1 : -1;
+            const std::int64_t ay = qy > 0 ? qy : -qy;
+            best_vertex(c.vertex, c.on_edge, [&](std::size_t k) {
+                const std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
+                const i128 g = static_cast<i128>(qx) * (xs_[b] - xs_[a]) + static_cast<i128>(ay) * (s * (ys_[b] - ys_[a]));
+                return g > 0 ? 1 : (g < 0 ? -1 : 0);
+            }, out);
+        } else if (qx > 0) {
+            out = xmax_;
+        } else if (qx < 0) {
+            out = xmin_;
+        } else {
+            out.resize(G);
+            std::iota(out.begin(), out.end(), 0u);
+        }
         return;
     }
     Rational dx, dy;

@@ -101,7 +101,11 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
             ok = !__builtin_add_overflow(acc, p, &acc);
         }
         if (ok) {
-            out = rational_from_i128(acc);
+            if (acc >= INT64_MIN && acc <= INT64_MAX) {
+                mpq_set_si(out.backend().data(), static_cast<long>(acc), 1);  // in place, no allocation
+            } else {
+                out = rational_from_i128(acc);
+            }
             return;
         }
     }
