@@ -14,6 +14,10 @@
 #include "exact/linalg.hpp"
 #include "support/error.hpp"
 
+namespace ahat {
+struct CompiledCircuit;  // compile/compiled_io.hpp
+}  // namespace ahat
+
 namespace ahat::cli {
 
 using json = nlohmann::ordered_json;
@@ -46,6 +50,10 @@ std::vector<Rational> parse_values(std::string_view text, const std::string& sou
 Matrix<Rational> parse_rows(std::string_view text, const std::string& source, std::size_t cols);
 
 json rationals_json(const std::vector<Rational>& v);
+
+// The shape of a compiled circuit as JSON fields (construction, K, circuit_depth, layers,
+// heads, width, tokens), shared by `ahat compile` and `ahat info`; defined in compile.cpp.
+json compiled_shape_json(const ahat::CompiledCircuit& cc);
 // Print one JSON document on stdout.
 void print_json(const json& j);
 // Write text to a file atomically, or to stdout when path is empty or "-".

@@ -4,6 +4,17 @@
 #include "compile/compiled_io.hpp"
 
 namespace ahat::cli {
+
+json compiled_shape_json(const CompiledCircuit& cc) {
+    const Shape s = shape_of(cc.construction, cc.K);
+    return json{{"construction", construction_name(cc.construction)},
+                {"K", cc.K},
+                {"circuit_depth", cc.circuit_depth},
+                {"layers", s.layers},
+                {"heads", s.total_heads},
+                {"width", s.width},
+                {"tokens", cc.encoding.tokens.rows}};
+}
 namespace {
 
 struct CompileArgs {
@@ -24,29 +35,22 @@ int run_compile(const CompileArgs& a) {
     emit(a.output, write_compiled(cc));
 
     const Shape s = shape_of(cc.construction, cc.K);
-    const bool to_stdout = !a.output.empty() && a.output != "-";
-    std::FILE* sink = to_stdout ? stdout : stderr;
+    const bool wrote_file = !a.output.empty() && a.output != "-";
+    std::FILE* sink = wrote_file ? stdout : stderr;
     if (a.json) {
-        json j{{"compiled", to_stdout ? a.output : "-"},
-               {"circuit", a.file},
-               {"construction", construction_name(cc.construction)},
-               {"K", cc.K},
-               {"circuit_depth", cc.circuit_depth},
-               {"layers", s.layers},
-               {"heads", s.total_heads},
-               {"width", s.width},
-               {"tokens", cc.encoding.tokens.rows},
-               {"inputs", cc.input_names.size()},
-               {"outputs", cc.encoding.output_tokens.size()}};
+        json j{{"compiled", wrote_file ? a.output : "-"}, {"circuit", a.file}};
+        j.update(compiled_shape_json(cc));
+        j["inputs"] = cc.input_names.size();
+        j["outputs"] = cc.encoding.output_tokens.size();
         fmt::print(sink, "{}\n", j.dump());
     } else {
         fmt::print(sink,
                    "compiled {} ({} construction) to {}\n  K = {} (circuit depth {}): {} layers, {} heads, width d = {}\n"
                    "  {} tokens; {} inputs, {} outputs\n",
-                   a.file, construction_name(cc.construction), to_stdout ? a.output : "stdout", cc.K, cc.circuit_depth,
+                   a.file, construction_name(cc.construction), wrote_file ? a.output : "stdout", cc.K, cc.circuit_depth,
                    s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, cc.input_names.size(),
                    cc.encoding.output_tokens.size());
-        if (to_stdout && !cc.input_names.empty())
+        if (wrote_file && !cc.input_names.empty())
             fmt::print(sink, "  run it: ahat run {} --input \"...\" (values of {}, in order)\n", a.output,
                        fmt::join(cc.input_names, ", "));
     }

@@ -36,18 +36,11 @@ int circuit_info(const InfoArgs& a) {
 int compiled_info(const InfoArgs& a, const CompiledCircuit& cc) {
     const Shape s = shape_of(cc.construction, cc.K);
     if (a.json) {
-        print_json(json{{"file", a.file},
-                        {"kind", "compiled-circuit"},
-                        {"circuit", cc.source},
-                        {"construction", construction_name(cc.construction)},
-                        {"K", cc.K},
-                        {"circuit_depth", cc.circuit_depth},
-                        {"layers", s.layers},
-                        {"heads", s.total_heads},
-                        {"width", s.width},
-                        {"tokens", cc.encoding.tokens.rows},
-                        {"inputs", cc.input_names},
-                        {"outputs", cc.encoding.output_names}});
+        json j{{"file", a.file}, {"kind", "compiled-circuit"}, {"circuit", cc.source}};
+        j.update(compiled_shape_json(cc));
+        j["inputs"] = cc.input_names;
+        j["outputs"] = cc.encoding.output_names;
+        print_json(j);
         return 0;
     }
     fmt::print("compiled circuit {}{}\n  construction {}, K = {}, circuit depth {}\n"
