@@ -1,0 +1,38 @@
+// The RASP compiler: one SOp of a Program -> an AHAT encoder (encoder.hpp) whose weights do
+// not depend on the input length. The scheme and its proof: proofs/rasp-compile.md.
+//
+// Offers:
+//   Compiled            the encoder plus how to read a RASP value back from its outputs.
+//   compile(prog, name) compiles the named SOp (the last named SOp when name is empty).
+//                       InputError naming the construct, at its location, where a construct
+//                       has no exact compilation in the model (and why).
+//   decode(c, outputs)  the RASP values at the input positions (the beginning-of-sequence
+//                       row, where the encoder has one, is dropped). Exact outputs decode
+//                       exactly or throw; numeric outputs decode to the nearest admissible
+//                       value (one-hot: the largest coordinate; integers: rounded).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "encoder/encoder.hpp"
+#include "exact/linalg.hpp"
+#include "rasp/program.hpp"
+
+namespace ahat::rasp {
+
+struct Compiled {
+    Encoder encoder;
+    std::string name;                       // the compiled SOp's name
+    enum class Kind { Categorical, Integer, Rational } kind = Kind::Categorical;
+    std::vector<Value> values;              // Categorical: the value of each readout coordinate
+    bool bos = false;                       // the encoder prepends a BOS token
+};
+
+Compiled compile(const Program& prog, const std::string& name = "");
+
+template <class S>
+std::vector<Value> decode(const Compiled& c, const Matrix<S>& outputs);
+
+}  // namespace ahat::rasp
