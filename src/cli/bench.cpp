@@ -90,8 +90,7 @@ int run_bench_compile(const CompileRunParams& p, bool as_json) {
 }  // namespace
 
 void register_bench(CLI::App& app, Action& action) {
-    CLI::App* bench = app.add_subcommand("bench", "Speed measurements that print JSON");
-    bench->require_subcommand(1);
+    CLI::App* bench = &command_group(app, "bench", "Speed measurements that print JSON");
     auto p = std::make_shared<BenchParams>();
     auto as_json = std::make_shared<bool>(false);
     CLI::App* interp = bench->add_subcommand("interpreter", "Exact interpreter multiply-add rate beside a plain GMP loop");

@@ -84,4 +84,12 @@ void emit(const std::string& path, const std::string& text) {
     }
 }
 
+CLI::App& command_group(CLI::App& app, const std::string& name, const std::string& description) {
+    auto found = app.get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
+    if (!found.empty()) return *found.front();
+    CLI::App* group = app.add_subcommand(name, description);
+    group->require_subcommand(1);
+    return *group;
+}
+
 }  // namespace ahat::cli

@@ -40,6 +40,10 @@ void register_verify(CLI::App& app, Action& action);
 void register_compile(CLI::App& app, Action& action);    // src/cli/compile.cpp
 void register_decompile(CLI::App& app, Action& action);  // src/cli/decompile.cpp
 
+// The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
+// that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).
+CLI::App& command_group(CLI::App& app, const std::string& name, const std::string& description);
+
 enum class Precision { Exact, Double, Float };
 Precision parse_precision(const std::string& s);  // InputError on anything else
 std::string_view precision_name(Precision p);
