@@ -3,7 +3,9 @@
 //
 // Offers:
 //   Compiled            the encoder plus how to read a RASP value back from its outputs.
-//   compile(prog, name) compiles the named SOp (the last named SOp when name is empty).
+//   compile(prog, opts) compiles the SOp opts.name (the last named SOp when empty) for the
+//                       token vocabulary opts.alphabet (string tokens; ignored for integer
+//                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
 //   decode(c, outputs)  the RASP values at the input positions (the beginning-of-sequence
@@ -30,7 +32,12 @@ struct Compiled {
     bool bos = false;                       // the encoder prepends a BOS token
 };
 
-Compiled compile(const Program& prog, const std::string& name = "");
+struct CompileOptions {
+    std::string name;
+    std::vector<std::string> alphabet;
+};
+
+Compiled compile(const Program& prog, const CompileOptions& opts);
 
 template <class S>
 std::vector<Value> decode(const Compiled& c, const Matrix<S>& outputs);
