@@ -23,7 +23,8 @@
 //   R-trivial no: states p != q, words u, v with p·u = q, q·v = p (x reaches p);
 //   aperiodic no: word u, state p, period >= 2: p·u^period = p, p·u != p; x reaches p and
 //     z distinguishes p from p·u, so x u^(period k) z and x u^(period k + 1) z differ;
-//   index: the k of (reverse) definite, the m of x^m = x^(m+1) (aperiodic).
+//   index: the k of (reverse) definite, the m of x^m = x^(m+1) (aperiodic), or the
+//     period when not aperiodic.
 #pragma once
 
 #include <cstdint>
