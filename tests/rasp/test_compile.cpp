@@ -101,3 +101,184 @@ TEST_CASE("rasp compile: shapes of the classic programs", "[rasp-compile]") {
     REQUIRE(cr.values.size() == 3);        // a, b, None
     CHECK(cr.values[2].is_none());
 }
+
+namespace {
+
+// A random program of the compilable fragment: categorical maps of tokens, integer arithmetic
+// of indices/length/widths, comparisons, selects (tables, index masks, integer equality,
+// conjunctions), numerical and categorical aggregates, selector widths.
+std::uint32_t random_program(Build& b, std::mt19937& rng) {
+    auto pick = [&](const std::vector<std::uint32_t>& v) { return v[rng() % v.size()]; };
+    auto t = b.tokens(), i = b.indices(), n = b.length();
+    std::vector<std::uint32_t> cat{t}, ints{i, n}, nums{};
+    std::vector<std::uint32_t> sels;
+    const char* letters = "abc";
+    const Pred cat_preds[] = {Pred::Eq, Pred::Lt, Pred::Ge, Pred::Ne};
+    auto new_select = [&]() -> std::uint32_t {
+        std::uint32_t s = 0;
+        switch (rng() % 4) {
+            case 0: s = b.select(pick(cat), pick(cat), cat_preds[rng() % 4]); break;
+            case 1: s = b.select(i, i, rng() % 2 ? Pred::Lt : Pred::Le); break;
+            case 2: s = b.select(pick(ints), pick(ints), Pred::Eq); break;
+            default: s = b.select(pick(cat), b.cst(str(std::string(1, letters[rng() % 3]))), Pred::Eq); break;
+        }
+        if (!sels.empty() && rng() % 3 == 0) {
+            // an index mask only where the other conjunct has none (one mask per head)
+            const SelNode& other = b.p.sels[s];
+            if (!(other.op == SelOp::Select && b.p.sops[other.keys].op == SopOp::Indices &&
+                  b.p.sops[other.queries].op == SopOp::Indices))
+                s = b.sand(s, b.select(i, i, Pred::Lt));
+        }
+        sels.push_back(s);
+        return s;
+    };
+    std::uint32_t last = t;
+    const int steps = 3 + static_cast<int>(rng() % 5);
+    for (int k = 0; k < steps; ++k) {
+        switch (rng() % 8) {
+            case 0: last = b.map(SopOp::Eq, {pick(cat), b.cst(str(std::string(1, letters[rng() % 3])))}); cat.push_back(last); break;
+            case 1: last = b.map(rng() % 2 ? SopOp::Add : SopOp::Sub, {pick(ints), pick(ints)}); ints.push_back(last); break;
+            case 2: last = b.map(SopOp::Mul, {pick(ints), b.cst(num(static_cast<long>(rng() % 3) - 1))}); ints.push_back(last); break;
+            case 3: last = b.map(rng() % 2 ? SopOp::Lt : SopOp::Eq, {pick(ints), pick(ints)}); cat.push_back(last); break;
+            case 4: last = b.width(new_select()); ints.push_back(last); break;
+            case 5: last = b.agg(new_select(), b.map(SopOp::Indicator, {pick(cat)}), true, num(0)); nums.push_back(last); break;
+            case 6: last = b.agg(b.select(i, pick(ints), Pred::Eq), pick(cat), false); cat.push_back(last); break;
+            default:
+                if (!nums.empty()) {
+                    last = b.map(SopOp::Gt, {b.map(SopOp::Add, {pick(nums), pick(ints)}), b.cst(num(1))});
+                    cat.push_back(last);
+                } else {
+                    last = b.map(SopOp::Mul, {pick(ints), pick(ints)});
+                    ints.push_back(last);
+                }
+        }
+    }
+    return last;
+}
+
+}  // namespace
+
+TEST_CASE("rasp compile: random programs agree with the IR's semantics", "[rasp-compile]") {
+    std::mt19937 rng(20240607);
+    std::size_t compared = 0;
+    for (int prog = 0; prog < 60; ++prog) {
+        Build b;
+        std::uint32_t id = random_program(b, rng);
+        b.name("out", id);
+        INFO("program " << prog);
+        compared += check_program(b.p, id, "out", "abc", 25, 12, 1000 + prog);
+    }
+    CHECK(compared > 1000);
+}
+
+TEST_CASE("rasp compile: constructs without an exact compilation are refused at their location", "[rasp-compile]") {
+    auto refused = [](Build& b, std::uint32_t id, const std::string& loc, const std::string& what) {
+        b.name("x", id);
+        try {
+            compile(b.p, CompileOptions{"x", {"a", "b"}});
+            FAIL("compiled");
+        } catch (const ahat::InputError& e) {
+            INFO(e.located());
+            CHECK(e.loc().str() == loc);
+            CHECK(std::string(e.what()).find(what) != std::string::npos);
+        }
+    };
+    {
+        Build b;  // node 3 (indices, length at 1, 2)
+        auto i = b.indices(), n = b.length();
+        refused(b, b.agg(b.select(i, n, Pred::Lt), i, true, num(0)), "t.rasp:3:3", "chain of faces");
+    }
+    {
+        Build b;
+        auto i = b.indices(), n = b.length();
+        refused(b, b.map(SopOp::Div, {i, n}), "t.rasp:3:3", "'/' by an unbounded");
+    }
+    {
+        Build b;
+        auto i = b.indices();
+        refused(b, b.map(SopOp::Mod, {i, b.cst(num(2))}), "t.rasp:3:3", "'%' of an unbounded");
+    }
+    {
+        Build b;
+        auto i = b.indices();
+        auto half = b.map(SopOp::Div, {i, b.cst(num(2))});
+        refused(b, b.width(b.select(half, half, Pred::Eq)), "t.rasp:4:3", "== between rational");
+    }
+    {
+        Build b;
+        auto i = b.indices();
+        refused(b, b.width(b.select(i, i, Pred::Ne)), "t.rasp:2:3", "!=");
+    }
+    {
+        Build b;
+        auto i = b.indices(), n = b.length();
+        refused(b, b.width(b.select(n, i, Pred::Ne)), "t.rasp:3:3", "!= between numeric");
+    }
+    {
+        Build b;
+        auto i = b.indices(), t = b.tokens();
+        auto s = b.sand(b.select(t, t, Pred::Eq), b.select(i, i, Pred::Gt));
+        refused(b, b.agg(s, t, false), "t.rasp:6:3", "excludes the BOS");
+    }
+    {
+        Build b;
+        auto i = b.indices(), n = b.length();
+        refused(b, b.width(b.snot(b.select(i, n, Pred::Eq))), "t.rasp:4:3", "'not'");
+    }
+    {
+        Build b;
+        auto i = b.indices(), t = b.tokens();
+        refused(b, b.width(b.sor(b.select(t, t, Pred::Eq), b.select(i, i, Pred::Lt))), "t.rasp:5:3", "'or'");
+    }
+}
+
+TEST_CASE("rasp compile: n-independent weights, JSON round trip, exactly the features used", "[rasp-compile]") {
+    Build b;
+    auto id = sort(b);
+    b.name("sorted", id);
+    Compiled c = compile(b.p, CompileOptions{"sorted", {"a", "b", "c"}});
+    const std::string text = ahat::write_encoder(c.encoder);
+    ahat::Encoder back = ahat::read_encoder(text, "sorted.json");
+    CHECK(ahat::write_encoder(back) == text);
+    ahat::Program<Rational> p1(c.encoder), p2(back);
+    for (const std::string in : {"", "c", "abcab", "ccbbaacbabcabcabcbbbb"}) {
+        std::vector<std::string> toks;
+        for (char ch : in) toks.push_back(std::string(1, ch));
+        auto r1 = p1.run(embed(c.encoder, toks)), r2 = p2.run(embed(back, toks));
+        CHECK(r1.outputs == r2.outputs);
+        std::string sorted = in;
+        std::sort(sorted.begin(), sorted.end());
+        std::vector<Value> want;
+        for (char ch : sorted) want.push_back(str(std::string(1, ch)));
+        CHECK(decode(c, r2.outputs) == want);
+    }
+    // features: sort uses 1, first (not_bos), i (indices, the width's value), 1/(i+1); not n
+    std::vector<std::string> names;
+    for (const auto& pt : c.encoder.input.positional) names.push_back(std::string(ahat::feature_name(pt.feature)));
+    CHECK(names == std::vector<std::string>{"1", "i", "1/(i+1)", "first"});
+    Build h;
+    auto t = h.tokens();
+    h.name("eqa", h.map(SopOp::Eq, {t, h.cst(str("a"))}));
+    Compiled ch = compile(h.p, CompileOptions{"eqa", {"a", "b"}});
+    names.clear();
+    for (const auto& pt : ch.encoder.input.positional) names.push_back(std::string(ahat::feature_name(pt.feature)));
+    CHECK(names == std::vector<std::string>{"1", "first"});
+    // every declared feature is used by some coordinate, no other
+    for (const auto& pt : c.encoder.input.positional)
+        CHECK(std::any_of(pt.vector.begin(), pt.vector.end(), [](const Rational& v) { return v != 0; }));
+}
+
+TEST_CASE("rasp compile: decode in double agrees on small inputs", "[rasp-compile]") {
+    Build b;
+    auto id = dyck1(b);
+    b.name("d", id);
+    Compiled c = compile(b.p, CompileOptions{"d", {"(", ")"}});
+    ahat::Program<double> pd(c.encoder);
+    ahat::Program<Rational> pe(c.encoder);
+    for (const std::string in : {"", "()", "(()", "())(", "(()())"}) {
+        std::vector<std::string> toks;
+        for (char ch : in) toks.push_back(std::string(1, ch));
+        auto x = embed(c.encoder, toks);
+        CHECK(decode(c, pd.run(ahat::convert<double>(x)).outputs) == decode(c, pe.run(x).outputs));
+    }
+}
