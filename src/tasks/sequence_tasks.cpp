@@ -1,0 +1,178 @@
+// Tasks whose answer moves tokens between positions: sort, sort-unique, reverse, copy,
+// induction, match, search. Every generator and solver is O(n) or O(n log n).
+#include <algorithm>
+#include <map>
+
+#include "tasks/builders.hpp"
+
+namespace ahat::tasks::detail {
+namespace {
+
+const std::vector<std::string> kLetters5 = {"a", "b", "c", "d", "e"};
+const std::vector<std::string> kLetters8 = {"a", "b", "c", "d", "e", "f", "g", "h"};
+const std::vector<std::string> kLetters4 = {"a", "b", "c", "d"};
+
+Task sort_task() {
+    Task t;
+    t.name = "sort";
+    t.description = "sort the tokens (repeats allowed) in ascending order";
+    t.program = "sort.rasp";
+    t.output = "sort";
+    t.alphabet = kLetters5;
+    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters5, {}, n, rng); };
+    t.solve = [](const Tokens& in) {
+        std::vector<std::string> s;
+        for (const auto& v : in) s.push_back(text(v));
+        std::sort(s.begin(), s.end());
+        Tokens out;
+        for (auto& x : s) out.push_back(str(std::move(x)));
+        return out;
+    };
+    return t;
+}
+
+Task sort_unique_task() {
+    Task t;
+    t.name = "sort-unique";
+    t.description = "sort distinct integer tokens in ascending order";
+    t.program = "sort_unique.rasp";
+    t.output = "sort_unique";
+    t.generate = [](std::size_t n, std::mt19937_64& rng) {
+        Tokens out;
+        for (long long k : distinct_ints(n, 4 * n, rng)) out.push_back(num(k));
+        return out;
+    };
+    t.solve = [](const Tokens& in) {
+        std::vector<long long> s;
+        for (const auto& v : in) s.push_back(integer(v));
+        std::sort(s.begin(), s.end());
+        Tokens out;
+        for (long long k : s) out.push_back(num(k));
+        return out;
+    };
+    t.not_compilable =
+        "the target position counts the keys smaller than the query, select(tokens, tokens, <) "
+        "on unbounded integers: {k : x_k < x_q} is the argmax set of no bilinear score whose "
+        "weights are independent of n (a finite alphabet would make it a table)";
+    return t;
+}
+
+Task reverse_task() {
+    Task t;
+    t.name = "reverse";
+    t.description = "the tokens in reverse order";
+    t.program = "reverse.rasp";
+    t.output = "reverse";
+    t.alphabet = kLetters8;
+    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters8, {}, n, rng); };
+    t.solve = [](const Tokens& in) { return Tokens(in.rbegin(), in.rend()); };
+    return t;
+}
+
+// w | _ _ ...: |w| = (n-1)/2, the rest blanks.
+Task copy_task() {
+    Task t;
+    t.name = "copy";
+    t.description = "input w|__..; a position k places after the separator shows the token at k-1";
+    t.program = "copy.rasp";
+    t.output = "copy";
+    t.alphabet = {"a", "b", "c", "d", "|", "_"};
+    t.generate = [](std::size_t n, std::mt19937_64& rng) {
+        std::size_t m = (n - 1) / 2;
+        Tokens out = symbols(kLetters4, {}, m, rng);
+        out.push_back(str("|"));
+        while (out.size() < n) out.push_back(str("_"));
+        return out;
+    };
+    t.solve = [](const Tokens& in) {
+        std::size_t p = 0;
+        while (p < in.size() && text(in[p]) != "|") ++p;
+        Tokens out;
+        for (std::size_t i = 0; i < in.size(); ++i) out.push_back(i <= p ? in[i] : in[i - p - 1]);
+        return out;
+    };
+    return t;
+}
+
+Task induction_task() {
+    Task t;
+    t.name = "induction";
+    t.description = "the token that followed the previous occurrence of the current token";
+    t.program = "induction.rasp";
+    t.output = "induction";
+    t.alphabet = kLetters4;
+    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters4, {}, n, rng); };
+    t.solve = [](const Tokens& in) {
+        std::map<std::string, std::size_t> last;  // token -> its latest position so far
+        Tokens out;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            auto it = last.find(text(in[i]));
+            out.push_back(it == last.end() ? none() : in[it->second + 1]);
+            last[text(in[i])] = i;
+        }
+        return out;
+    };
+    return t;
+}
+
+// The pattern is fixed in rasp/match.rasp.
+const std::string kPattern = "aba";
+
+Task match_task() {
+    Task t;
+    t.name = "match";
+    t.description = "whether the pattern \"aba\" occurs starting at each position";
+    t.program = "match.rasp";
+    t.output = "match";
+    t.alphabet = {"a", "b", "c"};
+    t.generate = [](std::size_t n, std::mt19937_64& rng) {
+        Tokens out = symbols({"a", "b", "c"}, {}, n, rng);
+        // Plant occurrences (overlapping ones too) at about one position in eight.
+        for (std::size_t i = 0; i + kPattern.size() <= n; ++i)
+            if (draw(rng, 8) == 0)
+                for (std::size_t k = 0; k < kPattern.size(); ++k) out[i + k] = str(kPattern.substr(k, 1));
+        return out;
+    };
+    t.solve = [](const Tokens& in) {
+        Tokens out;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            bool hit = i + kPattern.size() <= in.size();
+            for (std::size_t k = 0; hit && k < kPattern.size(); ++k)
+                hit = text(in[i + k]) == kPattern.substr(k, 1);
+            out.push_back(boolean(hit));
+        }
+        return out;
+    };
+    return t;
+}
+
+// n-1 distinct integers, then a query equal to one of them.
+Task search_task() {
+    Task t;
+    t.name = "search";
+    t.description = "the index of the last token (the query) among the others (distinct integers)";
+    t.program = "search.rasp";
+    t.output = "search";
+    t.min_size = 2;
+    t.generate = [](std::size_t n, std::mt19937_64& rng) {
+        Tokens out;
+        for (long long k : distinct_ints(n - 1, 4 * n, rng)) out.push_back(num(k));
+        out.push_back(out[draw(rng, n - 1)]);
+        return out;
+    };
+    t.solve = [](const Tokens& in) {
+        std::size_t j = 0;
+        while (j + 1 < in.size() && in[j] != in.back()) ++j;
+        return Tokens(in.size(), num(static_cast<long long>(j)));
+    };
+    return t;
+}
+
+}  // namespace
+
+std::vector<Task> sequence_tasks() {
+    return {sort_task(), sort_unique_task(), reverse_task(), copy_task(),
+            induction_task(), match_task(), search_task()};
+}
+
+}  // namespace ahat::tasks::detail

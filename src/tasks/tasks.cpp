@@ -1,0 +1,64 @@
+// The registry of tasks and the helpers shared by their definitions.
+#include "tasks/tasks.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "demo/demo.hpp"
+#include "tasks/builders.hpp"
+
+namespace ahat::tasks {
+namespace detail {
+
+Tokens symbols(const std::vector<std::string>& alphabet, const std::vector<double>& weights,
+               std::size_t n, std::mt19937_64& rng) {
+    std::vector<double> w = weights;
+    if (w.empty()) w.assign(alphabet.size(), 1.0);
+    std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
+    Tokens out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(str(alphabet[pick(rng)]));
+    return out;
+}
+
+std::vector<long long> distinct_ints(std::size_t n, std::size_t range, std::mt19937_64& rng) {
+    std::vector<long long> pool(range);
+    std::iota(pool.begin(), pool.end(), 0LL);
+    // Partial Fisher-Yates: the first n entries become a uniform random n-subset, in order.
+    for (std::size_t i = 0; i < n; ++i) std::swap(pool[i], pool[i + draw(rng, range - i)]);
+    pool.resize(n);
+    return pool;
+}
+
+const std::string& text(const rasp::Value& v) {
+    if (!v.is_string()) fail({}, "task: expected a string token");
+    return std::get<std::string>(v.v);
+}
+
+long long integer(const rasp::Value& v) {
+    std::int64_t k = 0;
+    if (!v.is_number() || !small_int(std::get<Rational>(v.v), &k))
+        fail({}, "task: expected an integer token");
+    return k;
+}
+
+}  // namespace detail
+
+const std::vector<Task>& all_tasks() {
+    static const std::vector<Task> tasks = [] {
+        std::vector<Task> all = detail::sequence_tasks();
+        for (Task& t : detail::counting_tasks()) all.push_back(std::move(t));
+        return all;
+    }();
+    return tasks;
+}
+
+const Task* find_task(std::string_view name) {
+    for (const Task& t : all_tasks())
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+std::string program_path(const Task& t) { return default_root() + "/rasp/" + t.program; }
+
+}  // namespace ahat::tasks
