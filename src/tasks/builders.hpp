@@ -7,6 +7,10 @@
 //   symbols(alphabet, weights, n, rng)     n symbols drawn independently (O(n + |alphabet|)).
 //   distinct_ints(n, range, rng)           n distinct integers from [0, range), in random
 //                                          order (O(range)).
+//   task(name, stem, alphabet, description)   a Task with its program stem.rasp and
+//                                          output SOp `stem`; generate and solve left to fill.
+//   letters(k)                             the alphabet a, b, ... of k letters.
+//   uniform(alphabet)                      a generator of independent uniform symbols.
 //   sequence_tasks(), counting_tasks()     the task definitions, in the library's order.
 #pragma once
 
@@ -38,6 +42,11 @@ std::vector<long long> distinct_ints(std::size_t n, std::size_t range, std::mt19
 const std::string& text(const rasp::Value& v);
 // The integer held by a token (tasks over integer tokens only).
 long long integer(const rasp::Value& v);
+
+Task task(std::string name, const std::string& stem, std::vector<std::string> alphabet,
+          std::string description);
+std::vector<std::string> letters(std::size_t k);
+std::function<Tokens(std::size_t, std::mt19937_64&)> uniform(std::vector<std::string> alphabet);
 
 std::vector<Task> sequence_tasks();
 std::vector<Task> counting_tasks();

@@ -8,9 +8,9 @@
 namespace ahat::tasks::detail {
 namespace {
 
-const std::vector<std::string> kLetters4 = {"a", "b", "c", "d"};
-const std::vector<std::string> kLetters6 = {"a", "b", "c", "d", "e", "f"};
-const std::vector<std::string> kLetters8 = {"a", "b", "c", "d", "e", "f", "g", "h"};
+const std::vector<std::string> kLetters4 = letters(4);
+const std::vector<std::string> kLetters6 = letters(6);
+const std::vector<std::string> kLetters8 = letters(8);
 
 std::map<std::string, long long> counts(const Tokens& in) {
     std::map<std::string, long long> c;
@@ -18,32 +18,26 @@ std::map<std::string, long long> counts(const Tokens& in) {
     return c;
 }
 
+// The value of each position's token under `of`.
+Tokens per_token(const Tokens& in, const std::map<std::string, long long>& of) {
+    Tokens out;
+    for (const auto& v : in) out.push_back(num(of.at(text(v))));
+    return out;
+}
+
 Task histogram_task() {
-    Task t;
-    t.name = "histogram";
-    t.description = "how many times the current token occurs in the whole input";
-    t.program = "histogram.rasp";
-    t.output = "histogram";
-    t.alphabet = kLetters6;
-    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters6, {}, n, rng); };
-    t.solve = [](const Tokens& in) {
-        auto c = counts(in);
-        Tokens out;
-        for (const auto& v : in) out.push_back(num(c[text(v)]));
-        return out;
-    };
+    Task t = task("histogram", "histogram", kLetters6,
+                  "how many times the current token occurs in the whole input");
+    t.generate = uniform(kLetters6);
+    t.solve = [](const Tokens& in) { return per_token(in, counts(in)); };
     return t;
 }
 
 // Letter counts drawn from two levels b and 2b so that equal counts are common at every n;
 // the last letter takes the rest.
 Task double_histogram_task() {
-    Task t;
-    t.name = "double-histogram";
-    t.description = "how many distinct tokens occur exactly as often as the current token";
-    t.program = "double_histogram.rasp";
-    t.output = "double_histogram";
-    t.alphabet = kLetters8;
+    Task t = task("double-histogram", "double_histogram", kLetters8,
+                  "how many distinct tokens occur exactly as often as the current token");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         std::size_t b = 1 + draw(rng, std::max<std::size_t>(1, n / 8));
         Tokens out;
@@ -59,9 +53,8 @@ Task double_histogram_task() {
         auto c = counts(in);
         std::map<long long, long long> same;  // count -> distinct tokens with that count
         for (const auto& [tok, k] : c) ++same[k];
-        Tokens out;
-        for (const auto& v : in) out.push_back(num(same[c[text(v)]]));
-        return out;
+        for (auto& [tok, k] : c) k = same[k];
+        return per_token(in, c);
     };
     return t;
 }
@@ -69,12 +62,8 @@ Task double_histogram_task() {
 // The winner gets weight 2 against 1 for each other letter (an expected margin of n/5);
 // a tie for the maximum is broken by turning one tied token into the winner.
 Task majority_task() {
-    Task t;
-    t.name = "majority";
-    t.description = "the most frequent token, at every position (ties: the earliest letter)";
-    t.program = "majority.rasp";
-    t.output = "majority";
-    t.alphabet = kLetters4;
+    Task t = task("majority", "majority", kLetters4,
+                  "the most frequent token, at every position (ties: the earliest letter)");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         std::vector<double> w(kLetters4.size(), 1.0);
         w[draw(rng, w.size())] = 2.0;
@@ -104,12 +93,8 @@ Task majority_task() {
 
 // The density of "a" is drawn per instance (1/13 .. 1/2).
 Task count_task() {
-    Task t;
-    t.name = "count";
-    t.description = "how many times the symbol \"a\" occurs, at every position";
-    t.program = "count.rasp";
-    t.output = "count";
-    t.alphabet = kLetters4;
+    Task t = task("count", "count", kLetters4,
+                  "how many times the symbol \"a\" occurs, at every position");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         double wa = 0.25 + static_cast<double>(draw(rng, 12)) * 0.25;
         return symbols(kLetters4, {wa, 1.0, 1.0, 1.0}, n, rng);
@@ -121,12 +106,8 @@ Task count_task() {
 // Half the instances are prefix-balanced walks (balanced at the end when n is even), the
 // other half such a walk with one bracket flipped.
 Task dyck1_task() {
-    Task t;
-    t.name = "dyck1";
-    t.description = "per prefix: T balanced, P open brackets pending, F a close without an open";
-    t.program = "dyck1.rasp";
-    t.output = "dyck1";
-    t.alphabet = {"(", ")"};
+    Task t = task("dyck1", "dyck1", {"(", ")"},
+                  "per prefix: T balanced, P open brackets pending, F a close without an open");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out;
         std::size_t depth = 0;
@@ -157,13 +138,9 @@ Task dyck1_task() {
 }
 
 Task parity_task() {
-    Task t;
-    t.name = "parity";
-    t.description = "the number of 1s modulo 2, at every position";
-    t.program = "parity.rasp";
-    t.output = "parity";
-    t.alphabet = {"0", "1"};
-    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols({"0", "1"}, {}, n, rng); };
+    Task t = task("parity", "parity", {"0", "1"},
+                  "the number of 1s modulo 2, at every position");
+    t.generate = uniform({"0", "1"});
     t.solve = [](const Tokens& in) { return Tokens(in.size(), num(counts(in)["1"] % 2)); };
     t.not_compilable =
         "the count of 1s modulo 2 is not a finite piecewise-polynomial function of the "

@@ -8,18 +8,14 @@
 namespace ahat::tasks::detail {
 namespace {
 
-const std::vector<std::string> kLetters5 = {"a", "b", "c", "d", "e"};
-const std::vector<std::string> kLetters8 = {"a", "b", "c", "d", "e", "f", "g", "h"};
-const std::vector<std::string> kLetters4 = {"a", "b", "c", "d"};
+const std::vector<std::string> kLetters5 = letters(5);
+const std::vector<std::string> kLetters8 = letters(8);
+const std::vector<std::string> kLetters4 = letters(4);
 
 Task sort_task() {
-    Task t;
-    t.name = "sort";
-    t.description = "sort the tokens (repeats allowed) in ascending order";
-    t.program = "sort.rasp";
-    t.output = "sort";
-    t.alphabet = kLetters5;
-    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters5, {}, n, rng); };
+    Task t = task("sort", "sort", kLetters5,
+                  "sort the tokens (repeats allowed) in ascending order");
+    t.generate = uniform(kLetters5);
     t.solve = [](const Tokens& in) {
         std::vector<std::string> s;
         for (const auto& v : in) s.push_back(text(v));
@@ -32,11 +28,8 @@ Task sort_task() {
 }
 
 Task sort_unique_task() {
-    Task t;
-    t.name = "sort-unique";
-    t.description = "sort distinct integer tokens in ascending order";
-    t.program = "sort_unique.rasp";
-    t.output = "sort_unique";
+    Task t = task("sort-unique", "sort_unique", {},
+                  "sort distinct integer tokens in ascending order");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out;
         for (long long k : distinct_ints(n, 4 * n, rng)) out.push_back(num(k));
@@ -58,25 +51,17 @@ Task sort_unique_task() {
 }
 
 Task reverse_task() {
-    Task t;
-    t.name = "reverse";
-    t.description = "the tokens in reverse order";
-    t.program = "reverse.rasp";
-    t.output = "reverse";
-    t.alphabet = kLetters8;
-    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters8, {}, n, rng); };
+    Task t = task("reverse", "reverse", kLetters8,
+                  "the tokens in reverse order");
+    t.generate = uniform(kLetters8);
     t.solve = [](const Tokens& in) { return Tokens(in.rbegin(), in.rend()); };
     return t;
 }
 
 // w | _ _ ...: |w| = (n-1)/2, the rest blanks.
 Task copy_task() {
-    Task t;
-    t.name = "copy";
-    t.description = "input w|__..; a position k places after the separator shows the token at k-1";
-    t.program = "copy.rasp";
-    t.output = "copy";
-    t.alphabet = {"a", "b", "c", "d", "|", "_"};
+    Task t = task("copy", "copy", {"a", "b", "c", "d", "|", "_"},
+                  "input w|__..; a position k places after the separator shows the token at k-1");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         std::size_t m = (n - 1) / 2;
         Tokens out = symbols(kLetters4, {}, m, rng);
@@ -95,13 +80,9 @@ Task copy_task() {
 }
 
 Task induction_task() {
-    Task t;
-    t.name = "induction";
-    t.description = "the token that followed the previous occurrence of the current token";
-    t.program = "induction.rasp";
-    t.output = "induction";
-    t.alphabet = kLetters4;
-    t.generate = [](std::size_t n, std::mt19937_64& rng) { return symbols(kLetters4, {}, n, rng); };
+    Task t = task("induction", "induction", kLetters4,
+                  "the token that followed the previous occurrence of the current token");
+    t.generate = uniform(kLetters4);
     t.solve = [](const Tokens& in) {
         std::map<std::string, std::size_t> last;  // token -> its latest position so far
         Tokens out;
@@ -119,12 +100,8 @@ Task induction_task() {
 const std::string kPattern = "aba";
 
 Task match_task() {
-    Task t;
-    t.name = "match";
-    t.description = "whether the pattern \"aba\" occurs starting at each position";
-    t.program = "match.rasp";
-    t.output = "match";
-    t.alphabet = {"a", "b", "c"};
+    Task t = task("match", "match", {"a", "b", "c"},
+                  "whether the pattern \"aba\" occurs starting at each position");
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out = symbols({"a", "b", "c"}, {}, n, rng);
         // Plant occurrences (overlapping ones too) at about one position in eight.
@@ -148,11 +125,8 @@ Task match_task() {
 
 // n-1 distinct integers, then a query equal to one of them.
 Task search_task() {
-    Task t;
-    t.name = "search";
-    t.description = "the index of the last token (the query) among the others (distinct integers)";
-    t.program = "search.rasp";
-    t.output = "search";
+    Task t = task("search", "search", {},
+                  "the index of the last token (the query) among the others (distinct integers)");
     t.min_size = 2;
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out;

@@ -21,6 +21,29 @@ Tokens symbols(const std::vector<std::string>& alphabet, const std::vector<doubl
     return out;
 }
 
+Task task(std::string name, const std::string& stem, std::vector<std::string> alphabet,
+          std::string description) {
+    Task t;
+    t.name = std::move(name);
+    t.description = std::move(description);
+    t.program = stem + ".rasp";
+    t.output = stem;
+    t.alphabet = std::move(alphabet);
+    return t;
+}
+
+std::vector<std::string> letters(std::size_t k) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < k; ++i) out.push_back(std::string(1, static_cast<char>('a' + i)));
+    return out;
+}
+
+std::function<Tokens(std::size_t, std::mt19937_64&)> uniform(std::vector<std::string> alphabet) {
+    return [alphabet = std::move(alphabet)](std::size_t n, std::mt19937_64& rng) {
+        return symbols(alphabet, {}, n, rng);
+    };
+}
+
 std::vector<long long> distinct_ints(std::size_t n, std::size_t range, std::mt19937_64& rng) {
     std::vector<long long> pool(range);
     std::iota(pool.begin(), pool.end(), 0LL);
