@@ -11,6 +11,7 @@ namespace {
 const std::vector<std::string> kLetters5 = letters(5);
 const std::vector<std::string> kLetters8 = letters(8);
 const std::vector<std::string> kLetters4 = letters(4);
+const std::size_t kRange = 4;  // integer tokens lie in [0, kRange * n)
 
 Task sort_task() {
     Task t = task("sort", "sort", kLetters5,
@@ -30,9 +31,10 @@ Task sort_task() {
 Task sort_unique_task() {
     Task t = task("sort-unique", "sort_unique", {},
                   "sort distinct integer tokens in ascending order");
+    t.integer_range = kRange;
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out;
-        for (long long k : distinct_ints(n, 4 * n, rng)) out.push_back(num(k));
+        for (long long k : distinct_ints(n, kRange * n, rng)) out.push_back(num(k));
         return out;
     };
     t.solve = [](const Tokens& in) {
@@ -128,9 +130,10 @@ Task search_task() {
     Task t = task("search", "search", {},
                   "the index of the last token (the query) among the others (distinct integers)");
     t.min_size = 2;
+    t.integer_range = kRange;
     t.generate = [](std::size_t n, std::mt19937_64& rng) {
         Tokens out;
-        for (long long k : distinct_ints(n - 1, 4 * n, rng)) out.push_back(num(k));
+        for (long long k : distinct_ints(n - 1, kRange * n, rng)) out.push_back(num(k));
         out.push_back(out[draw(rng, n - 1)]);
         return out;
     };

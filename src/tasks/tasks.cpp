@@ -85,3 +85,14 @@ const Task* find_task(std::string_view name) {
 std::string program_path(const Task& t) { return default_root() + "/rasp/" + t.program; }
 
 }  // namespace ahat::tasks
+
+namespace ahat::tasks {
+
+std::vector<std::string> vocabulary(const Task& t, std::size_t max_n) {
+    if (!t.alphabet.empty()) return t.alphabet;
+    std::vector<std::string> out;
+    for (std::size_t k = 0; k < t.integer_range * max_n; ++k) out.push_back(std::to_string(k));
+    return out;
+}
+
+}  // namespace ahat::tasks

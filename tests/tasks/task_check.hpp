@@ -25,11 +25,11 @@ inline std::uint32_t output_sop(const rasp::Program& prog, const std::string& na
     fail({}, "{}: no SOp named '{}'", prog.file, name);
 }
 
-// The tokens as the string front end spells them.
+// The tokens as the string front end spells them (strings, or integers in decimal).
 inline std::vector<std::string> spelled(const Tokens& in) {
     std::vector<std::string> out;
     for (const auto& v : in)
-        out.push_back(v.is_string() ? std::get<std::string>(v.v) : rasp::format_value(v));
+        out.push_back(v.is_string() ? std::get<std::string>(v.v) : to_string(std::get<Rational>(v.v)));
     return out;
 }
 

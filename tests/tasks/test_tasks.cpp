@@ -50,7 +50,10 @@ TEST_CASE("the library holds every task once, with its program and reason", "[ta
 TEST_CASE("generators are deterministic, sized and within the alphabet", "[tasks]") {
     for (const Task& t : all_tasks()) {
         INFO(t.name);
-        std::set<std::string> alphabet(t.alphabet.begin(), t.alphabet.end());
+        std::vector<std::string> vocab = vocabulary(t, 4096);
+        std::set<std::string> alphabet(vocab.begin(), vocab.end());
+        CHECK(alphabet.size() == vocab.size());
+        CHECK((t.alphabet.empty() ? t.integer_range * 4096 : t.alphabet.size()) == vocab.size());
         std::size_t differing = 0;
         for (std::size_t n : testing::sizes(t, 40, {100, 4096})) {
             INFO("n = " << n);
@@ -59,15 +62,9 @@ TEST_CASE("generators are deterministic, sized and within the alphabet", "[tasks
             REQUIRE(x.size() == n);
             CHECK(x == t.generate(n, b));
             if (x != t.generate(n, c)) ++differing;
-            for (const Value& v : x) {
-                if (alphabet.empty()) {
-                    std::int64_t k = 0;
-                    REQUIRE((v.is_number() && small_int(std::get<Rational>(v.v), &k)));
-                } else {
-                    REQUIRE(v.is_string());
-                    REQUIRE(alphabet.count(std::get<std::string>(v.v)) == 1);
-                }
-            }
+            for (const std::string& v : testing::spelled(x)) REQUIRE(alphabet.count(v) == 1);
+            if (t.alphabet.empty())
+                for (const Value& v : x) REQUIRE((v.is_number() && is_integer(std::get<Rational>(v.v))));
             CHECK(t.solve(x).size() == n);
         }
         CHECK(differing >= 30);  // seeds matter (tiny sizes may coincide)
