@@ -2,7 +2,7 @@
 // the library (sequence tasks: positions move; counting tasks: positions aggregate).
 //
 // Offers:
-//   str(s), num(k), boolean(b), none()    RASP values.
+//   str(s), num(k), boolean(b)            RASP values.
 //   draw(rng, k)                           a uniform integer in [0, k) (O(1)).
 //   symbols(alphabet, weights, n, rng)     n symbols drawn independently (O(n + |alphabet|)).
 //   distinct_ints(n, range, rng)           n distinct integers from [0, range), in random
@@ -26,7 +26,6 @@ namespace ahat::tasks::detail {
 inline rasp::Value str(std::string s) { return rasp::Value{std::move(s)}; }
 inline rasp::Value num(long long k) { return rasp::Value{Rational(k)}; }
 inline rasp::Value boolean(bool b) { return rasp::Value{b}; }
-inline rasp::Value none() { return rasp::Value{}; }
 
 inline std::size_t draw(std::mt19937_64& rng, std::size_t k) {
     return std::uniform_int_distribution<std::size_t>(0, k - 1)(rng);

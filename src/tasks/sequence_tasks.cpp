@@ -83,14 +83,14 @@ Task copy_task() {
 
 Task induction_task() {
     Task t = task("induction", "induction", kLetters4,
-                  "the token that followed the previous occurrence of the current token");
+                  "the token after the previous occurrence of the current token (\"_\" if none)");
     t.generate = uniform(kLetters4);
     t.solve = [](const Tokens& in) {
         std::map<std::string, std::size_t> last;  // token -> its latest position so far
         Tokens out;
         for (std::size_t i = 0; i < in.size(); ++i) {
             auto it = last.find(text(in[i]));
-            out.push_back(it == last.end() ? none() : in[it->second + 1]);
+            out.push_back(it == last.end() ? str("_") : in[it->second + 1]);
             last[text(in[i])] = i;
         }
         return out;
