@@ -21,11 +21,12 @@ std::uint32_t random_formula(Formula& f, std::mt19937_64& rng, const Model& m, i
             default: return f.atom(pick(2) ? 'a' : 'b');
         }
     }
-    std::vector<int> ops{0, 1, 2, 3};  // not, and, or, implies
-    if (m.kind != ModelKind::Local) ops.insert(ops.end(), {4, 5});            // P, H
-    if (m.kind != ModelKind::Global) ops.insert(ops.end(), {6, 6});           // the window
-    if (m.kind == ModelKind::Rightmost) ops.insert(ops.end(), {7, 7, 8});     // S, Y<=2
-    int op = ops[pick(ops.size())];
+    // not, and, or, implies; P, H; the window; S, Y<=2
+    std::string ops = "0123";
+    if (m.kind != ModelKind::Local) ops += "45";
+    if (m.kind != ModelKind::Global) ops += "66";
+    if (m.kind == ModelKind::Rightmost) ops += "778";
+    int op = ops[pick(ops.size())] - '0';
     std::uint32_t x = random_formula(f, rng, m, depth - 1);
     switch (op) {
         case 0: return f.neg(x);
