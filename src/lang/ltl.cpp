@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <set>
 
 #include "support/error.hpp"
@@ -380,60 +379,6 @@ Dfa ltl_dfa(const Formula& f, const std::string& alphabet, std::size_t max_state
         d.accepting.push_back(st.values(states[q], 0)[f.root]);
     }
     return minimize(d);
-}
-
-bool dfa_member(const Dfa& d, std::string_view w) {
-    std::uint32_t q = d.start;
-    for (char c : w) {
-        auto at = d.alphabet.find(c);
-        if (at == std::string::npos) return false;
-        q = d.delta[q][at];
-    }
-    return d.accepting[q];
-}
-
-Dfa minimize(const Dfa& d) {
-    // reachable states
-    std::vector<int> seen(d.states(), -1);
-    std::vector<std::uint32_t> order{d.start};
-    seen[d.start] = 0;
-    for (std::size_t i = 0; i < order.size(); ++i)
-        for (std::uint32_t t : d.delta[order[i]])
-            if (seen[t] < 0) seen[t] = static_cast<int>(order.size()), order.push_back(t);
-    std::size_t n = order.size(), m = d.alphabet.size();
-    std::vector<std::uint32_t> cls(n);
-    for (std::size_t i = 0; i < n; ++i) cls[i] = d.accepting[order[i]] ? 1 : 0;
-    std::size_t count = 0;
-    for (;;) {
-        std::map<std::vector<std::uint32_t>, std::uint32_t> sig;
-        std::vector<std::uint32_t> next(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            std::vector<std::uint32_t> key{cls[i]};
-            for (std::size_t c = 0; c < m; ++c) key.push_back(cls[static_cast<std::size_t>(seen[d.delta[order[i]][c]])]);
-            next[i] = sig.emplace(key, static_cast<std::uint32_t>(sig.size())).first->second;
-        }
-        bool stable = sig.size() == count;
-        count = sig.size();
-        cls = std::move(next);
-        if (stable) break;
-    }
-    // renumber classes in order of first appearance (start = 0)
-    std::vector<int> rename(count, -1);
-    std::uint32_t k = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (rename[cls[i]] < 0) rename[cls[i]] = static_cast<int>(k++);
-    Dfa r;
-    r.alphabet = d.alphabet;
-    r.start = 0;
-    r.delta.assign(k, std::vector<std::uint32_t>(m));
-    r.accepting.assign(k, false);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = static_cast<std::size_t>(rename[cls[i]]);
-        r.accepting[c] = d.accepting[order[i]];
-        for (std::size_t a = 0; a < m; ++a)
-            r.delta[c][a] = static_cast<std::uint32_t>(rename[cls[static_cast<std::size_t>(seen[d.delta[order[i]][a]])]]);
-    }
-    return r;
 }
 
 }  // namespace ahat::lang

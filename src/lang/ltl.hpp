@@ -85,9 +85,5 @@ bool accepts(const Formula& f, std::string_view w);
 
 // The minimal DFA of {w over alphabet : accepts(f, w)}. Refuses (InputError) beyond max_states.
 Dfa ltl_dfa(const Formula& f, const std::string& alphabet, std::size_t max_states = 100000);
-// Membership in a DFA (letters outside its alphabet reject).
-bool dfa_member(const Dfa& d, std::string_view w);
-// Moore minimization of a complete DFA (unreachable states dropped), O(n^2 |alphabet|) worst.
-Dfa minimize(const Dfa& d);
 
 }  // namespace ahat::lang

@@ -88,7 +88,7 @@ TEST_CASE("ltl: the automaton of a formula agrees with the evaluator", "[logic]"
         Dfa d = ltl_dfa(f, "ab");
         for (const auto& w : words(9)) {
             INFO(text << " on " << w);
-            CHECK(dfa_member(d, w) == accepts(f, w));
+            CHECK(d.accepts(w) == accepts(f, w));
         }
     }
     CHECK(ltl_dfa(parse_ltl("Y a"), "ab").states() == 2);
