@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     register_compile(app, action);
     register_verify(app, action);
     register_decompile(app, action);
+    register_lang_compare(app, action);
     register_bench(app, action);
     try {
         app.parse(argc, argv);
