@@ -78,6 +78,8 @@ Dfa parse_dfa(std::string_view text, const std::string& file) {
             if (start) fail(loc(1), "second 'start' line");
             if (words.size() != 2) fail(loc(1), "expected 'start STATE'");
             start = state(words[1]);
+        } else if (head == "states") {
+            for (std::size_t i = 1; i < words.size(); ++i) state(words[i]);
         } else if (head == "accept") {
             for (std::size_t i = 1; i < words.size(); ++i) d.accepting[state(words[i])] = true;
         } else {
@@ -116,7 +118,9 @@ Dfa load_dfa(const std::string& path) {
 std::string write_dfa(const Dfa& d, const std::string& comment) {
     std::string out;
     if (!comment.empty()) out += "# " + comment + "\n";
-    out += fmt::format("alphabet {}\nstart {}\naccept", d.alphabet, d.start);
+    out += fmt::format("alphabet {}\nstates", d.alphabet);
+    for (std::size_t q = 0; q < d.states(); ++q) out += fmt::format(" {}", q);
+    out += fmt::format("\nstart {}\naccept", d.start);
     for (std::size_t q = 0; q < d.states(); ++q)
         if (d.accepting[q]) out += fmt::format(" {}", q);
     out += "\n";
