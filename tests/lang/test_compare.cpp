@@ -56,3 +56,19 @@ TEST_CASE("compare: languages from formulas, and bad specifications", "[logic]")
     CHECK_THROWS_AS(resolve_languages("ltl:a &", {}), InputError);
     CHECK(resolve_languages("re:a,re:b", {}).size() == 2);
 }
+
+#include "../cli/run_ahat.hpp"
+
+TEST_CASE("compare: the CLI", "[logic]") {
+    auto r = ahat_test::run_ahat("lang compare 're:(a|b)*a,re:a(a|b)*' --models global,local-1,local-2 --max-len 5 "
+                                 "--random-len 12 --samples 1 --witness-len 5 --json");
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"verdict\":\"recognized\"") != std::string::npos);
+    CHECK(r.out.find("\"method\":\"window lemma\"") != std::string::npos);
+    auto v = ahat_test::run_ahat("lang verify 'b S a' --model rightmost --max-len 5 --random-len 20 --samples 2");
+    CHECK(v.rc == 0);
+    CHECK(v.out.find("0 disagreements") != std::string::npos);
+    auto bad = ahat_test::run_ahat("lang verify 'Y a' --model local-2");
+    CHECK(bad.rc == 2);
+    CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
+}
