@@ -1,0 +1,187 @@
+// ahat lang compare LANGS [--models M,...] [--max-len L] [--random-len R] [--json]
+// ahat lang verify FORMULA --model M [--rule R] [--max-len L] [--random-len R] [--json]
+#include "cli/common.hpp"
+#include "lang/compare.hpp"
+
+namespace ahat::cli {
+namespace {
+
+using namespace ahat::lang;
+
+struct CompareArgs {
+    std::string languages, models = "global,local-1,local-2,hybrid-1,hybrid-2,rightmost", rule = "average-hard";
+    CompareOptions o;
+    bool json = false;
+};
+
+struct VerifyArgs {
+    std::string formula, model = "global", rule = "average-hard", alphabet;
+    LtlVerifyOptions o;
+    bool json = false;
+};
+
+Rule rule_arg(const std::string& s) {
+    auto r = parse_rule(s);
+    if (!r) fail(SourceLoc{"--rule", 1, 1}, "unknown rule '{}'", s);
+    return *r;
+}
+
+std::vector<Model> parse_models(const std::string& list, Rule rule) {
+    std::vector<Model> out;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        std::size_t end = std::min(list.find(',', start), list.size());
+        out.push_back(parse_model(list.substr(start, end - start), SourceLoc{"--models", 1, static_cast<std::uint32_t>(start + 1)},
+                                  rule));
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string short_verdict(const Cell& c) {
+    switch (c.verdict) {
+        case Verdict::Recognized: return fmt::format("yes d{}", c.formula_depth);
+        case Verdict::Recognizable: return "yes*";
+        case Verdict::NotRecognizable: return "no";
+        case Verdict::Undecided: return c.construction_failed ? "FAIL" : "?";
+    }
+    return "?";
+}
+
+json cell_json(const Cell& c) {
+    json j{{"language", c.language}, {"model", c.model},   {"logic", c.logic},
+           {"verdict", verdict_name(c.verdict)}, {"method", c.method}, {"reason", c.reason}};
+    if (c.formula) {
+        j["formula"] = *c.formula;
+        j["depth"] = c.formula_depth;
+        j["layers"] = c.layers;
+        j["heads"] = c.heads;
+        j["width"] = c.width;
+        j["verified_max_len"] = c.verified_max_len;
+        j["verified_words"] = c.verified_words;
+        j["sampled_words"] = c.sampled_words;
+        j["sampled_max_len"] = c.sampled_max_len;
+    }
+    if (c.witness)
+        j["witness"] = json{{"member", c.witness->member}, {"non_member", c.witness->non_member}, {"depth", c.witness->depth}};
+    else if (!c.witness_note.empty())
+        j["witness_note"] = c.witness_note;
+    return j;
+}
+
+int run_compare(const CompareArgs& a) {
+    std::vector<Model> models = parse_models(a.models, rule_arg(a.rule));
+    std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1});
+    json doc{{"models", json::array()}, {"max_len", a.o.max_len}, {"random_len", a.o.random_len}, {"languages", json::array()}};
+    for (const auto& m : models) doc["models"].push_back(json{{"name", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)}});
+    std::vector<std::vector<Cell>> table;
+    std::size_t failed = 0;
+    for (const auto& l : langs) {
+        std::vector<Cell> row;
+        json cells = json::array();
+        for (const auto& m : models) {
+            row.push_back(compare_cell(l, m, a.o));
+            failed += row.back().construction_failed ? 1 : 0;
+            cells.push_back(cell_json(row.back()));
+        }
+        doc["languages"].push_back(json{{"name", l.name}, {"description", l.description}, {"source", l.source},
+                                        {"regular", l.regular()}, {"cells", cells}});
+        table.push_back(std::move(row));
+    }
+    if (a.json) {
+        print_json(doc);
+    } else {
+        std::size_t w = 8;
+        for (const auto& l : langs) w = std::max(w, l.name.size());
+        fmt::print("{:<{}}", "language", w + 2);
+        for (const auto& m : models) fmt::print(" {:<10}", m.name());
+        fmt::print("\n");
+        for (std::size_t i = 0; i < langs.size(); ++i) {
+            fmt::print("{:<{}}", langs[i].name, w + 2);
+            for (const auto& c : table[i]) fmt::print(" {:<10}", short_verdict(c));
+            fmt::print("\n");
+        }
+        fmt::print("\nyes dR: recognized by a verified encoder of a depth-R formula; yes*: recognizable by the "
+                   "theorem, not constructed; no: certificate below; ?: undecided\n");
+        for (std::size_t i = 0; i < langs.size(); ++i) {
+            fmt::print("\n{}{}\n", langs[i].name, langs[i].description.empty() ? "" : "  (" + langs[i].description + ")");
+            for (const auto& c : table[i]) {
+                fmt::print("  {:<10} {:<16} ", c.model, verdict_name(c.verdict));
+                if (c.formula)
+                    fmt::print("{}  [{}; {} layers, {} heads, width {}; all {} words <= {}, {} sampled <= {}]", *c.formula,
+                               c.method, c.layers, c.heads, c.width, c.verified_words, c.verified_max_len, c.sampled_words,
+                               c.sampled_max_len);
+                else
+                    fmt::print("{}", c.reason);
+                if (c.witness)
+                    fmt::print("\n  {:<10} {:<16} witness: '{}' in L, '{}' not, equal depth-{} types", "", "", c.witness->member,
+                               c.witness->non_member, c.witness->depth);
+                fmt::print("\n");
+            }
+        }
+    }
+    if (failed) throw CheckFailed(fmt::format("{} synthesized encoders disagreed with their automata", failed));
+    return 0;
+}
+
+int run_ltl_verify(const VerifyArgs& a) {
+    Model m = parse_model(a.model, SourceLoc{"--model", 1, 1}, rule_arg(a.rule));
+    Formula f = parse_ltl(a.formula, "FORMULA");
+    check_in_model(f, m, SourceLoc{"FORMULA", 1, 1});
+    std::string alphabet = a.alphabet.empty() ? "ab" : a.alphabet;
+    for (char c : atoms_of(f))
+        if (alphabet.find(c) == std::string::npos)
+            fail(SourceLoc{"--alphabet", 1, 1}, "the formula's letter '{}' is not in the alphabet '{}'", c, alphabet);
+    CompiledLtl c = compile_ltl(f, alphabet, m.rule);
+    LtlVerifyReport r = verify_ltl(c, alphabet, [&](std::string_view w) { return accepts(f, w); }, a.o);
+    if (a.json) {
+        print_json(json{{"formula", to_string(f)}, {"model", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)},
+                        {"alphabet", alphabet}, {"depth", temporal_depth(f)}, {"layers", c.layers}, {"heads", c.heads},
+                        {"width", c.width}, {"max_len", a.o.max_len}, {"exhaustive_words", r.exhaustive},
+                        {"random_len", a.o.random_len}, {"sampled_words", r.sampled}, {"failures", r.failures},
+                        {"first_failure", r.first_failure}});
+    } else {
+        fmt::print("{} in {} under {}: {} layers, {} heads, width {}\n", to_string(f), m.logic(), rule_name(m.rule), c.layers,
+                   c.heads, c.width);
+        fmt::print("all {} words up to length {} and {} sampled words up to length {}: {} disagreements\n", r.exhaustive,
+                   a.o.max_len, r.sampled, a.o.random_len, r.failures);
+    }
+    if (!r.ok()) throw CheckFailed(fmt::format("compiled encoder and evaluator differ on '{}'", r.first_failure));
+    return 0;
+}
+
+}  // namespace
+
+void register_lang_compare(CLI::App& app, Action& action) {
+    CLI::App& group = command_group(app, "lang", "Formal languages: automata, classes, logics and the models");
+    auto args = std::make_shared<CompareArgs>();
+    CLI::App* sub = group.add_subcommand("compare", "Which attention models recognize which languages, with certificates");
+    sub->add_option("languages", args->languages, "comma-separated: library names, re:REGEX, ltl:FORMULA, FILE.dfa, or all")
+        ->required();
+    sub->add_option("--models", args->models, "global, local-K, hybrid-K, rightmost")->capture_default_str();
+    sub->add_option("--rule", args->rule, "attention rule of the non-rightmost models")->capture_default_str();
+    sub->add_option("--max-len", args->o.max_len, "verify constructions on every word up to this length")->capture_default_str();
+    sub->add_option("--random-len", args->o.random_len, "and on sampled words up to this length")->capture_default_str();
+    sub->add_option("--samples", args->o.samples, "sampled words of each kind (random, periodic, near-miss)")->capture_default_str();
+    sub->add_option("--witness-len", args->o.witness_len, "witness search over words up to this length")->capture_default_str();
+    sub->add_option("--witness-depth", args->o.witness_depth, "witness pairs at this type depth (or less)")->capture_default_str();
+    sub->add_option("--seed", args->o.seed, "seed of the sampled words")->capture_default_str();
+    sub->add_flag("--json", args->json, "one JSON document");
+    sub->callback([args, &action] { action = [args] { return run_compare(*args); }; });
+
+    auto vargs = std::make_shared<VerifyArgs>();
+    CLI::App* v = group.add_subcommand("verify", "Compile a temporal formula to an encoder and check it against the evaluator");
+    v->add_option("formula", vargs->formula, "the formula (docs/languages.md)")->required();
+    v->add_option("--model", vargs->model, "global, local-K, hybrid-K, rightmost")->capture_default_str();
+    v->add_option("--rule", vargs->rule, "attention rule (rightmost: always unique-hard-right)")->capture_default_str();
+    v->add_option("--alphabet", vargs->alphabet, "letters (default ab)");
+    v->add_option("--max-len", vargs->o.max_len, "every word up to this length")->capture_default_str();
+    v->add_option("--random-len", vargs->o.random_len, "random, periodic and near-miss words up to this length")
+        ->capture_default_str();
+    v->add_option("--samples", vargs->o.random_count, "words of each sampled kind")->capture_default_str();
+    v->add_option("--seed", vargs->o.seed, "seed of the sampled words")->capture_default_str();
+    v->add_flag("--json", vargs->json, "one JSON document");
+    v->callback([vargs, &action] { action = [vargs] { return run_ltl_verify(*vargs); }; });
+}
+
+}  // namespace ahat::cli

@@ -1,0 +1,384 @@
+#include "lang/ltl.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "support/error.hpp"
+
+namespace ahat::lang {
+
+bool is_temporal(LtlOp op) {
+    return op == LtlOp::P || op == LtlOp::H || op == LtlOp::Y || op == LtlOp::YWithin || op == LtlOp::Since;
+}
+
+std::string_view op_symbol(LtlOp op) {
+    switch (op) {
+        case LtlOp::Atom: return "atom";
+        case LtlOp::True: return "true";
+        case LtlOp::False: return "false";
+        case LtlOp::Not: return "!";
+        case LtlOp::And: return "&";
+        case LtlOp::Or: return "|";
+        case LtlOp::Implies: return "->";
+        case LtlOp::P: return "P";
+        case LtlOp::H: return "H";
+        case LtlOp::Y: return "Y";
+        case LtlOp::YWithin: return "Y<=k";
+        case LtlOp::Since: return "S";
+    }
+    return "?";
+}
+
+std::uint32_t Formula::intern(const LtlNode& n) {
+    auto key = std::make_tuple(static_cast<int>(n.op), n.letter, n.k, n.a, n.b);
+    auto it = index_.find(key);
+    if (it != index_.end()) return it->second;
+    nodes.push_back(n);
+    auto id = static_cast<std::uint32_t>(nodes.size() - 1);
+    index_.emplace(key, id);
+    root = id;
+    return id;
+}
+
+std::uint32_t Formula::atom(char c) { return intern({LtlOp::Atom, c, 0, 0, 0}); }
+std::uint32_t Formula::top() { return intern({LtlOp::True, 0, 0, 0, 0}); }
+std::uint32_t Formula::bottom() { return intern({LtlOp::False, 0, 0, 0, 0}); }
+std::uint32_t Formula::neg(std::uint32_t x) { return intern({LtlOp::Not, 0, 0, x, 0}); }
+std::uint32_t Formula::conj(std::uint32_t x, std::uint32_t y) { return intern({LtlOp::And, 0, 0, x, y}); }
+std::uint32_t Formula::disj(std::uint32_t x, std::uint32_t y) { return intern({LtlOp::Or, 0, 0, x, y}); }
+std::uint32_t Formula::implies(std::uint32_t x, std::uint32_t y) { return intern({LtlOp::Implies, 0, 0, x, y}); }
+std::uint32_t Formula::past(std::uint32_t x) { return intern({LtlOp::P, 0, 0, x, 0}); }
+std::uint32_t Formula::historically(std::uint32_t x) { return intern({LtlOp::H, 0, 0, x, 0}); }
+std::uint32_t Formula::yesterday(std::uint32_t x) { return intern({LtlOp::Y, 0, 1, x, 0}); }
+std::uint32_t Formula::within(std::uint32_t k, std::uint32_t x) {
+    return k == 1 ? yesterday(x) : intern({LtlOp::YWithin, 0, k, x, 0});
+}
+std::uint32_t Formula::since(std::uint32_t x, std::uint32_t y) { return intern({LtlOp::Since, 0, 0, x, y}); }
+
+std::uint32_t Formula::s_neg(std::uint32_t x) {
+    switch (nodes[x].op) {
+        case LtlOp::True: return bottom();
+        case LtlOp::False: return top();
+        case LtlOp::Not: return nodes[x].a;
+        default: return neg(x);
+    }
+}
+std::uint32_t Formula::s_and(std::uint32_t x, std::uint32_t y) {
+    if (nodes[x].op == LtlOp::False || nodes[y].op == LtlOp::False) return bottom();
+    if (nodes[x].op == LtlOp::True) return y;
+    if (nodes[y].op == LtlOp::True || x == y) return x;
+    return conj(x, y);
+}
+std::uint32_t Formula::s_or(std::uint32_t x, std::uint32_t y) {
+    if (nodes[x].op == LtlOp::True || nodes[y].op == LtlOp::True) return top();
+    if (nodes[x].op == LtlOp::False) return y;
+    if (nodes[y].op == LtlOp::False || x == y) return x;
+    return disj(x, y);
+}
+
+namespace {
+
+struct Parser {
+    std::string_view s;
+    std::string source;
+    std::size_t pos = 0;
+    Formula f;
+
+    SourceLoc loc(std::size_t at) const { return SourceLoc{source, 1, static_cast<std::uint32_t>(at + 1)}; }
+    void skip() {
+        while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
+    }
+    bool eat(std::string_view t) {
+        skip();
+        if (s.substr(pos, t.size()) == t) {
+            pos += t.size();
+            return true;
+        }
+        return false;
+    }
+    std::uint32_t implication() {
+        std::uint32_t x = disjunction();
+        if (eat("->")) return f.implies(x, implication());
+        return x;
+    }
+    std::uint32_t disjunction() {
+        std::uint32_t x = conjunction();
+        while (eat("|")) x = f.disj(x, conjunction());
+        return x;
+    }
+    std::uint32_t conjunction() {
+        std::uint32_t x = since();
+        while (eat("&")) x = f.conj(x, since());
+        return x;
+    }
+    std::uint32_t since() {
+        std::uint32_t x = unary();
+        for (;;) {
+            skip();
+            if (pos < s.size() && s[pos] == 'S') {
+                ++pos;
+                x = f.since(x, unary());
+            } else {
+                return x;
+            }
+        }
+    }
+    std::uint32_t unary() {
+        skip();
+        if (pos >= s.size()) fail(loc(pos), "expected a formula, found the end of the text");
+        std::size_t at = pos;
+        char c = s[pos];
+        if (c == '!' || c == '~') return ++pos, f.neg(unary());
+        if (c == 'P') return ++pos, f.past(unary());
+        if (c == 'H') return ++pos, f.historically(unary());
+        if (c == 'Y') {
+            ++pos;
+            if (s.substr(pos, 2) == "<=") {
+                pos += 2;
+                std::size_t start = pos;
+                std::uint64_t k = 0;
+                while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])) && k < 1000000)
+                    k = k * 10 + static_cast<std::uint64_t>(s[pos++] - '0');
+                if (pos == start || k == 0 || k >= 1000000) fail(loc(start), "expected a window k >= 1 after Y<=");
+                return f.within(static_cast<std::uint32_t>(k), unary());
+            }
+            return f.yesterday(unary());
+        }
+        if (c == '(') {
+            ++pos;
+            std::uint32_t x = implication();
+            if (!eat(")")) fail(loc(pos), "expected ')' to close the '(' at column {}", at + 1);
+            return x;
+        }
+        if (c == '\'') {
+            if (pos + 2 >= s.size() || s[pos + 2] != '\'' || std::isspace(static_cast<unsigned char>(s[pos + 1])))
+                fail(loc(at), "a quoted atom is one non-space character between single quotes, like 'x'");
+            pos += 3;
+            return f.atom(s[at + 1]);
+        }
+        if (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t end = pos;
+            while (end < s.size() && (std::islower(static_cast<unsigned char>(s[end])) ||
+                                      std::isdigit(static_cast<unsigned char>(s[end]))))
+                ++end;
+            std::string_view word = s.substr(pos, end - pos);
+            pos = end;
+            if (word == "true") return f.top();
+            if (word == "false") return f.bottom();
+            if (word.size() == 1) return f.atom(c);
+            fail(loc(at), "'{}': an atom is a single letter (write a conjunction with &)", word);
+        }
+        fail(loc(at), "unexpected '{}' (expected a letter, true, false, !, P, H, Y, Y<=k or '(')", c);
+    }
+};
+
+int precedence(LtlOp op) {
+    switch (op) {
+        case LtlOp::Implies: return 1;
+        case LtlOp::Or: return 2;
+        case LtlOp::And: return 3;
+        case LtlOp::Since: return 4;
+        default: return 5;
+    }
+}
+
+void print(const Formula& f, std::uint32_t id, std::string& out) {
+    const LtlNode& n = f[id];
+    auto sub = [&](std::uint32_t c, int min_prec) {
+        bool paren = precedence(f[c].op) < min_prec;
+        if (paren) out += '(';
+        print(f, c, out);
+        if (paren) out += ')';
+    };
+    int p = precedence(n.op);
+    switch (n.op) {
+        case LtlOp::Atom:
+            if (std::islower(static_cast<unsigned char>(n.letter)) || std::isdigit(static_cast<unsigned char>(n.letter)))
+                out += n.letter;
+            else
+                out += fmt::format("'{}'", n.letter);
+            return;
+        case LtlOp::True: out += "true"; return;
+        case LtlOp::False: out += "false"; return;
+        case LtlOp::Not: out += '!'; sub(n.a, 5); return;
+        case LtlOp::P: out += "P "; sub(n.a, 5); return;
+        case LtlOp::H: out += "H "; sub(n.a, 5); return;
+        case LtlOp::Y: out += "Y "; sub(n.a, 5); return;
+        case LtlOp::YWithin: out += fmt::format("Y<={} ", n.k); sub(n.a, 5); return;
+        case LtlOp::Implies: sub(n.a, p + 1); out += " -> "; sub(n.b, p); return;
+        case LtlOp::Or: sub(n.a, p); out += " | "; sub(n.b, p + 1); return;
+        case LtlOp::And: sub(n.a, p); out += " & "; sub(n.b, p + 1); return;
+        case LtlOp::Since: sub(n.a, p); out += " S "; sub(n.b, p + 1); return;
+    }
+}
+
+}  // namespace
+
+Formula parse_ltl(std::string_view text, const std::string& source) {
+    Parser p{text, source, 0, {}};
+    p.f.root = p.implication();
+    p.skip();
+    if (p.pos != text.size()) fail(p.loc(p.pos), "unexpected '{}' after the formula", text[p.pos]);
+    return std::move(p.f);
+}
+
+std::string to_string(const Formula& f, std::uint32_t id) {
+    std::string out;
+    print(f, id, out);
+    return out;
+}
+
+std::uint32_t temporal_depth(const Formula& f, std::uint32_t id) {
+    std::vector<std::uint32_t> d(id + 1, 0);
+    for (std::uint32_t i = 0; i <= id; ++i) {
+        const LtlNode& n = f[i];
+        switch (n.op) {
+            case LtlOp::Atom: case LtlOp::True: case LtlOp::False: d[i] = 0; break;
+            case LtlOp::Not: d[i] = d[n.a]; break;
+            case LtlOp::And: case LtlOp::Or: case LtlOp::Implies: d[i] = std::max(d[n.a], d[n.b]); break;
+            case LtlOp::Since: d[i] = 1 + std::max(d[n.a], d[n.b]); break;
+            default: d[i] = 1 + d[n.a]; break;
+        }
+    }
+    return d[id];
+}
+
+std::string atoms_of(const Formula& f) {
+    std::set<char> s;
+    for (const auto& n : f.nodes)
+        if (n.op == LtlOp::Atom) s.insert(n.letter);
+    return std::string(s.begin(), s.end());
+}
+
+std::vector<std::vector<bool>> evaluate(const Formula& f, std::string_view w) {
+    std::size_t n = w.size();
+    std::vector<std::vector<bool>> v(f.size(), std::vector<bool>(n + 1, false));
+    for (std::uint32_t id = 0; id < f.size(); ++id) {
+        const LtlNode& x = f[id];
+        auto& out = v[id];
+        for (std::size_t i = 0; i <= n; ++i) {
+            switch (x.op) {
+                case LtlOp::Atom: out[i] = i < n && w[i] == x.letter; break;
+                case LtlOp::True: out[i] = true; break;
+                case LtlOp::False: out[i] = false; break;
+                case LtlOp::Not: out[i] = !v[x.a][i]; break;
+                case LtlOp::And: out[i] = v[x.a][i] && v[x.b][i]; break;
+                case LtlOp::Or: out[i] = v[x.a][i] || v[x.b][i]; break;
+                case LtlOp::Implies: out[i] = !v[x.a][i] || v[x.b][i]; break;
+                case LtlOp::P: out[i] = i > 0 && (out[i - 1] || v[x.a][i - 1]); break;
+                case LtlOp::H: out[i] = i == 0 || (out[i - 1] && v[x.a][i - 1]); break;
+                case LtlOp::Y: out[i] = i > 0 && v[x.a][i - 1]; break;
+                case LtlOp::YWithin: {
+                    bool any = false;
+                    for (std::size_t j = i; j > 0 && i - j < x.k && !any; --j) any = v[x.a][j - 1];
+                    out[i] = any;
+                    break;
+                }
+                case LtlOp::Since: out[i] = i > 0 && (v[x.b][i - 1] || (v[x.a][i - 1] && out[i - 1])); break;
+            }
+        }
+    }
+    return v;
+}
+
+bool accepts(const Formula& f, std::string_view w) { return evaluate(f, w)[f.root].back(); }
+
+namespace {
+
+// The part of the state at position i that the values at i need: for each temporal node its
+// value at i, and for Y<=k the values of its operand at i-1..i-k+1 (to shift in).
+struct Stepper {
+    const Formula& f;
+    std::vector<std::uint32_t> offset;  // per node: start of its history in the state
+    std::size_t width = 0;
+
+    explicit Stepper(const Formula& fm) : f(fm), offset(fm.size(), 0) {
+        for (std::uint32_t id = 0; id < f.size(); ++id) {
+            offset[id] = static_cast<std::uint32_t>(width);
+            if (f[id].op == LtlOp::YWithin) width += f[id].k;
+            else if (is_temporal(f[id].op)) width += 1;
+        }
+    }
+    std::vector<bool> initial() const {
+        std::vector<bool> s(width, false);
+        for (std::uint32_t id = 0; id < f.size(); ++id)
+            if (f[id].op == LtlOp::H) s[offset[id]] = true;
+        return s;
+    }
+    // Node values at the current position (letter, or EOS when c == 0) from the state.
+    std::vector<bool> values(const std::vector<bool>& s, char c) const {
+        std::vector<bool> v(f.size(), false);
+        for (std::uint32_t id = 0; id < f.size(); ++id) {
+            const LtlNode& x = f[id];
+            switch (x.op) {
+                case LtlOp::Atom: v[id] = c != 0 && c == x.letter; break;
+                case LtlOp::True: v[id] = true; break;
+                case LtlOp::False: v[id] = false; break;
+                case LtlOp::Not: v[id] = !v[x.a]; break;
+                case LtlOp::And: v[id] = v[x.a] && v[x.b]; break;
+                case LtlOp::Or: v[id] = v[x.a] || v[x.b]; break;
+                case LtlOp::Implies: v[id] = !v[x.a] || v[x.b]; break;
+                default: v[id] = s[offset[id]]; break;
+            }
+        }
+        return v;
+    }
+    std::vector<bool> next(const std::vector<bool>& s, const std::vector<bool>& v) const {
+        std::vector<bool> t(width, false);
+        for (std::uint32_t id = 0; id < f.size(); ++id) {
+            const LtlNode& x = f[id];
+            std::uint32_t o = offset[id];
+            switch (x.op) {
+                case LtlOp::P: t[o] = v[id] || v[x.a]; break;
+                case LtlOp::H: t[o] = v[id] && v[x.a]; break;
+                case LtlOp::Y: t[o] = v[x.a]; break;
+                case LtlOp::Since: t[o] = v[x.b] || (v[x.a] && v[id]); break;
+                case LtlOp::YWithin: {
+                    // history slots o+1..o+k-1 hold the operand at i-1..i-k+1; slot o the value.
+                    std::vector<bool> h{v[x.a]};
+                    for (std::uint32_t j = 1; j < x.k; ++j) h.push_back(s[o + j]);
+                    bool any = false;
+                    for (std::uint32_t j = 0; j < x.k; ++j) any = any || h[j];
+                    t[o] = any;
+                    for (std::uint32_t j = 1; j < x.k; ++j) t[o + j] = h[j - 1];
+                    break;
+                }
+                default: break;
+            }
+        }
+        return t;
+    }
+};
+
+}  // namespace
+
+Dfa ltl_dfa(const Formula& f, const std::string& alphabet, std::size_t max_states) {
+    Stepper st(f);
+    std::map<std::vector<bool>, std::uint32_t> ids;
+    std::vector<std::vector<bool>> states;
+    Dfa d;
+    d.alphabet = alphabet;
+    auto id_of = [&](const std::vector<bool>& s) {
+        auto [it, fresh] = ids.emplace(s, static_cast<std::uint32_t>(states.size()));
+        if (fresh) {
+            if (states.size() >= max_states)
+                fail(SourceLoc{}, "the formula's automaton has more than {} states", max_states);
+            states.push_back(s);
+        }
+        return it->second;
+    };
+    id_of(st.initial());
+    for (std::size_t q = 0; q < states.size(); ++q) {
+        std::vector<std::uint32_t> row;
+        for (char c : alphabet) {
+            std::vector<bool> s = states[q];
+            row.push_back(id_of(st.next(s, st.values(s, c))));
+        }
+        d.delta.push_back(std::move(row));
+        d.accepting.push_back(st.values(states[q], 0)[f.root]);
+    }
+    return minimize(d);
+}
+
+}  // namespace ahat::lang

@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include "lang/compare.hpp"
+#include "support/error.hpp"
+
+using namespace ahat;
+using namespace ahat::lang;
+
+namespace {
+Cell cell(const std::string& lang, const char* model) {
+    CompareOptions o;
+    o.max_len = 6;
+    o.random_len = 16;
+    o.samples = 2;
+    o.witness_len = 6;
+    o.witness_depth = 2;
+    auto langs = resolve_languages(lang, {});
+    REQUIRE(langs.size() == 1);
+    return compare_cell(langs[0], parse_model(model, {}), o);
+}
+}  // namespace
+
+TEST_CASE("compare: window 1 beats window 2, global and local are incomparable, the hybrid is stronger", "[logic]") {
+    // Sigma* a: local-1 yes, local-2 no (window lemma), global no (not R-trivial)
+    CHECK(cell("re:(a|b)*a", "local-1").verdict == Verdict::Recognized);
+    Cell l2 = cell("re:(a|b)*a", "local-2");
+    CHECK(l2.verdict == Verdict::NotRecognizable);
+    CHECK(l2.method == "window lemma");
+    REQUIRE(l2.witness);
+    CHECK(l2.witness->depth >= 2);
+    Cell g = cell("re:(a|b)*a", "global");
+    CHECK(g.verdict == Verdict::NotRecognizable);
+    CHECK(g.witness);
+    // a Sigma*: global only
+    CHECK(cell("re:a(a|b)*", "global").verdict == Verdict::Recognized);
+    CHECK(cell("re:a(a|b)*", "local-1").verdict == Verdict::NotRecognizable);
+    CHECK(cell("re:a(a|b)*", "local-2").verdict == Verdict::NotRecognizable);
+    // a Sigma* b: neither alone, the hybrid yes
+    CHECK(cell("re:a(a|b)*b", "global").verdict == Verdict::NotRecognizable);
+    CHECK(cell("re:a(a|b)*b", "local-1").verdict == Verdict::NotRecognizable);
+    Cell h = cell("re:a(a|b)*b", "hybrid-1");
+    CHECK(h.verdict == Verdict::Recognized);
+    CHECK(h.verified_words == 127);
+    // parity of a's: not aperiodic, so not even the rightmost model
+    Cell p = cell("re:(b*ab*a)*b*", "rightmost");
+    CHECK(p.verdict == Verdict::NotRecognizable);
+    CHECK(p.method == "aperiodicity");
+    // (ab)*: star-free, recognizable by the rightmost model (theorem), no construction here
+    CHECK(cell("re:(ab)*", "rightmost").verdict == Verdict::Recognizable);
+}
+
+TEST_CASE("compare: languages from formulas, and bad specifications", "[logic]") {
+    Cell c = cell("ltl:b S a", "rightmost");
+    CHECK(c.verdict == Verdict::Recognized);
+    CHECK_THROWS_AS(resolve_languages("no-such-language", {}), InputError);
+    CHECK_THROWS_AS(resolve_languages("ltl:a &", {}), InputError);
+    CHECK(resolve_languages("re:a,re:b", {}).size() == 2);
+}
+
+#include "../cli/run_ahat.hpp"
+
+TEST_CASE("compare: the CLI", "[logic]") {
+    auto r = ahat_test::run_ahat("lang compare 're:(a|b)*a,re:a(a|b)*' --models global,local-1,local-2 --max-len 5 "
+                                 "--random-len 12 --samples 1 --witness-len 5 --json");
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"verdict\":\"recognized\"") != std::string::npos);
+    CHECK(r.out.find("\"method\":\"window lemma\"") != std::string::npos);
+    auto v = ahat_test::run_ahat("lang verify 'b S a' --model rightmost --max-len 5 --random-len 20 --samples 2");
+    CHECK(v.rc == 0);
+    CHECK(v.out.find("0 disagreements") != std::string::npos);
+    auto bad = ahat_test::run_ahat("lang verify 'Y a' --model local-2");
+    CHECK(bad.rc == 2);
+    CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
+}

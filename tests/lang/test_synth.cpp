@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "lang/classes.hpp"
+#include "lang/ltl_compile.hpp"
+#include "lang/regex.hpp"
+#include "lang/synth.hpp"
+
+using namespace ahat;
+using namespace ahat::lang;
+
+namespace {
+// The formula agrees with the DFA on every word up to max_len, and so does its encoder.
+void check_formula(const Formula& f, const Dfa& d, const char* model, std::size_t max_len = 8) {
+    Model m = parse_model(model, {});
+    check_in_model(f, m, {});
+    std::vector<std::string> words{""};
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        INFO(to_string(f) << " on '" << words[i] << "'");
+        REQUIRE(accepts(f, words[i]) == d.accepts(words[i]));
+        if (words[i].size() < max_len)
+            for (char c : d.alphabet) words.push_back(words[i] + c);
+    }
+    LtlVerifyOptions o;
+    o.max_len = 6;
+    o.random_len = 20;
+    o.random_count = 3;
+    auto rep = verify_ltl(compile_ltl(f, d.alphabet, m.rule), d.alphabet, [&](std::string_view w) { return d.accepts(w); }, o);
+    CHECK(rep.ok());
+}
+}  // namespace
+
+TEST_CASE("synth: definite languages as Y-chains", "[logic]") {
+    for (const char* re : {"(a|b)*a", "(a|b)*a(a|b)", "(a|b)*ab|b", "a|ab|(a|b)*bba", "(a|b)*", "", "(a|b)*(aa|bb)"}) {
+        Dfa d = compile_regex(re, "ab");
+        auto k = definite_degree(d);
+        REQUIRE(k);
+        Formula f = definite_formula(d, *k);
+        CHECK(temporal_depth(f) <= *k);
+        check_formula(f, d, "local-1");
+    }
+    CHECK(to_string(definite_formula(compile_regex("(a|b)*a", "ab"), 1)) == "Y a");
+}
+
+TEST_CASE("synth: R-trivial languages as LTL[P] path formulas", "[logic]") {
+    for (const char* re : {"a(a|b)*", "(a|b)*a(a|b)*", "b*a(a|b)*b(a|b)*", "a*", "a*b*", "(a|b)*c(a|b|c)*", "ab*c"}) {
+        Dfa d = compile_regex(re, re[0] == '(' && std::string(re).find('c') != std::string::npos ? "abc" : "");
+        REQUIRE(partial_order(d));
+        auto f = r_trivial_formula(d);
+        REQUIRE(f);
+        check_formula(*f, d, "global", d.alphabet.size() > 2 ? 5 : 8);
+    }
+    CHECK_FALSE(r_trivial_formula(compile_regex("(a|b)*a", "ab")));
+}
+
+TEST_CASE("synth: the hybrid over suffix quotients, and window types", "[logic]") {
+    Dfa d = compile_regex("a(a|b)*b", "ab");  // neither R-trivial nor definite
+    CHECK_FALSE(partial_order(d));
+    CHECK_FALSE(definite_degree(d));
+    auto f = hybrid1_formula(d, 1);
+    REQUIRE(f);
+    check_formula(*f, d, "hybrid-1");
+    // an a among the last two letters: window 2, found as a union of window types
+    Dfa w = compile_regex("(a|b)*a(a|b)?", "ab");
+    auto wf = window_formula(w, 2, *definite_degree(w));
+    REQUIRE(wf);
+    check_formula(wf->formula, w, "local-2");
+    // Sigma* a is not a union of window-2 types at any small depth
+    CHECK_FALSE(window_formula(compile_regex("(a|b)*a", "ab"), 2, 1, 3));
+}
