@@ -74,8 +74,16 @@ std::string value_key(const Value& v) {
     switch (v.v.index()) {
         case 0: return "N";
         case 1: return std::get<bool>(v.v) ? "T" : "F";
-        case 2: return "R" + to_string(std::get<Rational>(v.v));
-        default: return "S" + std::get<std::string>(v.v);
+        case 2: {
+            std::string key(1, 'R');  // appended, not "R" + ...: GCC 12 warns (-Wrestrict) falsely
+            key += to_string(std::get<Rational>(v.v));
+            return key;
+        }
+        default: {
+            std::string key(1, 'S');
+            key += std::get<std::string>(v.v);
+            return key;
+        }
     }
 }
 
