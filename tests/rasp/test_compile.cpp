@@ -6,6 +6,7 @@
 
 #include "encoder/encoder_json.hpp"
 #include "rasp/reader.hpp"
+#include "../cli/run_ahat.hpp"
 
 using namespace rasp_test;
 
@@ -296,4 +297,25 @@ TEST_CASE("rasp compile: the .rasp examples agree with the evaluator", "[rasp-co
             if (nm.ref.kind == Ref::Kind::Sop) id = nm.ref.id;
         CHECK(check_program(p, id, "", alphabet, 150, 40, seed++) >= 100);
     }
+}
+
+TEST_CASE("ahat rasp compile: writes an encoder that ahat run runs; refusals exit 2 with the location", "[rasp-compile]") {
+    using namespace ahat_test;
+    const std::string src = std::string(AHAT_SOURCE_DIR) + "/rasp/";
+    const std::string out = (scratch() / "rev.json").string();
+    Result r = run_ahat("rasp compile " + src + "reverse.rasp --alphabet abc -o " + out + " --json");
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"kind\":\"categorical\"") != std::string::npos);
+    CHECK(r.out.find("\"features\":[\"1\",\"i\",\"n\",\"first\"]") != std::string::npos);
+    Result run = run_ahat("run " + out + " --input abcc --json");
+    REQUIRE(run.rc == 0);
+    // rows: BOS, then c c b a as one-hots over a, b, c, 0
+    CHECK(run.out.find("[[\"0\",\"0\",\"0\",\"0\"],[\"0\",\"0\",\"1\",\"0\"],[\"0\",\"0\",\"1\",\"0\"],[\"0\",\"1\",\"0\",\"0\"],"
+                       "[\"1\",\"0\",\"0\",\"0\"]]") != std::string::npos);
+    const std::string bad = (scratch() / "bad.rasp").string();
+    std::ofstream(bad) << "x = select(indices, length, <);\ny = aggregate(x, indices);\n";
+    Result e = run_ahat("rasp compile " + bad + " --alphabet ab -o " + (scratch() / "bad.json").string());
+    CHECK(e.rc == 2);
+    CHECK(e.err.find(bad + ":1:5") != std::string::npos);
+    CHECK(!fs::exists(scratch() / "bad.json"));
 }
