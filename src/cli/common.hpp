@@ -42,6 +42,7 @@ void register_decompile(CLI::App& app, Action& action);  // src/cli/decompile.cp
 void register_lang_compare(CLI::App& app, Action& action);  // src/cli/lang_compare.cpp (lang compare, lang verify)
 void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_classify.cpp
 void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
+void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_compile.cpp
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).

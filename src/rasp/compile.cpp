@@ -231,6 +231,20 @@ Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
         return e;
     }
     // operands that are constants contribute a factor 1 at real positions: leave them out
+    std::size_t varying = 0, which = 0;
+    for (std::size_t k = 0; k < args.size(); ++k)
+        if (args[k].values.size() > 1) ++varying, which = k;
+    if (varying == 1) {  // a function of one one-hot: sums of its coordinates, no gate
+        Enc e;
+        e.values = values;
+        e.level = args[which].level;
+        for (std::size_t p = 0; p < values.size(); ++p) {
+            Lin x;
+            for (const auto& combo : combos[p]) x.add(args[which].parts[combo[which]], Rational(1));
+            e.parts.push_back(std::move(x));
+        }
+        return e;
+    }
     const std::size_t l = std::max<std::size_t>(level, 1) - 1;
     Enc e;
     e.values = values;

@@ -82,6 +82,7 @@ struct SelForm {
     std::vector<Table> tables;
     std::vector<IntEq> eqs;
     bool at_most_one = false;  // at most one key per query
+    bool nonempty = false;     // at least one key per query (the default is never used)
 };
 
 struct Builder {

@@ -34,7 +34,10 @@ SelForm Builder::compile_sel(std::uint32_t id) {
     SelForm f;
     switch (node.op) {
         case SelOp::Select: {
-            if (node.pred == Pred::True) return f;
+            if (node.pred == Pred::True) {
+                f.nonempty = true;
+                return f;
+            }
             if (node.pred == Pred::False) {
                 f.never = true;
                 return f;
@@ -42,10 +45,10 @@ SelForm Builder::compile_sel(std::uint32_t id) {
             if (is_indices(prog, node.keys) && is_indices(prog, node.queries)) {
                 switch (node.pred) {  // key j, query i (encoder positions; BOS is j = 0)
                     case Pred::Lt: f.mask = Mask::Past; break;
-                    case Pred::Le: f.mask = Mask::PastOrSelf; break;
+                    case Pred::Le: f.mask = Mask::PastOrSelf, f.nonempty = true; break;
                     case Pred::Gt: f.mask = Mask::Future; break;
-                    case Pred::Ge: f.mask = Mask::FutureOrSelf; break;
-                    case Pred::Eq: f.window0 = f.at_most_one = true; break;
+                    case Pred::Ge: f.mask = Mask::FutureOrSelf, f.nonempty = true; break;
+                    case Pred::Eq: f.window0 = f.at_most_one = f.nonempty = true; break;
                     default:
                         fail(node.loc, "select(indices, indices, !=) has no exact compilation: no mask or window "
                                        "excludes exactly the query's own position");
@@ -95,6 +98,7 @@ SelForm Builder::compile_sel(std::uint32_t id) {
             f.tables.insert(f.tables.end(), b.tables.begin(), b.tables.end());
             f.eqs.insert(f.eqs.end(), b.eqs.begin(), b.eqs.end());
             f.at_most_one = a.at_most_one || b.at_most_one;
+            f.nonempty = a.nonempty && b.nonempty && !has_terms(f) && (!a.mask || !b.mask);
             return f;
         }
         case SelOp::Not: {
@@ -106,6 +110,7 @@ SelForm Builder::compile_sel(std::uint32_t id) {
             }
             if (a.mask && !has_terms(a)) {
                 f.mask = complement(*a.mask);
+                f.nonempty = f.mask == Mask::PastOrSelf || f.mask == Mask::FutureOrSelf;
                 return f;
             }
             if (a.tables.size() == 1 && !a.mask && !a.window0 && a.eqs.empty()) {
@@ -123,7 +128,10 @@ SelForm Builder::compile_sel(std::uint32_t id) {
             const SelForm& b = sel(node.args[1]);
             if (a.never) return b;
             if (b.never) return a;
-            if (is_all(a) || is_all(b)) return f;
+            if (is_all(a) || is_all(b)) {
+                f.nonempty = true;
+                return f;
+            }
             if (a.tables.size() == 1 && b.tables.size() == 1 && !a.mask && !b.mask && !a.window0 && !b.window0 &&
                 a.eqs.empty() && b.eqs.empty() && a.tables[0].qsop == b.tables[0].qsop &&
                 a.tables[0].ksop == b.tables[0].ksop) {
@@ -187,17 +195,21 @@ Enc Builder::compile_aggregate(const SopNode& node) {
     const SelForm f = sel(node.selector);
     const Enc v = sop(node.args[0]);
     const Value& dflt = node.constant;
-    const bool numeric_default = dflt.is_number() || dflt.is_bool();
-    const bool numerical = node.numerical || v.type != Type::Categorical;
-    if (numerical && !(numeric_default || dflt.is_none()))
-        fail(node.loc, "numerical aggregate with a non-numeric default");
-    if (!node.numerical && v.type != Type::Categorical && !numeric_default)
-        fail(node.loc, "categorical aggregate of a numeric SOp with default None is not compiled: a numeric "
-                       "coordinate has no None for an empty selection (use numerical(...) or give a number default)");
-    const Rational dnum = dflt.is_number() ? std::get<Rational>(dflt.v)
-                                           : Rational(dflt.is_bool() && std::get<bool>(dflt.v) ? 1 : 0);
+    // The reference averages numbers and returns a single selected value as it is: numbers
+    // (numeric SOps, or finite SOps of numbers) take the mean path, everything else one-hots.
+    bool numbers = v.type != Type::Categorical;
+    if (!numbers) {
+        numbers = !v.values.empty();
+        for (const Value& x : v.values) numbers = numbers && x.is_number();
+    }
+    const bool numerical = numbers;
+    if (numerical && !dflt.is_number() && !f.nonempty)
+        fail(node.loc, "aggregate of numbers with the non-numeric default {} is not compiled: the mean is one "
+                       "numeric coordinate, which cannot also hold {} for an empty selection",
+             dflt.is_none() ? "None" : "a bool or string", dflt.is_none() ? "None" : "it");
+    const Rational dnum = dflt.is_number() ? std::get<Rational>(dflt.v) : Rational(0);
     if (f.never) {
-        if (!numerical) return constant_enc(dflt);
+        if (!numerical || !dflt.is_number()) return constant_enc(dflt);
         return Enc{is_integer(dnum) ? Type::Integer : Type::Rational, {}, {scaled(Lin::coord(not_bos()), dnum)}, 0};
     }
     if (f.window0 && !has_terms(f)) {  // selects exactly the query's own position
@@ -257,7 +269,7 @@ Enc Builder::compile_aggregate(const SopNode& node) {
         sum.add(e.parts.back(), Rational(1));
     }
     if (numerical) {
-        const bool integral = integer_valued(v) && is_integer(dnum) && (f.at_most_one || !node.numerical);
+        const bool integral = integer_valued(v) && is_integer(dnum) && f.at_most_one;
         e.type = integral ? Type::Integer : Type::Rational;
         return e;
     }

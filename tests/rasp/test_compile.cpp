@@ -5,6 +5,8 @@
 #include "compile_fixture.hpp"
 
 #include "encoder/encoder_json.hpp"
+#include "rasp/reader.hpp"
+#include "../cli/run_ahat.hpp"
 
 using namespace rasp_test;
 
@@ -168,7 +170,7 @@ TEST_CASE("rasp compile: random programs agree with the IR's semantics", "[rasp-
         INFO("program " << prog);
         compared += check_program(b.p, id, "out", "abc", 25, 12, 1000 + prog);
     }
-    CHECK(compared > 1000);
+    CHECK(compared > 800);
 }
 
 TEST_CASE("rasp compile: constructs without an exact compilation are refused at their location", "[rasp-compile]") {
@@ -281,4 +283,39 @@ TEST_CASE("rasp compile: decode in double agrees on small inputs", "[rasp-compil
         auto x = embed(c.encoder, toks);
         CHECK(decode(c, pd.run(ahat::convert<double>(x)).outputs) == decode(c, pe.run(x).outputs));
     }
+}
+
+TEST_CASE("rasp compile: the .rasp examples agree with the evaluator", "[rasp-compile]") {
+    const std::pair<const char*, const char*> files[] = {
+        {"histogram.rasp", "abc"}, {"reverse.rasp", "abcd"}, {"sort.rasp", "abc"}, {"dyck1.rasp", "()"}};
+    std::uint32_t seed = 7;
+    for (const auto& [file, alphabet] : files) {
+        Program p = load_rasp(std::string(AHAT_SOURCE_DIR) + "/rasp/" + file);
+        INFO(file);
+        std::uint32_t id = 0;
+        for (const Named& nm : p.named)
+            if (nm.ref.kind == Ref::Kind::Sop) id = nm.ref.id;
+        CHECK(check_program(p, id, "", alphabet, 150, 40, seed++) >= 100);
+    }
+}
+
+TEST_CASE("ahat rasp compile: writes an encoder that ahat run runs; refusals exit 2 with the location", "[rasp-compile]") {
+    using namespace ahat_test;
+    const std::string src = std::string(AHAT_SOURCE_DIR) + "/rasp/";
+    const std::string out = (scratch() / "rev.json").string();
+    Result r = run_ahat("rasp compile " + src + "reverse.rasp --alphabet abc -o " + out + " --json");
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"kind\":\"categorical\"") != std::string::npos);
+    CHECK(r.out.find("\"features\":[\"1\",\"i\",\"n\",\"first\"]") != std::string::npos);
+    Result run = run_ahat("run " + out + " --input abcc --json");
+    REQUIRE(run.rc == 0);
+    // rows: BOS, then c c b a as one-hots over a, b, c, 0
+    CHECK(run.out.find("[[\"0\",\"0\",\"0\",\"0\"],[\"0\",\"0\",\"1\",\"0\"],[\"0\",\"0\",\"1\",\"0\"],[\"0\",\"1\",\"0\",\"0\"],"
+                       "[\"1\",\"0\",\"0\",\"0\"]]") != std::string::npos);
+    const std::string bad = (scratch() / "bad.rasp").string();
+    std::ofstream(bad) << "x = select(indices, length, <);\ny = aggregate(x, indices);\n";
+    Result e = run_ahat("rasp compile " + bad + " --alphabet ab -o " + (scratch() / "bad.json").string());
+    CHECK(e.rc == 2);
+    CHECK(e.err.find(bad + ":1:5") != std::string::npos);
+    CHECK(!fs::exists(scratch() / "bad.json"));
 }
