@@ -1,7 +1,7 @@
 // A hand-made capture subject with a known break: "copy the last token to every position".
 // One average-hard head with query 1 and key i selects j = n-1 (score n-1, runner-up n-2), so
-// the relative margin is 1/(n-1). Tokens alternate b, a, b, a, ... so that a numeric tie
-// between the last two positions averages a and b to 1/2, which decodes to the wrong token.
+// the relative margin is 1/(n-1). Tokens are b ... b a, so that a numeric tie between the
+// last position and any others averages to at least 1/2, which decodes to the wrong token.
 #pragma once
 
 #include <cmath>
@@ -58,7 +58,7 @@ inline ahat::capture::Subject copy_last_subject(int* compile_shift = nullptr) {
     };
     s.sample = [](std::size_t n, std::mt19937_64&) {
         Sample smp;
-        for (std::size_t i = 0; i < n; ++i) smp.tokens.push_back(i % 2 == 0 ? "b" : "a");
+        for (std::size_t i = 0; i < n; ++i) smp.tokens.push_back(i + 1 < n ? "b" : "a");
         smp.expected.assign(n, smp.tokens.back());
         return smp;
     };
