@@ -39,6 +39,8 @@ void register_bench(CLI::App& app, Action& action);
 void register_verify(CLI::App& app, Action& action);
 void register_compile(CLI::App& app, Action& action);    // src/cli/compile.cpp
 void register_decompile(CLI::App& app, Action& action);  // src/cli/decompile.cpp
+void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_classify.cpp
+void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).

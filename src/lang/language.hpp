@@ -3,13 +3,26 @@
 // Offers:
 //   Dfa          complete DFA over an alphabet of single-character letters.
 //   Language     a named language: membership function always, minimal DFA when regular.
+//   minimize(d)                     the minimal DFA (Moore refinement, O(n^2 |Σ|) worst
+//                                   case), states renumbered in breadth-first order from
+//                                   the start (letters in alphabet order): canonical, so two
+//                                   minimal DFAs of one language are equal as structures.
+//   complement, intersect, unite    Boolean operations (product construction, minimized).
+//   quotient_suffix(d, u)           minimal DFA of {w : w u ∈ L}.
+//   quotient_prefix(d, u)           minimal DFA of {w : u w ∈ L}.
+//   distinguishing_word(a, b)       shortest (then least in alphabet order) word in the
+//                                   symmetric difference, nullopt when equal; O(|a||b||Σ|).
+//   access_words(d)                 a shortest word from the start to each state (BFS).
+//   check_dfa(d)                    InputError unless d is complete and well formed.
 // Conventions: letters are single printable, non-space characters; state 0.. states()-1;
 // delta[state][letter index] is total (a complete automaton, with a sink where needed).
+// Operations on two DFAs require the same alphabet (same letters in the same order).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +39,7 @@ struct Dfa {
     std::optional<std::uint32_t> letter(char c) const;  // index of c in the alphabet
     std::uint32_t run(std::uint32_t from, std::string_view w) const;  // w over the alphabet
     bool accepts(std::string_view w) const { return accepting[run(start, w)]; }
+    bool operator==(const Dfa&) const = default;
 };
 
 struct Language {
@@ -35,6 +49,20 @@ struct Language {
     std::string source;                         // "builtin", "regex: ...", "dfa: FILE", "ltl: ..."
     std::function<bool(std::string_view)> member;
     std::optional<Dfa> dfa;                     // minimal DFA when the language is regular
+    // Optional: a uniformly or otherwise random member of the given length, nullopt when
+    // there is none (used for languages with rare members and no DFA, e.g. a^n b^n).
+    std::function<std::optional<std::string>(std::size_t, std::mt19937_64&)> sample_member;
+    bool regular() const { return dfa.has_value(); }
 };
+
+Dfa minimize(const Dfa& d);
+Dfa complement(const Dfa& d);
+Dfa intersect(const Dfa& a, const Dfa& b);
+Dfa unite(const Dfa& a, const Dfa& b);
+Dfa quotient_suffix(const Dfa& d, std::string_view u);
+Dfa quotient_prefix(const Dfa& d, std::string_view u);
+std::optional<std::string> distinguishing_word(const Dfa& a, const Dfa& b);
+std::vector<std::string> access_words(const Dfa& d);
+void check_dfa(const Dfa& d);
 
 }  // namespace ahat::lang

@@ -12,6 +12,10 @@
 //   Program           the DAG plus the named results in definition order.
 //   Ref               a named result: an SOp, a selector or a plain constant.
 // Node ids are indices into Program::sops / Program::sels; operands always have smaller ids.
+// Across the two arrays, nodes are numbered in creation order: the operand SOps of a
+// selector have smaller ids than every SOp that uses the selector, so evaluating SOps in id
+// order, each selector just before its first use, respects every dependency.
+// The reader keeps only nodes that some named result uses, and identical nodes are shared.
 #pragma once
 
 #include <cstdint>
@@ -47,11 +51,20 @@ enum class SopOp : std::uint8_t {
     SelectorWidth,                           // selector
 };
 
+// The static type of an SOp's values (the reference requires one type per sequence; a bool
+// mixed with numbers counts as a number, as in Python). Mixed: a conditional whose branches
+// have different types; evaluation then fails if both branches are taken.
+enum class ValueType : std::uint8_t { Mixed, Bool, Number, String };
+
 struct SopNode {
     SopOp op = SopOp::Constant;
     std::vector<std::uint32_t> args;  // operand SOp ids
     std::uint32_t selector = 0;       // Aggregate, SelectorWidth
-    bool numerical = false;           // RASP encoding annotation: numerical vs categorical
+    // Aggregate: true when the values are numbers (type Number): a mean over the selected
+    // positions. False (categorical): the values are strings or bools, and the aggregate
+    // must select at most one position (exactly as the reference, which averages numbers only).
+    bool numerical = false;
+    ValueType type = ValueType::Mixed;  // the type of this SOp's values
     Value constant;                   // Constant: the value; Aggregate: the default
     SourceLoc loc;                    // where the expression was written
 };
@@ -65,7 +78,7 @@ enum class SelOp : std::uint8_t { Select, And, Or, Not };
 struct SelNode {
     SelOp op = SelOp::Select;
     std::uint32_t keys = 0, queries = 0;  // Select: SOp ids
-    Pred pred = Pred::True;               // Select
+    Pred pred = Pred::True;               // Select (True/False: constant; keys/queries unused)
     std::vector<std::uint32_t> args;      // And/Or: two selector ids; Not: one
     SourceLoc loc;
 };

@@ -1,0 +1,130 @@
+// ahat rasp run PROG.rasp --input TEXT [--json]
+// Evaluates a RASP program with the reference evaluator and prints every named result, in
+// the order the program assigns them: s-ops as sequences, selectors as matrices (rows are
+// queries, columns keys), constants as values.
+#include "cli/common.hpp"
+#include "rasp/eval.hpp"
+#include "rasp/reader.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct RaspRunArgs {
+    std::string file, input;
+    bool json = false;
+};
+
+constexpr std::size_t kMatrixPrintLimit = 40;  // larger selectors are summarized in text output
+
+std::string matrix_row(const std::vector<bool>& row) {
+    std::string s;
+    s.reserve(row.size());
+    for (bool b : row) s += b ? '1' : '0';
+    return s;
+}
+
+json value_json(const rasp::Value& v) {
+    if (v.is_bool()) return std::get<bool>(v.v);
+    if (v.is_string()) return std::get<std::string>(v.v);
+    if (v.is_number()) return to_string(std::get<Rational>(v.v));
+    return nullptr;
+}
+
+void print_selector(const std::vector<std::vector<bool>>& m, const std::vector<rasp::Value>& tokens) {
+    const std::size_t n = m.size();
+    if (n > kMatrixPrintLimit) {
+        std::size_t total = 0;
+        for (const auto& row : m) total += static_cast<std::size_t>(std::count(row.begin(), row.end(), true));
+        fmt::print("    {} x {} matrix, {} pairs selected (--json prints it)\n", n, n, total);
+        return;
+    }
+    std::vector<std::string> labels;
+    std::size_t w = 1;
+    for (const rasp::Value& t : tokens) {
+        labels.push_back(rasp::format_element(t));
+        w = std::max(w, labels.back().size());
+    }
+    std::string head = fmt::format("    {:>{}}  ", "", w);
+    for (const std::string& l : labels) head += fmt::format(" {:>{}}", l, w);
+    fmt::print("{}\n", head);
+    for (std::size_t q = 0; q < n; ++q) {
+        std::string line = fmt::format("    {:>{}} |", labels[q], w);
+        for (bool b : m[q]) line += fmt::format(" {:>{}}", b ? "1" : "", w);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        fmt::print("{}\n", line);
+    }
+}
+
+int rasp_run(const RaspRunArgs& a) {
+    const rasp::Program prog = rasp::load_rasp(a.file);
+    const std::vector<rasp::Value> tokens = rasp::parse_tokens(prog, a.input);
+    const rasp::Evaluation ev = rasp::evaluate(prog, tokens);
+    const char* kind = prog.tokens == rasp::Program::TokenKind::String ? "string" : "integer";
+    if (a.json) {
+        json results = json::array();
+        for (const rasp::Named& nm : prog.named) {
+            json r{{"name", nm.name}};
+            switch (nm.ref.kind) {
+                case rasp::Ref::Kind::Sop: {
+                    const auto& vals = ev.sops[nm.ref.id];
+                    json values = json::array();
+                    for (const rasp::Value& v : vals) values.push_back(value_json(v));
+                    r["kind"] = "s-op";
+                    r["type"] = rasp::sequence_type(vals);
+                    r["values"] = std::move(values);
+                    break;
+                }
+                case rasp::Ref::Kind::Selector: {
+                    json rows = json::array();
+                    for (const auto& row : ev.sels[nm.ref.id]) rows.push_back(matrix_row(row));
+                    r["kind"] = "selector";
+                    r["rows"] = std::move(rows);
+                    break;
+                }
+                case rasp::Ref::Kind::Constant:
+                    r["kind"] = "value";
+                    r["value"] = value_json(nm.ref.constant);
+                    break;
+            }
+            results.push_back(std::move(r));
+        }
+        json tok = json::array();
+        for (const rasp::Value& t : tokens) tok.push_back(value_json(t));
+        print_json(json{{"program", a.file}, {"token_kind", kind}, {"tokens", tok}, {"n", tokens.size()},
+                        {"results", results}});
+        return 0;
+    }
+    fmt::print("program {} ({} tokens), input {} (n = {})\n", a.file, kind, rasp::format_sequence(tokens), tokens.size());
+    for (const rasp::Named& nm : prog.named) {
+        switch (nm.ref.kind) {
+            case rasp::Ref::Kind::Sop:
+                fmt::print("s-op {} = {}\n", nm.name, rasp::format_sequence(ev.sops[nm.ref.id]));
+                break;
+            case rasp::Ref::Kind::Selector:
+                fmt::print("selector {}:\n", nm.name);
+                print_selector(ev.sels[nm.ref.id], tokens);
+                break;
+            case rasp::Ref::Kind::Constant:
+                fmt::print("value {} = {}\n", nm.name, rasp::format_value(nm.ref.constant));
+                break;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+void register_rasp_run(CLI::App& app, Action& action) {
+    auto args = std::make_shared<RaspRunArgs>();
+    CLI::App& group = command_group(app, "rasp", "RASP programs: run them with the reference evaluator, compile them");
+    CLI::App* sub = group.add_subcommand("run", "Evaluate a RASP program on one input and print every named result");
+    sub->add_option("program", args->file, "the RASP program (.rasp)")->required();
+    sub->add_option("--input,-i", args->input,
+                    "the input: a string (\"hello\": one token per character) or, for programs using tokens_int, "
+                    "integers separated by spaces or commas (\"3 1 2\")")
+        ->required();
+    sub->add_flag("--json", args->json, "print one JSON document");
+    sub->callback([&action, args] { action = [args] { return rasp_run(*args); }; });
+}
+
+}  // namespace ahat::cli

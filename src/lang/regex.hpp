@@ -1,0 +1,45 @@
+// Regular expressions over single-character letters, compiled to minimal DFAs.
+//
+// Offers:
+//   parse_regex(text, alphabet)  the AST; InputError with the column (in characters) on
+//                                bad syntax or a letter outside a given alphabet.
+//   regex_matches(r, w)          brute-force matcher over the AST (sets of end positions;
+//                                O(|r| |w|^2) per call), independent of the automata: for tests.
+//   regex_to_dfa(r)              Thompson NFA, then subset construction (complete, not minimal).
+//   compile_regex(text, alph)    parse + subset construction + minimize.
+// Syntax: letters (any printable non-space character that is not special; `\c` escapes
+// one), concatenation, `|`, postfix `*` `+` `?`, parentheses, `.` any letter of the
+// alphabet, classes `[ab]` and `[^ab]` (complement within the alphabet), `()` or `ε` for
+// the empty word, `∅` or `!` for the empty language. Spaces are ignored. The alphabet is
+// the given one, or else the letters occurring in the regex in sorted order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lang/language.hpp"
+
+namespace ahat::lang {
+
+struct RegexNode {
+    enum class Kind { Empty, Epsilon, Letters, Concat, Union, Star, Plus, Optional };
+    Kind kind = Kind::Epsilon;
+    std::vector<bool> letters;             // Letters: the set (by letter index)
+    std::vector<std::uint32_t> children;   // Concat, Union (>= 2); Star/Plus/Optional (1)
+};
+
+struct Regex {
+    std::string alphabet;
+    std::string text;
+    std::vector<RegexNode> nodes;
+    std::uint32_t root = 0;
+};
+
+Regex parse_regex(std::string_view text, std::string_view alphabet = "", const std::string& source = "regex");
+bool regex_matches(const Regex& r, std::string_view w);
+Dfa regex_to_dfa(const Regex& r);
+Dfa compile_regex(std::string_view text, std::string_view alphabet = "", const std::string& source = "regex");
+
+}  // namespace ahat::lang

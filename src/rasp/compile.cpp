@@ -1,0 +1,363 @@
+// The RASP compiler, part 1: coordinates, feed-forward circuits and SOp encodings (tokens,
+// indices, length, constants, elementwise maps). Selectors, aggregates and widths are in
+// compile_select.cpp, the encoder's assembly and decode() in compile_encoder.cpp.
+#include "rasp/compile_internal.hpp"
+
+namespace ahat::rasp::detail {
+
+Lin& Lin::add(const Lin& o, const Rational& k) {
+    for (const auto& [c, v] : o.terms) {
+        Rational& t = terms[c];
+        t += k * v;
+        if (t == 0) terms.erase(c);
+    }
+    constant += k * o.constant;
+    return *this;
+}
+
+Lin scaled(const Lin& l, const Rational& k) {
+    Lin r;
+    return r.add(l, k);
+}
+
+std::uint32_t Builder::fresh() {
+    positional.emplace_back();
+    embedding.emplace_back(alphabet.size(), Rational(0));
+    return d++;
+}
+
+std::uint32_t Builder::not_bos() {
+    if (!not_bos_) {
+        not_bos_ = fresh();
+        positional[*not_bos_] = {{Feature::One, Rational(1)}, {Feature::First, Rational(-1)}};
+    }
+    return *not_bos_;
+}
+
+std::uint32_t Builder::feature_i() {
+    if (!i_) {
+        i_ = fresh();
+        positional[*i_] = {{Feature::I, Rational(1)}};
+    }
+    return *i_;
+}
+
+std::uint32_t Builder::inv_pos() {
+    if (!inv_) {
+        inv_ = fresh();
+        positional[*inv_] = {{Feature::InvIPlus1, Rational(1)}};
+    }
+    return *inv_;
+}
+
+Enc Builder::inv_pos_sq() {
+    if (!inv2_) {
+        GateId g = gate(0, Lin::coord(inv_pos()));
+        inv2_ = write(0, layers[0].circuit.mul(g, g));
+    }
+    Enc e{Type::Rational, {}, {Lin::coord(*inv2_)}, 1};
+    return e;
+}
+
+LayerBuild& Builder::layer(std::size_t l) {
+    while (layers.size() <= l) layers.emplace_back();
+    return layers[l];
+}
+
+GateId Builder::gate(std::size_t l, const Lin& x) {
+    LayerBuild& L = layer(l);
+    std::vector<GateId> sum;
+    for (const auto& [c, k] : x.terms) {
+        auto it = L.gate_of.find(c);
+        GateId g;
+        if (it != L.gate_of.end()) {
+            g = it->second;
+        } else {
+            g = L.circuit.input();
+            L.gate_of[c] = g;
+            L.reads.push_back(c);
+        }
+        sum.push_back(k == 1 ? g : L.circuit.mul(L.circuit.constant(k), g));
+    }
+    if (x.constant != 0) {
+        // constants are scaled by not_bos so that every gate vanishes at the BOS row
+        sum.push_back(L.circuit.mul(L.circuit.constant(x.constant), gate(l, Lin::coord(not_bos()))));
+    }
+    if (sum.size() == 1) return sum[0];
+    return L.circuit.add(std::move(sum));
+}
+
+std::uint32_t Builder::write(std::size_t l, GateId g) {
+    std::uint32_t c = fresh();
+    LayerBuild& L = layer(l);
+    L.outputs.push_back(g);
+    L.writes.push_back(c);
+    L.gate_of[c] = g;
+    return c;
+}
+
+Enc Builder::length() {  // (n - 1) * not_bos, computed in layer 0's feed-forward part
+    if (!length_) {
+        std::uint32_t n = fresh();
+        positional[n] = {{Feature::N, Rational(1)}};
+        GateId one = gate(0, Lin::coord(not_bos()));
+        GateId nn = gate(0, Lin::coord(n));
+        Circuit& C = layer(0).circuit;
+        GateId g = C.add({C.mul(nn, one), C.mul(C.constant(Rational(-1)), one)});
+        length_ = Enc{Type::Integer, {}, {Lin::coord(write(0, g))}, 1};
+    }
+    return *length_;
+}
+
+Enc Builder::constant_enc(const Value& v) {
+    Enc e;
+    e.values = {v};
+    e.parts = {Lin::coord(not_bos())};
+    return e;
+}
+
+const Enc& Builder::sop(std::uint32_t id) {
+    if (sops.size() < prog.sops.size()) sops.resize(prog.sops.size());
+    if (!sops[id]) sops[id] = compile_sop(id);
+    return *sops[id];
+}
+
+Lin Builder::scalar(const Enc& e, const SourceLoc& loc, const char* what) {
+    if (e.type != Type::Categorical) return e.parts[0];
+    Lin s;
+    for (std::size_t k = 0; k < e.values.size(); ++k) {
+        const Value& v = e.values[k];
+        if (v.is_number()) s.add(e.parts[k], std::get<Rational>(v.v));
+        else if (v.is_bool()) s.add(e.parts[k], Rational(std::get<bool>(v.v) ? 1 : 0));
+        else fail(loc, "{}: the value {} is not a number", what, v.is_none() ? "None" : "'" + std::get<std::string>(v.v) + "'");
+    }
+    return s;
+}
+
+bool integer_valued(const Enc& e) {
+    if (e.type == Type::Integer) return true;
+    if (e.type == Type::Rational) return false;
+    for (const Value& v : e.values)
+        if (!(v.is_bool() || (v.is_number() && is_integer(std::get<Rational>(v.v))))) return false;
+    return true;
+}
+
+namespace {
+
+// A categorical SOp with one numeric value everywhere (a constant): that value.
+std::optional<Rational> constant_number(const Enc& e) {
+    if (e.type != Type::Categorical || e.values.size() != 1) return std::nullopt;
+    if (e.values[0].is_number()) return std::get<Rational>(e.values[0].v);
+    if (e.values[0].is_bool()) return Rational(std::get<bool>(e.values[0].v) ? 1 : 0);
+    return std::nullopt;
+}
+
+constexpr std::size_t kMaxTable = 1 << 14;
+
+}  // namespace
+
+Enc Builder::compile_sop(std::uint32_t id) {
+    const SopNode& node = prog.sops[id];
+    switch (node.op) {
+        case SopOp::Tokens: {
+            Enc e;
+            if (prog.tokens == Program::TokenKind::Integer) {
+                std::uint32_t c = fresh();
+                for (std::size_t s = 0; s < alphabet.size(); ++s) {
+                    auto r = parse_rational(alphabet[s]);
+                    if (!r || !is_integer(*r)) fail(node.loc, "integer tokens: the alphabet symbol '{}' is not an integer", alphabet[s]);
+                    embedding[c][s] = *r;
+                }
+                e.type = Type::Integer;
+                e.parts = {Lin::coord(c)};
+                return e;
+            }
+            for (std::size_t s = 0; s < alphabet.size(); ++s) {
+                std::uint32_t c = fresh();
+                embedding[c][s] = 1;
+                e.values.push_back(Value{alphabet[s]});
+                e.parts.push_back(Lin::coord(c));
+            }
+            return e;
+        }
+        case SopOp::Indices: {  // i - 1 at real positions, 0 at BOS
+            Lin l = Lin::coord(feature_i());
+            l.add(Lin::coord(not_bos()), Rational(-1));
+            return Enc{Type::Integer, {}, {l}, 0};
+        }
+        case SopOp::Length: return length();
+        case SopOp::Constant: return constant_enc(node.constant);
+        case SopOp::Aggregate: return compile_aggregate(node);
+        case SopOp::SelectorWidth: return compile_width(node);
+        default: return compile_map(node);
+    }
+}
+
+Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
+    std::size_t total = 1, level = 0;
+    for (const Enc& a : args) {
+        total *= a.values.size();
+        level = std::max(level, a.level);
+        if (total > kMaxTable)
+            fail(node.loc, "'{}' of categorical values: the table of value combinations exceeds {} entries",
+                 sop_op_name(node.op), kMaxTable);
+    }
+    // every combination of argument values, its result, and the product of one-hots
+    std::vector<Value> values;
+    std::vector<std::vector<std::vector<std::size_t>>> combos;  // per result value
+    std::vector<std::size_t> idx(args.size(), 0);
+    bool any = false;
+    for (std::size_t t = 0; t < total; ++t) {
+        std::vector<Value> in;
+        for (std::size_t k = 0; k < args.size(); ++k) in.push_back(args[k].values[idx[k]]);
+        if (auto r = apply_op(node.op, in)) {
+            any = true;
+            std::size_t p = 0;
+            while (p < values.size() && !(values[p] == *r)) ++p;
+            if (p == values.size()) {
+                values.push_back(*r);
+                combos.emplace_back();
+            }
+            combos[p].push_back(idx);
+        }
+        for (std::size_t k = args.size(); k-- > 0;) {
+            if (++idx[k] < args[k].values.size()) break;
+            idx[k] = 0;
+        }
+    }
+    if (!any) fail(node.loc, "'{}' is undefined on every combination of its operands' values", sop_op_name(node.op));
+    if (values.size() == 1) {  // the same value everywhere
+        Enc e = constant_enc(values[0]);
+        return e;
+    }
+    // operands that are constants contribute a factor 1 at real positions: leave them out
+    const std::size_t l = std::max<std::size_t>(level, 1) - 1;
+    Enc e;
+    e.values = values;
+    e.level = l + 1;
+    Circuit& C = layer(l).circuit;
+    for (std::size_t p = 0; p < values.size(); ++p) {
+        std::vector<GateId> sum;
+        for (const auto& combo : combos[p]) {
+            std::optional<GateId> prod;
+            for (std::size_t k = 0; k < args.size(); ++k) {
+                if (args[k].values.size() == 1) continue;
+                GateId g = gate(l, args[k].parts[combo[k]]);
+                prod = prod ? layer(l).circuit.mul(*prod, g) : g;
+            }
+            sum.push_back(*prod);
+        }
+        GateId g = sum.size() == 1 ? sum[0] : C.add(std::move(sum));
+        e.parts.push_back(Lin::coord(write(l, g)));
+    }
+    return e;
+}
+
+Enc Builder::compile_map(const SopNode& node) {
+    std::vector<Enc> args;
+    for (std::uint32_t a : node.args) args.push_back(sop(a));
+    bool all_cat = true;
+    std::size_t level = 0;
+    for (const Enc& a : args) {
+        all_cat = all_cat && a.type == Type::Categorical;
+        level = std::max(level, a.level);
+    }
+    if (all_cat) return compile_lookup(node, args);
+
+    const char* what = "an arithmetic operand";
+    const std::string op(sop_op_name(node.op));
+    auto numeric_type = [&](bool integral) { return integral ? Type::Integer : Type::Rational; };
+    const std::size_t l = std::max<std::size_t>(level, 1) - 1;  // the feed-forward layer for gates
+    auto bool_enc = [&](GateId t) {
+        Lin tl = Lin::coord(write(l, t));
+        Lin f = Lin::coord(not_bos());
+        f.add(tl, Rational(-1));
+        return Enc{Type::Categorical, {Value{false}, Value{true}}, {f, tl}, l + 1};
+    };
+    switch (node.op) {
+        case SopOp::Add:
+        case SopOp::Sub: {
+            Lin s = scalar(args[0], node.loc, what);
+            s.add(scalar(args[1], node.loc, what), Rational(node.op == SopOp::Add ? 1 : -1));
+            return Enc{numeric_type(integer_valued(args[0]) && integer_valued(args[1])), {}, {s}, level};
+        }
+        case SopOp::Neg:
+            return Enc{args[0].type, {}, {scaled(args[0].parts[0], Rational(-1))}, level};
+        case SopOp::Mul: {
+            const Type t = numeric_type(integer_valued(args[0]) && integer_valued(args[1]));
+            for (int k = 0; k < 2; ++k)
+                if (auto c = constant_number(args[k]))
+                    return Enc{t, {}, {scaled(scalar(args[1 - k], node.loc, what), *c)}, args[1 - k].level};
+            GateId g = layer(l).circuit.mul(gate(l, scalar(args[0], node.loc, what)), gate(l, scalar(args[1], node.loc, what)));
+            return Enc{t, {}, {Lin::coord(write(l, g))}, l + 1};
+        }
+        case SopOp::Div: {
+            Lin x = scalar(args[0], node.loc, what);
+            if (args[1].type != Type::Categorical)
+                fail(node.loc, "'/' by an unbounded numeric SOp has no exact compilation: the feed-forward basis "
+                               "(add, mul, sign) has no reciprocal; divide by a constant or a finite-valued SOp");
+            if (auto c = constant_number(args[1])) {
+                if (*c == 0) fail(node.loc, "'/' by the constant 0");
+                return Enc{Type::Rational, {}, {scaled(x, Rational(1) / *c)}, args[0].level};
+            }
+            Lin inv;  // sum over the divisor's values v of (1/v) * onehot_v (RASP raises at v = 0)
+            for (std::size_t k = 0; k < args[1].values.size(); ++k) {
+                const Value& v = args[1].values[k];
+                if (!v.is_number()) fail(node.loc, "'/': a divisor value is not a number");
+                if (std::get<Rational>(v.v) != 0) inv.add(args[1].parts[k], Rational(1) / std::get<Rational>(v.v));
+            }
+            GateId g = layer(l).circuit.mul(gate(l, x), gate(l, inv));
+            return Enc{Type::Rational, {}, {Lin::coord(write(l, g))}, l + 1};
+        }
+        case SopOp::Mod:
+        case SopOp::Round:
+            fail(node.loc, "'{}' of an unbounded numeric SOp has no exact compilation: it is not a finite "
+                           "combination of sign gates (the function has infinitely many jumps)", op);
+        case SopOp::Eq: case SopOp::Ne: case SopOp::Lt: case SopOp::Le: case SopOp::Gt: case SopOp::Ge: {
+            Lin diff = scalar(args[0], node.loc, "a compared operand");
+            diff.add(scalar(args[1], node.loc, "a compared operand"), Rational(-1));
+            Circuit& C = layer(l).circuit;
+            GateId x = gate(l, diff);
+            GateId pos = C.sign(x), neg = C.sign(C.mul(C.constant(Rational(-1)), x));
+            GateId one = gate(l, Lin::coord(not_bos()));
+            GateId mone = C.constant(Rational(-1));
+            GateId t = 0;
+            switch (node.op) {
+                case SopOp::Gt: t = pos; break;
+                case SopOp::Lt: t = neg; break;
+                case SopOp::Ge: t = C.add({one, C.mul(mone, neg)}); break;
+                case SopOp::Le: t = C.add({one, C.mul(mone, pos)}); break;
+                case SopOp::Eq: t = C.add({one, C.mul(mone, pos), C.mul(mone, neg)}); break;
+                default: t = C.add({pos, neg}); break;
+            }
+            return bool_enc(t);
+        }
+        case SopOp::IfElse: {
+            if (args[1].type != Type::Categorical)
+                fail(node.loc, "if-else: the condition must be a finite-valued SOp (a boolean), not a number");
+            Lin t, f;
+            for (std::size_t k = 0; k < args[1].values.size(); ++k)
+                (truthy(args[1].values[k]) ? t : f).add(args[1].parts[k], Rational(1));
+            Circuit& C = layer(l).circuit;
+            GateId g = C.add({C.mul(gate(l, t), gate(l, scalar(args[0], node.loc, what))),
+                              C.mul(gate(l, f), gate(l, scalar(args[2], node.loc, what)))});
+            return Enc{numeric_type(integer_valued(args[0]) && integer_valued(args[2])), {}, {Lin::coord(write(l, g))}, l + 1};
+        }
+        default:
+            fail(node.loc, "'{}' of an unbounded numeric SOp is not compiled: and/or/not/indicator take finite-valued "
+                           "(boolean) operands; compare the number first (e.g. x > 0)", op);
+    }
+}
+
+Enc Builder::square(std::uint32_t id) {
+    if (auto it = squares.find(id); it != squares.end()) return it->second;
+    const Enc& e = sop(id);
+    Lin s = scalar(e, prog.sops[id].loc, "a compared operand");
+    const std::size_t l = std::max<std::size_t>(e.level, 1) - 1;
+    GateId g = gate(l, s);
+    Enc r{Type::Integer, {}, {Lin::coord(write(l, layer(l).circuit.mul(g, g)))}, l + 1};
+    squares[id] = r;
+    return r;
+}
+
+}  // namespace ahat::rasp::detail

@@ -1,0 +1,175 @@
+// The RASP compiler, part 3: choosing the SOp, assembling the encoder (embedding, declared
+// features, heads as affine maps, feed-forward circuits, readout) and decode().
+#include <algorithm>
+#include <cmath>
+
+#include "rasp/compile_internal.hpp"
+
+namespace ahat::rasp {
+
+using namespace detail;
+
+namespace {
+
+Affine<Rational> affine(const std::vector<Lin>& rows, std::uint32_t d) {
+    std::vector<Sparse<Rational>::Triple> t;
+    std::vector<Rational> b;
+    for (std::uint32_t r = 0; r < rows.size(); ++r) {
+        for (const auto& [c, k] : rows[r].terms) t.push_back({r, c, k});
+        b.push_back(rows[r].constant);
+    }
+    return Affine<Rational>(Sparse<Rational>::from_triples(rows.size(), d, std::move(t)), std::move(b));
+}
+
+std::string bos_symbol(const std::vector<std::string>& alphabet) {
+    for (const char* s : {"$", "^", "#", "@", "~", "|", "&", "!"})
+        if (std::find(alphabet.begin(), alphabet.end(), s) == alphabet.end()) return s;
+    fail({}, "no beginning-of-sequence symbol is free: the alphabet uses $ ^ # @ ~ | & !");
+}
+
+std::uint32_t pick_sop(const Program& prog, const std::string& name) {
+    for (std::size_t k = prog.named.size(); k-- > 0;) {
+        const Named& nm = prog.named[k];
+        if (!name.empty() && nm.name != name) continue;
+        if (nm.ref.kind == Ref::Kind::Sop) return nm.ref.id;
+        if (!name.empty())
+            fail(nm.loc, "'{}' is {}, not an SOp: only SOps compile to encoders", name,
+                 nm.ref.kind == Ref::Kind::Selector ? "a selector" : "a constant");
+    }
+    if (name.empty()) fail(SourceLoc{prog.file, 0, 0}, "the program defines no SOp to compile");
+    fail(SourceLoc{prog.file, 0, 0}, "the program defines no '{}'", name);
+}
+
+}  // namespace
+
+Compiled compile(const Program& prog, const CompileOptions& opts) {
+    std::vector<std::string> alphabet = opts.alphabet;
+    if (prog.tokens == Program::TokenKind::Integer && alphabet.empty())
+        for (int k = 0; k < 10; ++k) alphabet.push_back(std::to_string(k));
+    if (alphabet.empty()) fail(SourceLoc{prog.file, 0, 0}, "give the token alphabet (string tokens need a finite vocabulary)");
+    for (std::size_t a = 0; a < alphabet.size(); ++a)
+        for (std::size_t b = 0; b < a; ++b)
+            if (alphabet[a] == alphabet[b]) fail(SourceLoc{"--alphabet", 0, 0}, "the symbol '{}' is listed twice", alphabet[a]);
+
+    const std::uint32_t id = pick_sop(prog, opts.name);
+    Builder B(prog, alphabet);
+    B.not_bos();
+    const Enc e = B.sop(id);
+
+    // the readout needs plain coordinates: materialise Lins that are not one
+    std::vector<std::uint32_t> coords;
+    for (const Lin& part : e.parts) {
+        if (part.terms.size() == 1 && part.constant == 0 && part.terms.begin()->second == 1) {
+            coords.push_back(part.terms.begin()->first);
+            continue;
+        }
+        const std::size_t l = std::max<std::size_t>(e.level, 1) - 1;
+        coords.push_back(B.write(l, B.gate(l, part)));
+    }
+
+    Compiled c;
+    c.name = opts.name;
+    for (const Named& nm : prog.named)
+        if (opts.name.empty() && nm.ref.kind == Ref::Kind::Sop && nm.ref.id == id) c.name = nm.name;
+    c.kind = e.type == Type::Categorical ? Compiled::Kind::Categorical
+             : e.type == Type::Integer   ? Compiled::Kind::Integer
+                                         : Compiled::Kind::Rational;
+    c.values = e.values;
+    c.bos = true;
+
+    Encoder& enc = c.encoder;
+    const std::uint32_t d = B.d;
+    enc.name = c.name;
+    enc.description = fmt::format("RASP SOp '{}' of {}, compiled by ahat rasp compile", c.name, prog.file);
+    enc.d = d;
+    enc.input.kind = InputSpec::Kind::String;
+    const std::string bos = bos_symbol(alphabet);
+    enc.input.alphabet = alphabet;
+    enc.input.alphabet.push_back(bos);
+    enc.input.bos = bos;
+    for (std::size_t s = 0; s <= alphabet.size(); ++s) {
+        std::vector<Rational> row(d, Rational(0));
+        if (s < alphabet.size())
+            for (std::uint32_t k = 0; k < d; ++k) row[k] = B.embedding[k][s];
+        enc.input.embedding.push_back(std::move(row));
+    }
+    for (Feature f : all_features()) {
+        std::vector<Rational> p(d, Rational(0));
+        bool used = false;
+        for (std::uint32_t k = 0; k < d; ++k)
+            for (const auto& [g, v] : B.positional[k])
+                if (g == f && v != 0) p[k] = v, used = true;
+        if (used) enc.input.positional.push_back(PositionalTerm{f, std::move(p)});
+    }
+    for (LayerBuild& L : B.layers) {
+        Layer layer;
+        for (HeadBuild& hb : L.heads) {
+            Head h;
+            h.name = hb.name;
+            std::vector<Lin> q, k;
+            for (const Row& r : hb.rows) q.push_back(r.q), k.push_back(r.k);
+            h.query = affine(q, d);
+            h.key = affine(k, d);
+            h.value = affine(hb.values, d);
+            std::vector<Sparse<Rational>::Triple> o;
+            for (std::uint32_t j = 0; j < hb.outputs.size(); ++j) o.push_back({hb.outputs[j], j, Rational(1)});
+            h.output = Sparse<Rational>::from_triples(d, hb.outputs.size(), std::move(o));
+            h.mask = hb.mask;
+            h.window = hb.window;
+            h.rule = Rule::AverageHard;
+            layer.heads.push_back(std::move(h));
+        }
+        if (!L.outputs.empty()) {
+            FeedForward ff;
+            ff.circuit = std::move(L.circuit);
+            ff.circuit.outputs = L.outputs;
+            ff.reads = L.reads;
+            ff.writes = L.writes;
+            layer.ffn = std::move(ff);
+        }
+        enc.layers.push_back(std::move(layer));
+    }
+    enc.readout.kind = Readout::Kind::Sequence;
+    enc.readout.coordinates = coords;
+    validate(enc);
+    return c;
+}
+
+template <class S>
+std::vector<Value> decode(const Compiled& c, const Matrix<S>& outputs) {
+    std::vector<Value> out;
+    const std::size_t first = c.bos ? 1 : 0;
+    for (std::size_t i = first; i < outputs.rows; ++i) {
+        const S* row = outputs.row(i);
+        if (c.kind == Compiled::Kind::Categorical) {
+            std::size_t best = 0;
+            for (std::size_t k = 1; k < outputs.cols; ++k)
+                if (row[k] > row[best]) best = k;
+            if constexpr (is_exact_v<S>) {
+                for (std::size_t k = 0; k < outputs.cols; ++k)
+                    if (row[k] != (k == best ? S(1) : S(0)))
+                        fail({}, "position {}: the output is not a one-hot vector (a categorical aggregate over "
+                                 "different values?)", i - first);
+            }
+            out.push_back(c.values.at(best));
+            continue;
+        }
+        if constexpr (is_exact_v<S>) {
+            if (c.kind == Compiled::Kind::Integer && !is_integer(row[0]))
+                fail({}, "position {}: the integer output {} is not an integer", i - first, to_string(row[0]));
+            out.push_back(Value{Rational(row[0])});
+        } else {
+            const double x = static_cast<double>(row[0]);
+            if (!std::isfinite(x)) fail({}, "position {}: the output is not finite", i - first);
+            out.push_back(Value{c.kind == Compiled::Kind::Integer ? Rational(Integer(static_cast<long long>(std::llround(x))))
+                                                                  : Rational(x)});
+        }
+    }
+    return out;
+}
+
+template std::vector<Value> decode<Rational>(const Compiled&, const Matrix<Rational>&);
+template std::vector<Value> decode<double>(const Compiled&, const Matrix<double>&);
+template std::vector<Value> decode<float>(const Compiled&, const Matrix<float>&);
+
+}  // namespace ahat::rasp
