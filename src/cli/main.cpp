@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     register_verify(app, action);
     register_decompile(app, action);
     register_bench(app, action);
+    register_capture(app, action);
     register_lang_classify(app, action);
     register_rasp_run(app, action);
     try {
