@@ -1,9 +1,10 @@
 // Capture subjects (sweep.hpp) from the task library and from RASP files.
 //
 // Offers:
-//   task_subject(name)        a task of src/tasks: its generator and reference solver, its
-//                             RASP program compiled for its output and alphabet; a task with
-//                             not_compilable set gets only the evaluator-vs-solver check.
+//   task_subject(name, max_n) a task of src/tasks: its generator and reference solver, its
+//                             RASP program compiled for its output and vocabulary (integer
+//                             tokens: [0, integer_range * max_n), fixed for the sweep); a task
+//                             with not_compilable set gets only the evaluator-vs-solver check.
 //                             InputError for an unknown task (the message lists them).
 //   rasp_subject(path, name, alphabet)
 //                             a RASP file: the SOp `name` (the last named SOp when empty),
@@ -26,7 +27,7 @@
 
 namespace ahat::capture {
 
-Subject task_subject(const std::string& name);
+Subject task_subject(const std::string& name, std::size_t max_n);
 Subject rasp_subject(const std::string& path, const std::string& name, const std::vector<std::string>& alphabet);
 std::vector<std::string> task_names();
 

@@ -5,6 +5,8 @@
 // exact attention margins, predicted and observed break sizes, the weights hash per size.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "capture/report.hpp"
 #include "capture/subjects.hpp"
 #include "circuit/eval.hpp"
@@ -54,8 +56,8 @@ int run_capture(const CaptureArgs& a) {
     const bool is_rasp = a.subject.size() > 5 && a.subject.ends_with(".rasp");
     if (!is_rasp && (!a.name.empty() || !a.alphabet.empty()))
         fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files; a task brings its own");
-    if (!is_rasp) fail(SourceLoc{a.subject, 0, 0}, "the task library is not built yet; give a .rasp file");
-    capture::Subject subject = capture::rasp_subject(a.subject, a.name, split_list(a.alphabet, true));
+    capture::Subject subject = is_rasp ? capture::rasp_subject(a.subject, a.name, split_list(a.alphabet, true))
+                                       : capture::task_subject(a.subject, *std::max_element(o.sizes.begin(), o.sizes.end()));
     if (isatty(STDERR_FILENO)) o.progress = [](const std::string& s) { fmt::print(stderr, "  {}\n", s); };
     const capture::SweepResult r = capture::sweep(subject, o);
     if (!a.svg.empty()) emit(a.svg, capture::svg_plot(r));

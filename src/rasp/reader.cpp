@@ -156,7 +156,6 @@ private:
     std::uint32_t as_sop(const Val& v, const SourceLoc& loc, const char* where) {
         if (v.kind == Val::Kind::Atom) return sop(SopNode{SopOp::Constant, {}, 0, false, ValueType::Mixed, v.atom, loc}).id;
         if (v.kind != Val::Kind::Sop) fail(loc, "{} expects an s-op or a constant, got {}", where, kind_word(v));
-        note_tokens(v, loc);
         return v.id;
     }
 
@@ -270,7 +269,10 @@ private:
     }
 
     Val name(const Expr& e, Env& env) {
-        if (const Val* v = env.find(e.op)) return *v;
+        if (const Val* v = env.find(e.op)) {
+            note_tokens(*v, e.loc);
+            return *v;
+        }
         const std::string& n = e.op;
         if (n == "tokens_float" || n == "tokens_bool" || n == "tokens_asis")
             fail(e.loc, "{} is not supported: tokens are strings (tokens_str) or integers (tokens_int)", n);
@@ -301,7 +303,6 @@ private:
     void record(const std::string& n, const Val& v, const SourceLoc& loc) {
         Ref r;
         if (v.kind == Val::Kind::Sop) {
-            note_tokens(v, loc);
             r = Ref{Ref::Kind::Sop, v.id, {}};
         } else if (v.kind == Val::Kind::Sel) {
             r = Ref{Ref::Kind::Selector, v.id, {}};

@@ -6,6 +6,9 @@
 //   all_tasks()     the library, in a fixed order.
 //   find_task(s)    by name; nullptr if unknown.
 //   program_path(t) the task's RASP file under the source root (demo/default_root()).
+//   vocabulary(t, max_n)  the symbols instances of size <= max_n draw from: the alphabet,
+//                   or for integer tokens "0", "1", ... up to the largest value (the
+//                   compiler's alphabet for integer tokens; O(max_n)).
 // A task's output is one RASP value per input position (tasks with a single answer repeat
 // it at every position, as their RASP program does).
 #pragma once
@@ -30,6 +33,7 @@ struct Task {
     std::string output;                // the named SOp of the program that answers the task
     std::vector<std::string> alphabet; // string tokens' vocabulary; empty for integer tokens
     std::size_t min_size = 1;          // the smallest n with instances
+    std::size_t integer_range = 0;     // integer tokens: values lie in [0, integer_range * n)
     // n tokens, drawn with rng (same seed -> same instance).
     std::function<Tokens(std::size_t n, std::mt19937_64& rng)> generate;
     // The expected output at every position.
@@ -42,5 +46,6 @@ struct Task {
 const std::vector<Task>& all_tasks();
 const Task* find_task(std::string_view name);
 std::string program_path(const Task& t);
+std::vector<std::string> vocabulary(const Task& t, std::size_t max_n);
 
 }  // namespace ahat::tasks

@@ -31,13 +31,13 @@ struct Build {
         p.sops.push_back(std::move(n));
         return static_cast<std::uint32_t>(p.sops.size() - 1);
     }
-    std::uint32_t tokens() { return sop(SopNode{SopOp::Tokens, {}, 0, false, {}, {}}); }
-    std::uint32_t indices() { return sop(SopNode{SopOp::Indices, {}, 0, false, {}, {}}); }
-    std::uint32_t length() { return sop(SopNode{SopOp::Length, {}, 0, false, {}, {}}); }
-    std::uint32_t cst(Value v) { return sop(SopNode{SopOp::Constant, {}, 0, false, std::move(v), {}}); }
-    std::uint32_t map(SopOp op, std::vector<std::uint32_t> args) { return sop(SopNode{op, std::move(args), 0, false, {}, {}}); }
+    std::uint32_t tokens() { return sop(SopNode{SopOp::Tokens, {}, 0, false, ValueType::Mixed, {}, {}}); }
+    std::uint32_t indices() { return sop(SopNode{SopOp::Indices, {}, 0, false, ValueType::Mixed, {}, {}}); }
+    std::uint32_t length() { return sop(SopNode{SopOp::Length, {}, 0, false, ValueType::Mixed, {}, {}}); }
+    std::uint32_t cst(Value v) { return sop(SopNode{SopOp::Constant, {}, 0, false, ValueType::Mixed, std::move(v), {}}); }
+    std::uint32_t map(SopOp op, std::vector<std::uint32_t> args) { return sop(SopNode{op, std::move(args), 0, false, ValueType::Mixed, {}, {}}); }
     std::uint32_t agg(std::uint32_t sel, std::uint32_t v, bool numerical, Value dflt = {}) {
-        return sop(SopNode{SopOp::Aggregate, {v}, sel, numerical, std::move(dflt), {}});
+        return sop(SopNode{SopOp::Aggregate, {v}, sel, numerical, ValueType::Mixed, std::move(dflt), {}});
     }
     std::uint32_t width(std::uint32_t sel) { return sop(SopNode{SopOp::SelectorWidth, {}, sel, false, {}, {}}); }
     std::uint32_t sel(SelNode n) {

@@ -1,0 +1,46 @@
+// Every compilable task: the compiled encoder, run by the exact interpreter and decoded,
+// against the C++ solver (n = min_size..48 twice each and a few of 128). The tasks that
+// declare a reason not to compile are refused by the compiler.
+#include <catch2/catch.hpp>
+
+#include "encoder/interpreter.hpp"
+#include "rasp/compile.hpp"
+#include "tasks/task_check.hpp"
+
+using namespace ahat;
+using namespace ahat::tasks;
+
+namespace {
+const std::size_t kMaxSize = 129;  // the largest size below
+}
+
+TEST_CASE("the compiler refuses exactly the tasks that say why they cannot compile", "[tasks]") {
+    for (const Task& t : all_tasks()) {
+        INFO(t.name);
+        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::CompileOptions opts{t.output, vocabulary(t, kMaxSize)};
+        if (t.not_compilable.empty())
+            CHECK_NOTHROW(rasp::compile(prog, opts));
+        else
+            CHECK_THROWS_AS(rasp::compile(prog, opts), InputError);
+    }
+}
+
+TEST_CASE("compiled task encoders agree with the reference solvers", "[tasks]") {
+    for (const Task& t : all_tasks()) {
+        if (!t.not_compilable.empty()) continue;
+        INFO(t.name);
+        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::Compiled c = rasp::compile(prog, {t.output, vocabulary(t, kMaxSize)});
+        Program<Rational> run(c.encoder);
+        for (std::size_t n : testing::sizes(t, 48, {128, 129})) {
+            for (std::uint64_t k = 0; k < (n <= 48 ? 2u : 1u); ++k) {
+                std::mt19937_64 rng(n * 10 + k + 5);
+                Tokens x = t.generate(n, rng);
+                INFO("input: " << testing::show(x));
+                RunResult<Rational> r = run.run(embed(c.encoder, testing::spelled(x)));
+                REQUIRE(testing::show(rasp::decode(c, r.outputs)) == testing::show(t.solve(x)));
+            }
+        }
+    }
+}
