@@ -72,6 +72,7 @@ std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const Ev
 AHAT_EVAL(Rational)
 AHAT_EVAL(double)
 AHAT_EVAL(float)
+AHAT_EVAL(bfloat16)
 #undef AHAT_EVAL
 
 }  // namespace ahat

@@ -1,4 +1,4 @@
-// Evaluation of a circuit, generic over the scalar type (Rational, double, float).
+// Evaluation of a circuit, generic over the scalar type (Rational, double, float, bfloat16).
 //
 // Offers:
 //   evaluate_all(c, inputs, opts)  the value of every gate, in gate order.

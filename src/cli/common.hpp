@@ -40,6 +40,8 @@ void register_verify(CLI::App& app, Action& action);
 void register_compile(CLI::App& app, Action& action);    // src/cli/compile.cpp
 void register_decompile(CLI::App& app, Action& action);  // src/cli/decompile.cpp
 void register_lang_compare(CLI::App& app, Action& action);  // src/cli/lang_compare.cpp (lang compare, lang verify)
+void register_capture(CLI::App& app, Action& action);    // src/cli/capture.cpp
+void register_bench_rasp(CLI::App& app, Action& action); // src/cli/bench_rasp.cpp
 void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_classify.cpp
 void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
 void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_compile.cpp

@@ -92,6 +92,7 @@ struct Attention {
     std::uint64_t& mul_adds;
     bool allow_fast;
     KeyCache* cache;
+    bool margins = false;  // exact runs: fill trace.margin for hard heads
 
     std::vector<std::int64_t> qs{}, ks{}, vs{};
     bool small_qk = false, small_v = false;
@@ -111,6 +112,8 @@ struct Attention {
         trace.selected.assign(Q.rows, 0);
         if constexpr (is_exact_v<S>) {
             const bool hard = h.rule == Rule::AverageHard || h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight;
+            margins = margins && hard;
+            if (margins) trace.margin.emplace();
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
             if (!constant && allow_fast && hard && everywhere)
                 if (auto index = cache->get(K); index->has_value()) return structured(**index);
@@ -120,6 +123,7 @@ struct Attention {
             S* out = A.row(static_cast<std::size_t>(i));
             if (lo > hi) continue;  // empty allowed set: the zero vector
             if (constant) {
+                if (margins && K.cols > 0) note_margin(dot(Q.row(static_cast<std::size_t>(i)), K.row(static_cast<std::size_t>(lo)), K.cols), nullptr, i);
                 whole_interval(i, lo, hi, out);
             } else if (h.rule == Rule::Softmax) {
                 softmax(i, lo, hi, out);
@@ -140,6 +144,7 @@ struct Attention {
         for (std::size_t i = 0; i < Q.rows; ++i) {
             index.argmax(Q.row(i), best);
             mul_adds += 2 * Q.cols;
+            if (margins) structured_margin(index, best, i);
             S* out = A.row(i);
             std::size_t count = 0;
             for (std::uint32_t g : best) count += index.group(g).members.size();
@@ -158,6 +163,63 @@ struct Attention {
                                                        : std::max(j, index.group(g).members.back());
                 std::copy(V.row(j), V.row(j) + dv, out);
             }
+        }
+    }
+
+    // Exact runs: fold one query's best score and runner-up (null: none) into trace.margin.
+    void note_margin(const S& best, const S* second, std::int64_t i) {
+        if constexpr (is_exact_v<S>) {
+            HeadMargin& m = *trace.margin;
+            if (abs(best) > m.scale) m.scale = abs(best);
+            if (!second) return;
+            if (abs(*second) > m.scale) m.scale = abs(*second);
+            Rational gap = best - *second;
+            if (!m.gap || gap < *m.gap) {
+                m.gap = std::move(gap);
+                m.position = static_cast<std::size_t>(i);
+            }
+        } else {
+            (void)best, (void)second, (void)i;
+        }
+    }
+
+    // The runner-up on the structured path: the best score among groups outside `best`, by a
+    // scan of the group keys (the convex chains do not hold it).
+    void structured_margin(const KeyIndex& index, const std::vector<std::uint32_t>& best, std::size_t i) {
+        if constexpr (is_exact_v<S>) {
+            const std::size_t G = index.groups(), dk = Q.cols;
+            thread_local std::vector<char> chosen;
+            chosen.assign(G, 0);
+            for (std::uint32_t g : best) chosen[g] = 1;
+            auto score = [&](std::size_t g) { return dot(Q.row(i), K.row(index.group(g).members.front()), dk); };
+            const Rational top = score(best[0]);
+            std::optional<Rational> second;
+            std::optional<i128> second_small;
+            const std::int64_t* q = small_qk ? qs.data() + i * dk : nullptr;
+            for (std::size_t g = 0; g < G; ++g) {
+                if (chosen[g]) continue;
+                mul_adds += dk;
+                if (q) {  // |entries| < 2^62 and dk small: i128 with overflow checks
+                    const std::int64_t* k = ks.data() + index.group(g).members.front() * dk;
+                    i128 acc = 0;
+                    bool ok = true;
+                    for (std::size_t c = 0; c < dk && ok; ++c)
+                        ok = !__builtin_add_overflow(acc, static_cast<i128>(q[c]) * k[c], &acc);
+                    if (ok) {
+                        if (!second_small || acc > *second_small) second_small = acc;
+                        continue;
+                    }
+                }
+                Rational s = score(g);
+                if (!second || s > *second) second = std::move(s);
+            }
+            if (second_small) {
+                Rational s = rational_from_i128(*second_small);
+                if (!second || s > *second) second = std::move(s);
+            }
+            note_margin(top, second ? &*second : nullptr, static_cast<std::int64_t>(i));
+        } else {
+            (void)index, (void)best, (void)i;
         }
     }
 
@@ -211,18 +273,32 @@ struct Attention {
     struct Overflow {};
 
     template <class Sc>
-    void select(const std::vector<Sc>& s, std::int64_t lo) {
+    void select(const std::vector<Sc>& s, std::int64_t i, std::int64_t lo) {
         Sc best = s[0];
         for (const Sc& x : s)
             if (x > best) best = x;
         M.clear();
-        if constexpr (std::is_floating_point_v<Sc>) {
-            const Sc slack = static_cast<Sc>(tol) * std::max<Sc>(Sc(1), std::abs(best));
+        if constexpr (is_numeric_v<Sc>) {
+            using std::abs;
+            const Sc slack = static_cast<Sc>(tol) * std::max<Sc>(Sc(1), abs(best));
             for (std::size_t k = 0; k < s.size(); ++k)
                 if (best - s[k] <= slack) M.push_back(static_cast<std::uint32_t>(lo + static_cast<std::int64_t>(k)));
+            (void)i;
         } else {
-            for (std::size_t k = 0; k < s.size(); ++k)
+            std::optional<Sc> second;
+            for (std::size_t k = 0; k < s.size(); ++k) {
                 if (s[k] == best) M.push_back(static_cast<std::uint32_t>(lo + static_cast<std::int64_t>(k)));
+                else if (margins && (!second || s[k] > *second)) second = s[k];
+            }
+            if (margins) {
+                if constexpr (std::is_same_v<Sc, i128>) {
+                    const Rational r = rational_from_i128(best);
+                    const std::optional<Rational> r2 = second ? std::optional<Rational>(rational_from_i128(*second)) : std::nullopt;
+                    note_margin(r, r2 ? &*r2 : nullptr, i);
+                } else {
+                    note_margin(best, second ? &*second : nullptr, i);
+                }
+            }
         }
     }
 
@@ -233,7 +309,7 @@ struct Attention {
                 thread_local std::vector<i128> s;
                 try {
                     scores<i128>(i, lo, hi, s);
-                    select(s, lo);
+                    select(s, i, lo);
                     done = true;
                 } catch (const Overflow&) {
                 }
@@ -242,7 +318,7 @@ struct Attention {
         if (!done) {
             thread_local std::vector<S> s;
             scores<S>(i, lo, hi, s);
-            select(s, lo);
+            select(s, i, lo);
         }
         trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(M.size());
         const std::size_t dv = V.cols;
@@ -263,7 +339,8 @@ struct Attention {
             const std::size_t dv = V.cols;
             std::fill(out, out + dv, S(0));
             for (std::int64_t j = lo; j <= hi; ++j) {
-                S w = std::exp(beta * (s[static_cast<std::size_t>(j - lo)] - best));
+                using std::exp;
+                S w = exp(beta * (s[static_cast<std::size_t>(j - lo)] - best));
                 total += w;
                 for (std::size_t c = 0; c < dv; ++c) out[c] += w * V.at(static_cast<std::size_t>(j), c);
             }
@@ -337,7 +414,7 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
                 res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
             }
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                         res.trace.mul_adds, !opts.dense, &cache}
+                         res.trace.mul_adds, !opts.dense, &cache, opts.margins && is_exact_v<S>}
                 .run();
             for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
         }
@@ -376,5 +453,6 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
 template class Program<Rational>;
 template class Program<double>;
 template class Program<float>;
+template class Program<bfloat16>;
 
 }  // namespace ahat

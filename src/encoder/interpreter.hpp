@@ -1,4 +1,5 @@
-// The interpreter: runs an encoder on an n x d input, exactly (Rational) or in double/float.
+// The interpreter: runs an encoder on an n x d input, exactly (Rational) or in
+// double/float/bfloat16.
 //
 // Offers:
 //   RunOptions         stop after a layer, record states, tie tolerance, --max-bits guard.
@@ -8,7 +9,14 @@
 //   RunResult<S>       final state, trace, readout (sequence outputs or acceptance).
 //   Program<S>         an encoder lowered to scalar S once, then run on many inputs.
 //                      Program<Rational> refuses softmax heads (no exact semantics).
-//   default_tie_tolerance<S>()   0 for exact; 1e-9 double; 1e-4 float (relative to max(1,|max|)).
+//   default_tie_tolerance<S>()   0 for exact; 1e-9 double; 1e-4 float; 1e-2 bfloat16
+//                      (relative to max(1,|max|)).
+//   HeadMargin         exact runs with RunOptions::margins: per hard head, the smallest gap
+//                      between the selected (maximal) score and the best unselected allowed
+//                      score over all queries, and the largest |score| met in those
+//                      comparisons. Costs one extra comparison per allowed key on the dense
+//                      scan; on the structured path the runner-up is not on the convex
+//                      chains, so margins there take O(G dk) per query (G distinct keys).
 // Cost per layer and head (n positions, width d, key width dk): O(n * nnz(Q,K,V,O)) for the
 // maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys). Exact
 // hard heads with mask none and no window whose distinct keys span an affine space of
@@ -33,17 +41,30 @@ struct RunOptions {
     std::optional<double> tie_tolerance;    // numeric runs; default_tie_tolerance if unset
     std::size_t max_bits = kDefaultMaxBits; // exact runs; 0 = no limit
     bool dense = false;                     // exact runs: never use the structured fast path
+    bool margins = false;                   // exact runs: record HeadTrace::margin
 };
 
 template <class S>
 constexpr double default_tie_tolerance() {
     if constexpr (is_exact_v<S>) return 0.0;
     else if constexpr (std::is_same_v<S, double>) return 1e-9;
-    else return 1e-4;
+    else if constexpr (std::is_same_v<S, float>) return 1e-4;
+    else return 1e-2;
 }
+
+// Over all query positions i of one average-hard / unique-hard head: with s_i the maximal
+// allowed score and r_i the best allowed score below it (when some allowed key is not
+// selected), gap = min_i (s_i - r_i) and scale = max_i max(|s_i|, |r_i|) (|s_i| alone where
+// there is no r_i). gap/scale is a lower bound on every query's relative margin.
+struct HeadMargin {
+    std::optional<Rational> gap;  // none: every allowed key was selected at every query
+    Rational scale = 0;
+    std::size_t position = 0;     // a query position attaining gap
+};
 
 struct HeadTrace {
     std::vector<std::uint32_t> selected;  // per position: |M_i| (0 where U_i is empty)
+    std::optional<HeadMargin> margin;     // hard heads of exact runs with RunOptions::margins
 };
 
 template <class S>

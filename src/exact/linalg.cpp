@@ -231,6 +231,7 @@ Matrix<T> convert(const Matrix<S>& m) {
 AHAT_LINALG(Rational)
 AHAT_LINALG(double)
 AHAT_LINALG(float)
+AHAT_LINALG(bfloat16)
 #undef AHAT_LINALG
 
 #define AHAT_CONVERT(T, S)                                   \
@@ -242,6 +243,8 @@ AHAT_CONVERT(float, Rational)
 AHAT_CONVERT(Rational, Rational)
 AHAT_CONVERT(Rational, double)
 AHAT_CONVERT(Rational, float)
+AHAT_CONVERT(bfloat16, Rational)
+AHAT_CONVERT(Rational, bfloat16)
 #undef AHAT_CONVERT
 
 }  // namespace ahat

@@ -8,6 +8,7 @@
 //   apply / apply_add  y = A x + b, y += A x; return the number of multiply-adds done.
 //   dot                exact dot product with the same fast path.
 //   convert<T>         change scalar type (Rational -> double, say).
+// Instantiated for Rational, double, float and bfloat16.
 //
 // Exact fast path: when the matrix entries and the input vector are all integers below
 // 2^62, products and sums are formed in i128 with overflow checks, and only the results

@@ -1,0 +1,257 @@
+#include "capture/sweep.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "encoder/encoder_json.hpp"
+#include "encoder/interpreter.hpp"
+
+namespace ahat::capture {
+
+std::string_view format_name(Format f) {
+    switch (f) {
+        case Format::Exact: return "exact";
+        case Format::Double: return "double";
+        case Format::Float: return "float";
+        case Format::BFloat16: return "bfloat16";
+    }
+    return "?";
+}
+
+std::optional<Format> parse_format(std::string_view s) {
+    for (Format f : {Format::Exact, Format::Double, Format::Float, Format::BFloat16})
+        if (s == format_name(f)) return f;
+    return std::nullopt;
+}
+
+double unit_roundoff(Format f) {
+    switch (f) {
+        case Format::Exact: return 0;
+        case Format::Double: return ahat::unit_roundoff<double>();
+        case Format::Float: return ahat::unit_roundoff<float>();
+        case Format::BFloat16: return ahat::unit_roundoff<bfloat16>();
+    }
+    return 0;
+}
+
+double default_tolerance(Format f) {
+    switch (f) {
+        case Format::Exact: return 0;
+        case Format::Double: return default_tie_tolerance<double>();
+        case Format::Float: return default_tie_tolerance<float>();
+        case Format::BFloat16: return default_tie_tolerance<bfloat16>();
+    }
+    return 0;
+}
+
+std::string weights_hash(const Encoder& enc) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a 64
+    for (unsigned char c : write_encoder(enc)) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return fmt::format("{:016x}", h);
+}
+
+std::vector<std::size_t> parse_sizes(std::string_view text) {
+    auto number = [&](std::string_view part, std::size_t offset) -> std::size_t {
+        std::size_t v = 0;
+        bool ok = !part.empty() && part.size() <= 9;
+        for (char c : part) ok = ok && c >= '0' && c <= '9';
+        if (ok)
+            for (char c : part) v = v * 10 + static_cast<std::size_t>(c - '0');
+        if (!ok || v == 0)
+            fail(SourceLoc{"--sizes", 1, static_cast<std::uint32_t>(offset + 1)},
+                 "bad size '{}' (a positive integer below 10^9; sizes are 'A..B' or 'A,B,C')", part);
+        return v;
+    };
+    std::vector<std::size_t> out;
+    if (auto dots = text.find(".."); dots != std::string_view::npos) {
+        std::size_t a = number(text.substr(0, dots), 0), b = number(text.substr(dots + 2), dots + 2);
+        if (a > b) fail(SourceLoc{"--sizes", 1, 1}, "empty range {}..{}", a, b);
+        for (std::size_t n = a; n <= b; n *= 2) out.push_back(n);
+        return out;
+    }
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t e = text.find(',', pos);
+        if (e == std::string_view::npos) e = text.size();
+        out.push_back(number(text.substr(pos, e - pos), pos));
+        pos = e + 1;
+    }
+    return out;
+}
+
+double log2_rational(const Rational& r) {
+    long en = 0, ed = 0;
+    const double mn = mpz_get_d_2exp(&en, mpq_numref(r.backend().data()));
+    const double md = mpz_get_d_2exp(&ed, mpq_denref(r.backend().data()));
+    return std::log2(std::fabs(mn)) + static_cast<double>(en) - std::log2(md) - static_cast<double>(ed);
+}
+
+namespace {
+
+using Answer = std::vector<std::string>;
+
+std::optional<Answer> safe_decode(const Model& m, const AnyMatrix& out) {
+    try {
+        return m.decode(out);
+    } catch (const InputError&) {
+        return std::nullopt;
+    }
+}
+
+std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expected) {
+    if (!got || got->size() != expected.size()) return expected.size();
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) w += (*got)[i] != expected[i];
+    return w;
+}
+
+bool same_argmax(const Trace<Rational>& a, const auto& b) {
+    for (std::size_t l = 0; l < a.heads.size() && l < b.heads.size(); ++l)
+        for (std::size_t h = 0; h < a.heads[l].size(); ++h)
+            if (a.heads[l][h].selected != b.heads[l][h].selected) return false;
+    return true;
+}
+
+// The numeric run of one sample in scalar S, scored against the reference and exact's run.
+template <class S>
+void numeric_sample(const Model& m, const Program<S>& prog, const Matrix<Rational>& x, const Sample& smp,
+                    const std::optional<Answer>& exact_answer, const Trace<Rational>& exact_trace, FormatResult& fr) {
+    RunOptions o;
+    o.tie_tolerance = fr.tie_tolerance;
+    RunResult<S> r = prog.run(convert<S>(x), o);
+    std::optional<Answer> got = safe_decode(m, AnyMatrix(std::move(r.outputs)));
+    const std::size_t w = wrong_positions(got, smp.expected);
+    fr.samples += 1;
+    fr.correct += w == 0;
+    fr.wrong_positions += w;
+    fr.differs_from_exact += got != exact_answer;
+    fr.argmax_differs += !same_argmax(exact_trace, r.trace);
+}
+
+struct Programs {
+    std::optional<Program<Rational>> exact;
+    std::optional<Program<double>> dbl;
+    std::optional<Program<float>> flt;
+    std::optional<Program<bfloat16>> bf;
+};
+
+void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, SizeResult& sr) {
+    Programs p;
+    p.exact.emplace(m.encoder);
+    for (Format f : opts.formats) {
+        if (f == Format::Exact) continue;
+        FormatResult fr;
+        fr.format = f;
+        fr.tie_tolerance = opts.tie_tolerance.value_or(default_tolerance(f));
+        sr.formats.push_back(fr);
+        if (f == Format::Double) p.dbl.emplace(m.encoder);
+        if (f == Format::Float) p.flt.emplace(m.encoder);
+        if (f == Format::BFloat16) p.bf.emplace(m.encoder);
+    }
+    FormatResult exact_fr;  // always run: it is the reference for the margins
+    std::seed_seq seq{static_cast<std::uint32_t>(opts.seed), static_cast<std::uint32_t>(opts.seed >> 32),
+                      static_cast<std::uint32_t>(sr.n)};
+    std::mt19937_64 rng(seq);
+    for (std::size_t k = 0; k < opts.samples; ++k) {
+        const Sample smp = subject.sample(sr.n, rng);
+        const Matrix<Rational> x = m.input(smp.tokens);
+        RunOptions o;
+        o.margins = true;
+        o.max_bits = opts.max_bits;
+        RunResult<Rational> ex = p.exact->run(x, o);
+        for (std::size_t l = 0; l < ex.trace.heads.size(); ++l)
+            for (std::size_t h = 0; h < ex.trace.heads[l].size(); ++h) {
+                const auto& mg = ex.trace.heads[l][h].margin;
+                if (!mg || !mg->gap) continue;
+                if (!sr.margin || *mg->gap < *sr.margin) sr.margin = *mg->gap;
+                Rational rel = *mg->gap / mg->scale;
+                if (!sr.relative_margin || rel < *sr.relative_margin) {
+                    sr.relative_margin = rel;
+                    sr.scale = mg->scale;
+                    sr.layer = l, sr.head = h, sr.position = mg->position;
+                }
+            }
+        const std::optional<Answer> exact_answer = safe_decode(m, AnyMatrix(ex.outputs));
+        const std::size_t w = wrong_positions(exact_answer, smp.expected);
+        exact_fr.samples += 1;
+        exact_fr.correct += w == 0;
+        exact_fr.wrong_positions += w;
+        for (FormatResult& fr : sr.formats) {
+            if (fr.format == Format::Double) numeric_sample(m, *p.dbl, x, smp, exact_answer, ex.trace, fr);
+            if (fr.format == Format::Float) numeric_sample(m, *p.flt, x, smp, exact_answer, ex.trace, fr);
+            if (fr.format == Format::BFloat16) numeric_sample(m, *p.bf, x, smp, exact_answer, ex.trace, fr);
+        }
+    }
+    sr.formats.insert(sr.formats.begin(), exact_fr);
+    if (sr.relative_margin) sr.implied_bits = -log2_rational(*sr.relative_margin) + 1;
+}
+
+}  // namespace
+
+void fit_and_predict(SweepResult& r) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    std::size_t k = 0;
+    for (const SizeResult& s : r.sizes) {
+        if (!s.relative_margin) continue;
+        const double x = std::log2(static_cast<double>(s.n)), y = log2_rational(*s.relative_margin);
+        sx += x, sy += y, sxx += x * x, sxy += x * y, ++k;
+    }
+    r.slope.reset(), r.intercept.reset();
+    const double den = static_cast<double>(k) * sxx - sx * sx;
+    if (k >= 2 && den > 1e-12) {
+        r.slope = (static_cast<double>(k) * sxy - sx * sy) / den;
+        r.intercept = (sy - *r.slope * sx) / static_cast<double>(k);
+    }
+    r.predictions.clear();
+    for (Format f : r.options.formats) {
+        if (f == Format::Exact) continue;
+        Prediction p;
+        p.format = f;
+        p.threshold = std::max(unit_roundoff(f), r.options.tie_tolerance.value_or(default_tolerance(f)));
+        if (r.slope && *r.slope < 0) p.predicted_n = std::exp2((std::log2(p.threshold) - *r.intercept) / *r.slope);
+        for (const SizeResult& s : r.sizes) {
+            for (const FormatResult& fr : s.formats)
+                if (fr.format == f && fr.correct < fr.samples && !p.observed_n) p.observed_n = s.n;
+        }
+        r.predictions.push_back(p);
+    }
+}
+
+SweepResult sweep(const Subject& subject, const SweepOptions& opts) {
+    SweepResult r;
+    r.subject = subject.name;
+    r.not_compilable = subject.not_compilable;
+    r.options = opts;
+    std::string first_hash;
+    for (std::size_t n : opts.sizes) {
+        if (opts.progress) opts.progress(fmt::format("{}: n = {}", subject.name, n));
+        const auto t0 = std::chrono::steady_clock::now();
+        SizeResult sr;
+        sr.n = n;
+        if (!subject.not_compilable.empty()) {
+            std::mt19937_64 rng(opts.seed ^ (0x9e3779b97f4a7c15ull * n));
+            for (std::size_t k = 0; k < opts.samples; ++k) {
+                sr.reference_samples += 1;
+                sr.reference_agree += subject.reference_check(n, rng);
+            }
+            r.reference_ok = r.reference_ok && sr.reference_agree == sr.reference_samples;
+        } else {
+            const Model m = subject.compile();  // again at every size: the weights must not move
+            sr.weights_hash = weights_hash(m.encoder);
+            if (first_hash.empty()) first_hash = sr.weights_hash;
+            sr.hash_matches = sr.weights_hash == first_hash;
+            r.hashes_ok = r.hashes_ok && sr.hash_matches;
+            run_size(m, subject, opts, sr);
+            r.exact_ok = r.exact_ok && sr.formats.front().correct == sr.formats.front().samples;
+        }
+        sr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        r.sizes.push_back(std::move(sr));
+    }
+    fit_and_predict(r);
+    return r;
+}
+
+}  // namespace ahat::capture

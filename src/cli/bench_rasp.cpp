@@ -1,0 +1,61 @@
+// ahat bench rasp [--tasks sort,histogram] [--sizes 64 256 1024] [--repeat R] [--seed S] [--json]
+#include "bench/rasp_bench.hpp"
+#include "cli/common.hpp"
+
+namespace ahat::cli {
+namespace {
+
+int run_bench_rasp(const RaspBenchParams& p, bool as_json) {
+    const auto points = bench_rasp(p);
+    bool ok = true;
+    json rows = json::array();
+    for (const auto& pt : points) {
+        ok = ok && pt.outputs_ok;
+        json row{{"task", pt.task},       {"n", pt.n},
+                 {"layers", pt.layers},   {"heads", pt.heads},
+                 {"width", pt.width},     {"compile_seconds", pt.compile_seconds},
+                 {"run_seconds", pt.run_seconds}, {"outputs_ok", pt.outputs_ok}};
+        row["size_ratio"] = pt.size_ratio > 0 ? json(pt.size_ratio) : json(nullptr);
+        row["run_ratio"] = pt.run_ratio > 0 ? json(pt.run_ratio) : json(nullptr);
+        rows.push_back(std::move(row));
+    }
+    if (as_json) {
+        print_json(json{{"bench", "rasp"}, {"repeat", p.repeat}, {"seed", p.seed}, {"points", rows}});
+    } else {
+        fmt::print("compile and exact run of task programs (best of {})\n", p.repeat);
+        fmt::print("{:<12} {:>6} {:>7} {:>6} {:>10} {:>10} {:>9}\n", "task", "n", "layers", "heads", "compile", "run", "run ratio");
+        for (const auto& pt : points)
+            fmt::print("{:<12} {:>6} {:>7} {:>6} {:>9.4f}s {:>9.4f}s {:>9}{}\n", pt.task, pt.n, pt.layers, pt.heads,
+                       pt.compile_seconds, pt.run_seconds, pt.run_ratio > 0 ? fmt::format("{:.2f}", pt.run_ratio) : "-",
+                       pt.outputs_ok ? "" : "  (WRONG OUTPUT)");
+    }
+    if (!ok) throw CheckFailed("a compiled task program disagreed with the task's solver");
+    return 0;
+}
+
+}  // namespace
+
+void register_bench_rasp(CLI::App& app, Action& action) {
+    CLI::App* bench = &command_group(app, "bench", "Speed measurements that print JSON");
+    auto p = std::make_shared<RaspBenchParams>();
+    auto as_json = std::make_shared<bool>(false);
+    auto tasks = std::make_shared<std::string>("sort,histogram");
+    CLI::App* sub = bench->add_subcommand("rasp", "Compile and exact run time of task programs at growing n");
+    sub->add_option("--tasks", *tasks, "comma-separated task names")->capture_default_str();
+    sub->add_option("--sizes", p->sizes, "input sizes")->capture_default_str();
+    sub->add_option("--repeat", p->repeat, "instances per size (best time kept)")->capture_default_str()->check(CLI::Range(1, 1000));
+    sub->add_option("--seed", p->seed, "seed")->capture_default_str();
+    sub->add_flag("--json", *as_json, "print one JSON document");
+    sub->callback([p, tasks, as_json, &action] {
+        p->tasks.clear();
+        for (std::size_t pos = 0; pos <= tasks->size();) {
+            std::size_t e = tasks->find(',', pos);
+            if (e == std::string::npos) e = tasks->size();
+            if (e > pos) p->tasks.push_back(tasks->substr(pos, e - pos));
+            pos = e + 1;
+        }
+        action = [p, as_json] { return run_bench_rasp(*p, *as_json); };
+    });
+}
+
+}  // namespace ahat::cli

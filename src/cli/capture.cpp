@@ -1,0 +1,96 @@
+// ahat capture TASK|PROG.rasp [--sizes 8..2048] [--samples N] [--seed S]
+//              [--precision exact,double,float,bfloat16] [--tie-tolerance T] [--max-bits B]
+//              [--name SOP] [--alphabet A] [--json | --csv] [--svg FILE]
+// The capture check of src/capture (docs/capture.md): exact and numeric accuracy per size,
+// exact attention margins, predicted and observed break sizes, the weights hash per size.
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "capture/report.hpp"
+#include "capture/subjects.hpp"
+#include "circuit/eval.hpp"
+#include "cli/common.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct CaptureArgs {
+    std::string subject, sizes = "8..2048", precision = "exact,double,float,bfloat16", name, alphabet, svg;
+    std::size_t samples = 10, max_bits = kDefaultMaxBits;
+    std::uint64_t seed = 1;
+    std::optional<double> tie_tolerance;
+    bool json = false, csv = false;
+};
+
+std::vector<std::string> split_list(const std::string& s, bool chars_without_commas) {
+    std::vector<std::string> out;
+    if (chars_without_commas && s.find(',') == std::string::npos) {
+        for (char c : s) out.emplace_back(1, c);
+        return out;
+    }
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        std::size_t e = s.find(',', pos);
+        if (e == std::string::npos) e = s.size();
+        if (e > pos) out.push_back(s.substr(pos, e - pos));
+        pos = e + 1;
+    }
+    return out;
+}
+
+int run_capture(const CaptureArgs& a) {
+    if (a.json && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
+    capture::SweepOptions o;
+    o.sizes = capture::parse_sizes(a.sizes);
+    o.samples = a.samples;
+    o.seed = a.seed;
+    o.tie_tolerance = a.tie_tolerance;
+    o.max_bits = a.max_bits;
+    o.formats.clear();
+    for (const std::string& p : split_list(a.precision, false)) {
+        auto f = capture::parse_format(p);
+        if (!f) fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float, bfloat16)", p);
+        o.formats.push_back(*f);
+    }
+    const bool is_rasp = a.subject.size() > 5 && a.subject.ends_with(".rasp");
+    if (!is_rasp && (!a.name.empty() || !a.alphabet.empty()))
+        fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files; a task brings its own");
+    capture::Subject subject = is_rasp ? capture::rasp_subject(a.subject, a.name, split_list(a.alphabet, true))
+                                       : capture::task_subject(a.subject, *std::max_element(o.sizes.begin(), o.sizes.end()));
+    if (isatty(STDERR_FILENO)) o.progress = [](const std::string& s) { fmt::print(stderr, "  {}\n", s); };
+    const capture::SweepResult r = capture::sweep(subject, o);
+    if (!a.svg.empty()) emit(a.svg, capture::svg_plot(r));
+    if (a.json) fmt::print("{}", capture::json_lines(r));
+    else if (a.csv) fmt::print("{}", capture::csv_report(r));
+    else fmt::print("{}", capture::table_report(r));
+    if (!r.not_compilable.empty()) {
+        if (!r.reference_ok) throw CheckFailed("the RASP evaluator disagrees with the task's solver");
+        return 0;
+    }
+    if (!r.exact_ok) throw CheckFailed("exact accuracy is below 100% for a compiled program");
+    if (!r.hashes_ok) throw CheckFailed("the compiled encoder's weights differ between sizes");
+    return 0;
+}
+
+}  // namespace
+
+void register_capture(CLI::App& app, Action& action) {
+    auto a = std::make_shared<CaptureArgs>();
+    CLI::App* sub = app.add_subcommand("capture", "Capture check: a compiled task across sizes, exact and in floating point");
+    sub->add_option("subject", a->subject, "a task name (see docs/tasks.md) or a .rasp file")->required();
+    sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
+    sub->add_option("--samples", a->samples, "instances per size")->capture_default_str()->check(CLI::Range(1, 100000));
+    sub->add_option("--seed", a->seed, "random seed")->capture_default_str();
+    sub->add_option("--precision", a->precision, "formats to run (exact always runs)")->capture_default_str();
+    sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
+    sub->add_option("--max-bits", a->max_bits, "exact runs' resource guard (0: none)")->capture_default_str();
+    sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
+    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or 'a,b,c' or '0,1,2'");
+    sub->add_flag("--json", a->json, "JSON Lines: one object per size, then a summary");
+    sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
+    sub->add_option("--svg", a->svg, "write a plot of accuracy against size");
+    sub->callback([a, &action] { action = [a] { return run_capture(*a); }; });
+}
+
+}  // namespace ahat::cli

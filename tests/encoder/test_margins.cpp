@@ -1,0 +1,131 @@
+// Attention margins (RunOptions::margins) against brute force on random encoders, on the
+// dense scan and on the structured path.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "encoder/interpreter.hpp"
+
+using namespace ahat;
+
+namespace {
+
+Rational small_value(std::mt19937_64& rng, int range, bool integer) {
+    long long p = static_cast<long long>(rng() % (2 * range + 1)) - range;
+    long long q = integer ? 1 : static_cast<long long>(rng() % 3) + 1;
+    return Rational(Integer(p), Integer(q));
+}
+
+Encoder random_encoder(std::mt19937_64& rng, std::size_t d, bool integer) {
+    Encoder enc;
+    enc.d = static_cast<std::uint32_t>(d);
+    for (int l = 0; l < 2; ++l) {
+        Layer layer;
+        for (int hi = 0; hi < 2; ++hi) {
+            Head h;
+            h.rule = static_cast<Rule>(rng() % 4);  // the three hard rules and uniform
+            h.mask = rng() % 3 == 0 ? static_cast<Mask>(rng() % 5) : Mask::None;
+            if (rng() % 6 == 0) h.window = rng() % 4;
+            const std::size_t dk = 1 + rng() % 3;
+            Matrix<Rational> Qm(dk, d), Km(dk, d), Vm(d, d), Om(d, d);
+            const std::size_t c0 = rng() % d, c1 = rng() % d;
+            for (std::size_t r = 0; r < dk; ++r) {
+                Km.at(r, c0) = small_value(rng, 2, true);
+                Km.at(r, c1) += small_value(rng, 2, true);
+                if (rng() % 4 == 0) Km.at(r, rng() % d) += small_value(rng, 2, integer);  // sometimes > 2 dims
+                for (std::size_t c = 0; c < d; ++c) Qm.at(r, c) = small_value(rng, 2, integer);
+            }
+            for (std::size_t r = 0; r < d; ++r)
+                for (std::size_t c = 0; c < d; ++c) {
+                    Vm.at(r, c) = small_value(rng, 2, integer);
+                    Om.at(r, c) = rng() % 3 == 0 ? small_value(rng, 1, true) : Rational(0);
+                }
+            h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {});
+            h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {});
+            h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {});
+            h.output = Sparse<Rational>::from_dense(Om);
+            layer.heads.push_back(std::move(h));
+        }
+        enc.layers.push_back(std::move(layer));
+    }
+    enc.readout.coordinates = {0};
+    return enc;
+}
+
+// The margin of one head computed from its definition on the layer's input state X.
+std::optional<HeadMargin> brute_margin(const Head& h, const Matrix<Rational>& X) {
+    if (h.rule == Rule::Uniform || h.rule == Rule::Softmax) return std::nullopt;
+    const std::size_t n = X.rows, dk = h.query.rows();
+    Matrix<Rational> Q(n, dk), K(n, dk);
+    for (std::size_t i = 0; i < n; ++i) {
+        apply(h.query, X.row(i), Q.row(i));
+        apply(h.key, X.row(i), K.row(i));
+    }
+    HeadMargin m;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto [lo, hi] = allowed_interval(h, static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
+        if (lo > hi) continue;
+        std::vector<Rational> s;
+        for (auto j = lo; j <= hi; ++j) s.push_back(dot(Q.row(i), K.row(static_cast<std::size_t>(j)), dk));
+        Rational best = *std::max_element(s.begin(), s.end());
+        std::optional<Rational> second;
+        for (const Rational& x : s)
+            if (x < best && (!second || x > *second)) second = x;
+        if (abs(best) > m.scale) m.scale = abs(best);
+        if (!second) continue;
+        if (abs(*second) > m.scale) m.scale = abs(*second);
+        Rational gap = best - *second;
+        if (!m.gap || gap < *m.gap) m.gap = gap, m.position = i;
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("margins equal brute force on the dense and the structured path", "[capture][margins]") {
+    std::mt19937_64 rng(4242);
+    std::size_t with_gap = 0, without_gap = 0;
+    for (int trial = 0; trial < 150; ++trial) {
+        const std::size_t n = 1 + rng() % 24, d = 2 + rng() % 3;
+        const Encoder enc = random_encoder(rng, d, trial % 2 == 0);
+        Matrix<Rational> x(n, d);
+        for (auto& v : x.data) v = small_value(rng, 3, true);
+        Program<Rational> prog(enc);
+        for (bool dense : {false, true}) {
+            RunOptions o;
+            o.margins = true;
+            o.dense = dense;
+            o.record_states = true;
+            auto r = prog.run(x, o);
+            for (std::size_t l = 0; l < 2; ++l)
+                for (std::size_t h = 0; h < 2; ++h) {
+                    auto want = brute_margin(enc.layers[l].heads[h], r.trace.states[l]);
+                    const auto& got = r.trace.heads[l][h].margin;
+                    REQUIRE(want.has_value() == got.has_value());
+                    if (!want) continue;
+                    REQUIRE(want->gap == got->gap);
+                    REQUIRE(want->scale == got->scale);
+                    if (want->gap) REQUIRE(want->position == got->position);
+                    (want->gap ? with_gap : without_gap) += 1;
+                }
+        }
+    }
+    CHECK(with_gap > 100);
+    CHECK(without_gap > 5);
+}
+
+TEST_CASE("margins are off unless asked, and absent in numeric runs", "[capture][margins]") {
+    std::mt19937_64 rng(7);
+    const Encoder enc = random_encoder(rng, 3, true);
+    Matrix<Rational> x(5, 3);
+    for (auto& v : x.data) v = small_value(rng, 3, true);
+    auto exact = Program<Rational>(enc).run(x);
+    RunOptions o;
+    o.margins = true;
+    auto numeric = Program<double>(enc).run(convert<double>(x), o);
+    for (std::size_t l = 0; l < 2; ++l)
+        for (std::size_t h = 0; h < 2; ++h) {
+            CHECK_FALSE(exact.trace.heads[l][h].margin.has_value());
+            CHECK_FALSE(numeric.trace.heads[l][h].margin.has_value());
+        }
+}
