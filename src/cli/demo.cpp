@@ -19,8 +19,8 @@ int run_demo_cmd(const DemoArgs& a) {
                                   {"failures", c.failures}, {"detail", c.detail}});
         print_json(json{{"ok", r.ok()}, {"checks", checks}});
     } else {
-        fmt::print("ahat demo: circuits compiled to encoders and run exactly, then the bundled circuits and example\n"
-                   "encoders, each checked against an independent answer\n\n");
+        fmt::print("ahat demo: circuits and RASP tasks compiled to encoders and run exactly, the bundled examples,\n"
+                   "a capture sweep and the local-vs-global comparison, each checked against an independent answer\n\n");
         for (const auto& c : r.checks) {
             fmt::print("[{}] {}\n      {} instance{}; {}\n      try: {}\n", c.failures == 0 ? " ok " : "FAIL", c.name,
                        c.instances, c.instances == 1 ? "" : "s", c.detail, c.command);

@@ -7,6 +7,7 @@
 #include "circuit/families.hpp"
 #include "compile/compiled_io.hpp"
 #include "compile/verify.hpp"
+#include "demo/checks.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
 
@@ -32,10 +33,7 @@ std::vector<std::string> chars(const std::string& s) {
     return out;
 }
 
-void record(DemoCheck& check, bool ok, const std::string& what) {
-    ++check.instances;
-    if (!ok && check.failures++ == 0) check.detail = "first failure: " + what;
-}
+using demo::record;
 
 DemoCheck circuit_check(const std::string& root) {
     DemoCheck c{"circuits/demo.circ: inner product then sign, exact", "ahat eval circuits/demo.circ --input \"1/2, 3, 2, -1/4\"", 0, 0, ""};
@@ -216,6 +214,9 @@ DemoReport run_demo(const std::string& root) {
     r.checks.push_back(majority_check(root));
     r.checks.push_back(tie_check(root));
     r.checks.push_back(prev_token_check(root));
+    r.checks.push_back(demo::rasp_tasks_check());
+    r.checks.push_back(demo::capture_check());
+    r.checks.push_back(demo::lang_check());
     return r;
 }
 

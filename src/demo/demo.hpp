@@ -1,5 +1,7 @@
-// The main job on bundled files (`ahat demo`): evaluate the bundled circuits and run the
-// bundled example encoders, each against an answer computed independently in C++.
+// The main job on bundled files (`ahat demo`): evaluate the bundled circuits, run the
+// bundled example encoders, compile the task library's RASP programs, a short capture sweep
+// and the headline cells of the language comparison, each against an answer computed
+// independently in C++ (checks beyond circuits: demo/checks.hpp).
 //
 // Offers:
 //   DemoCheck / DemoReport    what was run, on how many instances, and whether all agreed.

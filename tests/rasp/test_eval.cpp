@@ -35,7 +35,10 @@ std::vector<Value> run(const Program& p, const std::string& input, const std::st
 
 std::string show(const std::vector<Value>& v) {
     std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + format_element(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) s += ' ';
+        s += format_element(v[i]);
+    }
     return s;
 }
 
@@ -56,7 +59,10 @@ std::string error_of(const std::string& text, const std::string& input) {
 // Direct computations of the four classic programs.
 std::string hist_direct(const std::string& w) {
     std::string s;
-    for (std::size_t i = 0; i < w.size(); ++i) s += (i ? " " : "") + std::to_string(std::count(w.begin(), w.end(), w[i]));
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (i) s += ' ';
+        s += std::to_string(std::count(w.begin(), w.end(), w[i]));
+    }
     return s;
 }
 std::string chars(const std::string& w) {

@@ -13,7 +13,10 @@ namespace ahat::tasks::testing {
 
 inline std::string show(const std::vector<rasp::Value>& vs) {
     std::string s;
-    for (const auto& v : vs) s += (s.empty() ? "" : " ") + rasp::format_value(v);
+    for (const auto& v : vs) {
+        if (!s.empty()) s += ' ';
+        s += rasp::format_value(v);
+    }
     return s;
 }
 
