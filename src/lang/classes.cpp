@@ -31,6 +31,16 @@ bool Certificate::has_word(std::string_view name) const {
 
 namespace {
 
+// The first two distinct elements with the same class id, if a class has two.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> two_in_one_class(const std::vector<std::uint32_t>& cls) {
+    std::vector<std::uint32_t> first(cls.size(), UINT32_MAX);
+    for (std::uint32_t x = 0; x < cls.size(); ++x) {
+        if (first[cls[x]] != UINT32_MAX) return std::make_pair(first[cls[x]], x);
+        first[cls[x]] = x;
+    }
+    return std::nullopt;
+}
+
 std::string show(const std::string& w) { return w.empty() ? "ε" : w; }
 
 using Edges = std::vector<std::pair<std::uint32_t, std::uint32_t>>;  // (letter, target)
@@ -268,14 +278,8 @@ Decision decide_r_trivial(const Dfa& d) {
 Decision decide_l_trivial(const Dfa& d, const Monoid& m) {
     Decision dec{"L-trivial", false, {}};
     Certificate& c = dec.certificate;
-    auto cls = m.l_classes();
-    std::vector<std::uint32_t> first(m.size(), UINT32_MAX);
-    for (std::uint32_t x = 0; x < m.size(); ++x) {
-        if (first[cls[x]] == UINT32_MAX) {
-            first[cls[x]] = x;
-            continue;
-        }
-        std::uint32_t s = first[cls[x]], t = x;
+    if (auto st = two_in_one_class(m.l_classes())) {
+        auto [s, t] = *st;
         std::string u = *m.path_left(s, t), v = *m.path_left(t, s);
         c.words = {{"s", m.word[s]}, {"t", m.word[t]}, {"u", u}, {"v", v}};
         add_context(d, c, m.word[s], m.word[t]);
@@ -369,14 +373,8 @@ Decision decide_locally_testable(const Dfa& d, const Monoid& m) {
 Decision decide_piecewise_testable(const Dfa& d, const Monoid& m) {
     Decision dec{"piecewise-testable", false, {}};
     Certificate& c = dec.certificate;
-    auto cls = m.j_classes();
-    std::vector<std::uint32_t> first(m.size(), UINT32_MAX);
-    for (std::uint32_t x = 0; x < m.size(); ++x) {
-        if (first[cls[x]] == UINT32_MAX) {
-            first[cls[x]] = x;
-            continue;
-        }
-        std::uint32_t s = first[cls[x]], t = x;
+    if (auto st = two_in_one_class(m.j_classes())) {
+        auto [s, t] = *st;
         auto [u1, v1] = *m.path_two_sided(s, t);
         auto [u2, v2] = *m.path_two_sided(t, s);
         c.words = {{"s", m.word[s]}, {"t", m.word[t]}, {"u1", u1}, {"v1", v1}, {"u2", u2}, {"v2", v2}};

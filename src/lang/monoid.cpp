@@ -112,8 +112,13 @@ std::vector<std::uint32_t> Monoid::j_classes() const {
     });
 }
 
-std::optional<std::string> Monoid::path_right(std::uint32_t x, std::uint32_t y) const {
-    std::vector<std::uint32_t> parent(size(), UINT32_MAX), via(size(), 0);
+namespace {
+
+// A shortest word labelling a path x -> y in a Cayley graph (edges[v][a] = v·a or a·v), the
+// letters in the order the path takes them; nullopt when y is unreachable. O(|M| |Σ|).
+std::optional<std::string> cayley_path(const std::vector<std::vector<std::uint32_t>>& edges, const std::string& alphabet,
+                                       std::uint32_t x, std::uint32_t y) {
+    std::vector<std::uint32_t> parent(edges.size(), UINT32_MAX), via(edges.size(), 0);
     std::deque<std::uint32_t> q{x};
     parent[x] = x;
     while (!q.empty()) {
@@ -126,35 +131,26 @@ std::optional<std::string> Monoid::path_right(std::uint32_t x, std::uint32_t y) 
             return w;
         }
         for (std::uint32_t a = 0; a < alphabet.size(); ++a)
-            if (parent[right[v][a]] == UINT32_MAX) {
-                parent[right[v][a]] = v;
-                via[right[v][a]] = a;
-                q.push_back(right[v][a]);
+            if (parent[edges[v][a]] == UINT32_MAX) {
+                parent[edges[v][a]] = v;
+                via[edges[v][a]] = a;
+                q.push_back(edges[v][a]);
             }
     }
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> Monoid::path_right(std::uint32_t x, std::uint32_t y) const {
+    return cayley_path(right, alphabet, x, y);
+}
+
 std::optional<std::string> Monoid::path_left(std::uint32_t x, std::uint32_t y) const {
-    std::vector<std::uint32_t> parent(size(), UINT32_MAX), via(size(), 0);
-    std::deque<std::uint32_t> q{x};
-    parent[x] = x;
-    while (!q.empty()) {
-        std::uint32_t v = q.front();
-        q.pop_front();
-        if (v == y) {
-            std::string w;  // letters prepended: the last step is the leftmost letter
-            for (std::uint32_t r = v; r != x; r = parent[r]) w += alphabet[via[r]];
-            return w;
-        }
-        for (std::uint32_t a = 0; a < alphabet.size(); ++a)
-            if (parent[left[v][a]] == UINT32_MAX) {
-                parent[left[v][a]] = v;
-                via[left[v][a]] = a;
-                q.push_back(left[v][a]);
-            }
-    }
-    return std::nullopt;
+    // Letters are prepended: the path's last step is the word's leftmost letter.
+    std::optional<std::string> w = cayley_path(left, alphabet, x, y);
+    if (w) std::reverse(w->begin(), w->end());
+    return w;
 }
 
 std::optional<std::pair<std::string, std::string>> Monoid::path_two_sided(std::uint32_t x, std::uint32_t y) const {
