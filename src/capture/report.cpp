@@ -96,10 +96,15 @@ std::string table_report(const SweepResult& r) {
         s += fmt::format("fit: log2(rel margin) = {:.3f} {:+.3f} * log2(n)\n", *r.intercept, *r.slope);
     else
         s += "fit: none (fewer than two sizes with a margin)\n";
-    s += fmt::format("{:<10} {:>11} {:>28} {:>20}\n", "format", "threshold", "predicted break n", "observed break n");
+    if (r.tol_slope)
+        s += fmt::format("fit: log2(tolerance margin) = {:.3f} {:+.3f} * log2(n)\n", *r.tol_intercept, *r.tol_slope);
+    s += fmt::format("{:<10} {:>9} {:>9} {:>28} {:>10} {:>20}\n", "format", "u", "tie tol", "predicted break n", "by",
+                     "observed break n");
     for (const Prediction& p : r.predictions)
-        s += fmt::format("{:<10} {:>11.3g} {:>28} {:>20}\n", format_name(p.format), p.threshold,
-                         predicted_text(p, largest_size(r)), observed_text(p, largest_size(r)));
+        s += fmt::format("{:<10} {:>9.3g} {:>9.3g} {:>28} {:>10} {:>20}\n", format_name(p.format), p.threshold,
+                         p.tie_tolerance, predicted_text(p, largest_size(r)),
+                         !p.predicted_n ? "-" : p.predicted_n == p.tolerance_n ? "tolerance" : "rounding",
+                         observed_text(p, largest_size(r)));
     s += fmt::format("exact accuracy 100% at every size: {}\n", r.exact_ok ? "yes" : "NO");
     return s;
 }
@@ -120,6 +125,7 @@ std::string json_lines(const SweepResult& r) {
             j["scale"] = to_string(z.scale);
             j["where"] = z.relative_margin ? json{{"layer", z.layer}, {"head", z.head}, {"position", z.position}} : json(nullptr);
             j["implied_bits"] = or_null(z.implied_bits);
+            j["tolerance_margin"] = rational_or_null(z.tolerance_margin);
         } else {
             j["reference_samples"] = z.reference_samples;
             j["reference_agree"] = z.reference_agree;
@@ -131,6 +137,9 @@ std::string json_lines(const SweepResult& r) {
     for (const Prediction& p : r.predictions)
         preds.push_back(json{{"format", format_name(p.format)},
                              {"threshold", p.threshold},
+                             {"tie_tolerance", p.tie_tolerance},
+                             {"rounding_n", or_null(p.rounding_n)},
+                             {"tolerance_n", or_null(p.tolerance_n)},
                              {"predicted_n", or_null(p.predicted_n)},
                              {"observed_n", or_null(p.observed_n)}});
     json sizes = json::array();
@@ -144,6 +153,8 @@ std::string json_lines(const SweepResult& r) {
                  {"sizes", sizes},
                  {"fit_slope", or_null(r.slope)},
                  {"fit_intercept", or_null(r.intercept)},
+                 {"tolerance_fit_slope", or_null(r.tol_slope)},
+                 {"tolerance_fit_intercept", or_null(r.tol_intercept)},
                  {"predictions", preds},
                  {"hashes_identical", r.hashes_ok},
                  {"exact_ok", r.exact_ok},

@@ -167,6 +167,8 @@ void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, 
                 const auto& mg = ex.trace.heads[l][h].margin;
                 if (!mg || !mg->gap) continue;
                 if (!sr.margin || *mg->gap < *sr.margin) sr.margin = *mg->gap;
+                Rational tol_rel = *mg->gap / mg->score_scale;
+                if (!sr.tolerance_margin || tol_rel < *sr.tolerance_margin) sr.tolerance_margin = tol_rel;
                 Rational rel = *mg->gap / mg->scale;
                 if (!sr.relative_margin || rel < *sr.relative_margin) {
                     sr.relative_margin = rel;
@@ -191,27 +193,48 @@ void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, 
 
 }  // namespace
 
-void fit_and_predict(SweepResult& r) {
+namespace {
+
+// Least squares of log2(margin) against log2(n) over the sizes that have the margin.
+void fit_line(const std::vector<SizeResult>& sizes, std::optional<Rational> SizeResult::*margin,
+              std::optional<double>& slope, std::optional<double>& intercept) {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     std::size_t k = 0;
-    for (const SizeResult& s : r.sizes) {
-        if (!s.relative_margin) continue;
-        const double x = std::log2(static_cast<double>(s.n)), y = log2_rational(*s.relative_margin);
+    for (const SizeResult& s : sizes) {
+        if (!(s.*margin)) continue;
+        const double x = std::log2(static_cast<double>(s.n)), y = log2_rational(*(s.*margin));
         sx += x, sy += y, sxx += x * x, sxy += x * y, ++k;
     }
-    r.slope.reset(), r.intercept.reset();
+    slope.reset(), intercept.reset();
     const double den = static_cast<double>(k) * sxx - sx * sx;
     if (k >= 2 && den > 1e-12) {
-        r.slope = (static_cast<double>(k) * sxy - sx * sy) / den;
-        r.intercept = (sy - *r.slope * sx) / static_cast<double>(k);
+        slope = (static_cast<double>(k) * sxy - sx * sy) / den;
+        intercept = (sy - *slope * sx) / static_cast<double>(k);
     }
+}
+
+// Where the fitted line reaches log2(threshold); none when it does not fall.
+std::optional<double> crossing(const std::optional<double>& slope, const std::optional<double>& intercept, double threshold) {
+    if (!slope || *slope >= 0 || threshold <= 0) return std::nullopt;
+    return std::exp2((std::log2(threshold) - *intercept) / *slope);
+}
+
+}  // namespace
+
+void fit_and_predict(SweepResult& r) {
+    fit_line(r.sizes, &SizeResult::relative_margin, r.slope, r.intercept);
+    fit_line(r.sizes, &SizeResult::tolerance_margin, r.tol_slope, r.tol_intercept);
     r.predictions.clear();
     for (Format f : r.options.formats) {
         if (f == Format::Exact) continue;
         Prediction p;
         p.format = f;
-        p.threshold = std::max(unit_roundoff(f), r.options.tie_tolerance.value_or(default_tolerance(f)));
-        if (r.slope && *r.slope < 0) p.predicted_n = std::exp2((std::log2(p.threshold) - *r.intercept) / *r.slope);
+        p.threshold = unit_roundoff(f);
+        p.tie_tolerance = r.options.tie_tolerance.value_or(default_tolerance(f));
+        p.rounding_n = crossing(r.slope, r.intercept, p.threshold);
+        p.tolerance_n = crossing(r.tol_slope, r.tol_intercept, p.tie_tolerance);
+        p.predicted_n = p.rounding_n;
+        if (p.tolerance_n && (!p.predicted_n || *p.tolerance_n < *p.predicted_n)) p.predicted_n = p.tolerance_n;
         for (const SizeResult& s : r.sizes) {
             for (const FormatResult& fr : s.formats)
                 if (fr.format == f && fr.correct < fr.samples && !p.observed_n) p.observed_n = s.n;

@@ -95,14 +95,18 @@ struct SizeResult {
     Rational scale = 0;                             // the scale of the head attaining it
     std::size_t layer = 0, head = 0, position = 0;  // where the relative margin is attained
     std::optional<double> implied_bits;             // log2(1 / relative_margin) + 1
+    std::optional<Rational> tolerance_margin;       // smallest gap / max(1, |score|) of its head
     std::size_t reference_samples = 0, reference_agree = 0;  // not-compilable subjects
     double seconds = 0;
 };
 
 struct Prediction {
     Format format = Format::Double;
-    double threshold = 0;                           // max(unit roundoff, tie tolerance)
-    std::optional<double> predicted_n;              // none: the fitted margin does not shrink
+    double threshold = 0;                           // the unit roundoff u
+    double tie_tolerance = 0;
+    std::optional<double> rounding_n;               // relative margin (terms) reaches u
+    std::optional<double> tolerance_n;              // tolerance margin (scores) reaches the tolerance
+    std::optional<double> predicted_n;              // the smaller; none: neither margin shrinks
     std::optional<std::size_t> observed_n;          // first size with accuracy < 100%
 };
 
@@ -112,6 +116,7 @@ struct SweepResult {
     SweepOptions options;
     std::vector<SizeResult> sizes;
     std::optional<double> slope, intercept;         // log2(rel margin) = intercept + slope log2(n)
+    std::optional<double> tol_slope, tol_intercept; // the same for the tolerance margin
     std::vector<Prediction> predictions;
     bool exact_ok = true;                           // exact accuracy 100% at every size
     bool hashes_ok = true;

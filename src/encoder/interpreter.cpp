@@ -98,6 +98,7 @@ struct Attention {
     bool small_qk = false, small_v = false;
     std::vector<std::uint32_t> M{};
     Matrix<S> prefix{};  // exact runs over whole intervals: prefix sums of V
+    std::vector<S> kmax{};  // margins: max_j |K_jt| per key coordinate t
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
@@ -113,7 +114,13 @@ struct Attention {
         if constexpr (is_exact_v<S>) {
             const bool hard = h.rule == Rule::AverageHard || h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight;
             margins = margins && hard;
-            if (margins) trace.margin.emplace();
+            if (margins) {
+                trace.margin.emplace();
+                kmax.assign(K.cols, S(0));
+                for (std::size_t j = 0; j < K.rows; ++j)
+                    for (std::size_t t = 0; t < K.cols; ++t)
+                        if (abs(K.at(j, t)) > kmax[t]) kmax[t] = abs(K.at(j, t));
+            }
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
             if (!constant && allow_fast && hard && everywhere)
                 if (auto index = cache->get(K); index->has_value()) return structured(**index);
@@ -170,9 +177,14 @@ struct Attention {
     void note_margin(const S& best, const S* second, std::int64_t i) {
         if constexpr (is_exact_v<S>) {
             HeadMargin& m = *trace.margin;
-            if (abs(best) > m.scale) m.scale = abs(best);
+            // The magnitude of the terms behind query i's scores, sum_t |q_it| max_j |k_jt|: a
+            // floating-point score carries an error proportional to it, not to the score.
+            Rational terms = 0;
+            for (std::size_t t = 0; t < K.cols; ++t) terms += abs(Q.at(static_cast<std::size_t>(i), t)) * kmax[t];
+            if (terms > m.scale) m.scale = std::move(terms);
+            if (abs(best) > m.score_scale) m.score_scale = abs(best);
             if (!second) return;
-            if (abs(*second) > m.scale) m.scale = abs(*second);
+            if (abs(*second) > m.score_scale) m.score_scale = abs(*second);
             Rational gap = best - *second;
             if (!m.gap || gap < *m.gap) {
                 m.gap = std::move(gap);

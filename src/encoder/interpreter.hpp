@@ -54,11 +54,15 @@ constexpr double default_tie_tolerance() {
 
 // Over all query positions i of one average-hard / unique-hard head: with s_i the maximal
 // allowed score and r_i the best allowed score below it (when some allowed key is not
-// selected), gap = min_i (s_i - r_i) and scale = max_i max(|s_i|, |r_i|) (|s_i| alone where
-// there is no r_i). gap/scale is a lower bound on every query's relative margin.
+// selected), gap = min_i (s_i - r_i) and scale = max_i sum_t |q_it| max_j |k_jt| (the size of
+// the terms a floating-point score sums: its rounding error is proportional to this, not to
+// the score, which cancellation can make small). gap/scale is a lower bound on every query's
+// margin relative to the magnitude of its terms; gap/score_scale bounds it relative to the
+// scores themselves (numeric runs' tie tolerances are relative to max(1, |max score|)).
 struct HeadMargin {
     std::optional<Rational> gap;  // none: every allowed key was selected at every query
     Rational scale = 0;
+    Rational score_scale = 1;     // max_i max(1, |s_i|, |r_i|): what tie tolerances scale with
     std::size_t position = 0;     // a query position attaining gap
 };
 

@@ -1,5 +1,6 @@
 // The capture sweep on a hand-made subject with a known break, the weights hash, size parsing
 // and the report writers.
+#include <cmath>
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -65,8 +66,10 @@ TEST_CASE("copy-last: exact is right everywhere, bfloat16 breaks where its toler
     REQUIRE(r.predictions.size() == 3);
     const Prediction& bf = r.predictions[2];
     CHECK(bf.format == Format::BFloat16);
-    CHECK(bf.threshold == 1e-2);
+    CHECK(bf.threshold == std::ldexp(1.0, -8));
+    CHECK(bf.tie_tolerance == 1e-2);
     REQUIRE(bf.predicted_n.has_value());
+    CHECK(bf.predicted_n == bf.tolerance_n);  // the tolerance, not rounding, decides here
     CHECK(*bf.predicted_n > 64);
     CHECK(*bf.predicted_n < 128);
     CHECK(bf.observed_n == std::optional<std::size_t>(128));

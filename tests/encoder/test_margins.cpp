@@ -62,6 +62,9 @@ std::optional<HeadMargin> brute_margin(const Head& h, const Matrix<Rational>& X)
         apply(h.key, X.row(i), K.row(i));
     }
     HeadMargin m;
+    std::vector<Rational> kmax(dk, Rational(0));
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t t = 0; t < dk; ++t) kmax[t] = std::max(kmax[t], Rational(abs(K.at(j, t))));
     for (std::size_t i = 0; i < n; ++i) {
         auto [lo, hi] = allowed_interval(h, static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
         if (lo > hi) continue;
@@ -71,9 +74,12 @@ std::optional<HeadMargin> brute_margin(const Head& h, const Matrix<Rational>& X)
         std::optional<Rational> second;
         for (const Rational& x : s)
             if (x < best && (!second || x > *second)) second = x;
-        if (abs(best) > m.scale) m.scale = abs(best);
+        Rational terms = 0;  // sum_t |q_it| max_j |k_jt|
+        for (std::size_t t = 0; t < dk; ++t) terms += abs(Q.at(i, t)) * kmax[t];
+        m.scale = std::max(m.scale, terms);
+        m.score_scale = std::max(m.score_scale, Rational(abs(best)));
         if (!second) continue;
-        if (abs(*second) > m.scale) m.scale = abs(*second);
+        m.score_scale = std::max(m.score_scale, Rational(abs(*second)));
         Rational gap = best - *second;
         if (!m.gap || gap < *m.gap) m.gap = gap, m.position = i;
     }
@@ -105,6 +111,7 @@ TEST_CASE("margins equal brute force on the dense and the structured path", "[ca
                     if (!want) continue;
                     REQUIRE(want->gap == got->gap);
                     REQUIRE(want->scale == got->scale);
+                    REQUIRE(want->score_scale == got->score_scale);
                     if (want->gap) REQUIRE(want->position == got->position);
                     (want->gap ? with_gap : without_gap) += 1;
                 }
