@@ -9,7 +9,8 @@ Precision parse_precision(const std::string& s) {
     if (s == "exact") return Precision::Exact;
     if (s == "double") return Precision::Double;
     if (s == "float") return Precision::Float;
-    fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float)", s);
+    if (s == "bfloat16") return Precision::BFloat16;
+    fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float, bfloat16)", s);
 }
 
 std::string_view precision_name(Precision p) {
@@ -17,6 +18,7 @@ std::string_view precision_name(Precision p) {
         case Precision::Exact: return "exact";
         case Precision::Double: return "double";
         case Precision::Float: return "float";
+        case Precision::BFloat16: return "bfloat16";
     }
     return "?";
 }

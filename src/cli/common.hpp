@@ -50,7 +50,7 @@ void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_comp
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).
 CLI::App& command_group(CLI::App& app, const std::string& name, const std::string& description);
 
-enum class Precision { Exact, Double, Float };
+enum class Precision { Exact, Double, Float, BFloat16 };
 Precision parse_precision(const std::string& s);  // InputError on anything else
 std::string_view precision_name(Precision p);
 

@@ -2,6 +2,7 @@
 #include "circuit/circ_io.hpp"
 #include "circuit/eval.hpp"
 #include "cli/common.hpp"
+#include "exact/bfloat16.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -43,7 +44,8 @@ int run_eval(const EvalArgs& a) {
             fail(SourceLoc{source, 1, 1}, "{} values for a circuit with {} inputs", in.size(), c.inputs.size());
         std::vector<std::string> out = p == Precision::Exact    ? eval_as<Rational>(c, in, a.max_bits)
                                        : p == Precision::Double ? eval_as<double>(c, in, a.max_bits)
-                                                                : eval_as<float>(c, in, a.max_bits);
+                                       : p == Precision::Float  ? eval_as<float>(c, in, a.max_bits)
+                                                                : eval_as<bfloat16>(c, in, a.max_bits);
         if (a.json) {
             json o = json::object();
             for (std::size_t j = 0; j < out.size(); ++j) o[c.gates[c.outputs[j]].name] = out[j];
@@ -64,7 +66,7 @@ void register_eval(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand("eval", "Evaluate a circuit (.circ) on given inputs, exactly by default");
     sub->add_option("circuit", args->file, "the .circ file")->required();
     sub->add_option("--input,-i", args->inputs, "input values in declaration order, e.g. \"1, 2, 3/2\"; repeat for more instances");
-    sub->add_option("--precision", args->precision, "exact (default), double or float");
+    sub->add_option("--precision", args->precision, "exact (default), double, float or bfloat16");
     sub->add_option("--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)")
         ->capture_default_str();
     sub->add_flag("--json", args->json, "print one JSON document");

@@ -9,6 +9,7 @@
 #include "compile/compiled_io.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "exact/bfloat16.hpp"
 #include "support/json.hpp"
 
 namespace ahat::cli {
@@ -250,6 +251,7 @@ int run_compiled(const CompiledCircuit& cc, const RunArgs& a) {
         case Precision::Exact: return run_compiled_as<Rational>(cc, in, a);
         case Precision::Double: return run_compiled_as<double>(cc, in, a);
         case Precision::Float: return run_compiled_as<float>(cc, in, a);
+        case Precision::BFloat16: return run_compiled_as<bfloat16>(cc, in, a);
     }
     return 2;
 }
@@ -277,6 +279,7 @@ int run_run(const RunArgs& a) {
         case Precision::Exact: return run_as<Rational>(enc, x, tokens, a);
         case Precision::Double: return run_as<double>(enc, x, tokens, a);
         case Precision::Float: return run_as<float>(enc, x, tokens, a);
+        case Precision::BFloat16: return run_as<bfloat16>(enc, x, tokens, a);
     }
     return 2;
 }
@@ -290,7 +293,7 @@ void register_run(CLI::App& app, Action& action) {
     sub->add_option("--input,-i", args->input,
                     "a string for string encoders (\"abba\", or space-separated tokens); rows of d values separated by ';' for vector encoders; the circuit's input values (\"1/2, 3\") for compiled circuits");
     sub->add_option("--input-file", args->input_file, "read the input from a file (vector rows one per line)");
-    sub->add_option("--precision", args->precision, "exact (default), double or float");
+    sub->add_option("--precision", args->precision, "exact (default), double, float or bfloat16");
     sub->add_option("--layers", args->layers, "stop after this many layers");
     sub->add_option("--tie-tolerance", args->tie_tolerance,
                     "numeric runs: scores within tol*max(1,|max|) of the maximum tie (default 1e-9 double, 1e-4 float)");

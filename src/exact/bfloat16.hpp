@@ -8,6 +8,7 @@
 //                            conversion to float / double.
 //   bfloat16::round(d)       double -> nearest bfloat16 (ties to even; overflow -> inf).
 //   abs(x), exp(x)           found by argument-dependent lookup.
+//   fmt::formatter<bfloat16> prints the value as a float would ("{}", "{:g}", ...).
 // Every operation is computed in double and rounded once to bfloat16. That is correctly
 // rounded: the operands have 8-bit significands, and rounding first to 53 bits then to 8 is
 // innocuous for + - * / because 53 >= 2 * 8 + 2 (Figueroa's double-rounding condition).
@@ -17,6 +18,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#include <fmt/format.h>
 
 namespace ahat {
 
@@ -106,3 +109,10 @@ private:
 };
 
 }  // namespace ahat
+
+template <>
+struct fmt::formatter<ahat::bfloat16> : fmt::formatter<float> {
+    auto format(ahat::bfloat16 v, fmt::format_context& ctx) const {
+        return fmt::formatter<float>::format(static_cast<float>(v), ctx);
+    }
+};

@@ -57,6 +57,10 @@ TEST_CASE("cli eval: the demo circuit", "[cli]") {
     r = run_ahat("eval circuits/demo.circ --input \"1/2, 3, 2, -1/4\" --precision double");
     CHECK(r.rc == 0);
     CHECK(r.out == "s = 0.75\nt = 1\n");
+    // bfloat16: 1/3 -> 0.333984375, + 1/2 = 0.833984375 -> 0.8359375 (8 bits, ties to even)
+    r = run_ahat("eval circuits/demo.circ --input \"1/3, 0, 1, 0\" --precision bfloat16");
+    CHECK(r.rc == 0);
+    CHECK(r.out == "s = 0.8359375\nt = 1\n");
     r = run_ahat("eval circuits/demo.circ --input \"1/2, 3, 2, -1/4\" --json");
     CHECK(r.rc == 0);
     json j = parse_or_fail(r.out);
