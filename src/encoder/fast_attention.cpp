@@ -113,7 +113,7 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
             }
             for (std::size_t c = 0; c < dk; ++c) {
                 Rational rebuilt = a * idx.u_[c] + (idx.w_.empty() ? Rational(0) : b * idx.w_[c]);
-                if (rebuilt != diff[c]) return std::nullopt;  // the keys span more than a plane
+                if (rebuilt != diff[c]) return idx.scan_or_refuse(K, n);  // more than a plane
             }
             idx.x_[g] = a;
             idx.y_[g] = b;
@@ -214,11 +214,34 @@ void KeyIndex::best_on_chain(const Chain& c, int s, const Rational& dx, const Ra
     best_vertex(c.vertex, c.on_edge, sign_of_gain, out);
 }
 
+std::optional<KeyIndex> KeyIndex::scan_or_refuse(const Matrix<Rational>& K, std::size_t n) {
+    const std::size_t G = groups_.size();
+    if (G > kScanGroups && G * G > n) return std::nullopt;
+    scan_ = true;
+    keys_.resize(G * dk_);
+    for (std::size_t g = 0; g < G; ++g) std::copy(K.row(groups_[g].members.front()), K.row(groups_[g].members.front()) + dk_, keys_.begin() + static_cast<std::ptrdiff_t>(g * dk_));
+    x_.clear(), y_.clear(), origin_.clear(), u_.clear(), w_.clear();
+    return std::move(*this);
+}
+
 void KeyIndex::argmax(const Rational* q, std::vector<std::uint32_t>& out) const {
     out.clear();
     const std::size_t G = groups_.size();
     if (G <= 1) {
         if (G == 1) out.push_back(0);
+        return;
+    }
+    if (scan_) {  // few distinct keys in more than a plane: score each once, exactly
+        thread_local Rational best, s;
+        for (std::size_t g = 0; g < G; ++g) {
+            s = dot(q, keys_.data() + g * dk_, dk_);
+            if (out.empty() || s > best) {
+                best = s;
+                out.assign(1, static_cast<std::uint32_t>(g));
+            } else if (s == best) {
+                out.push_back(static_cast<std::uint32_t>(g));
+            }
+        }
         return;
     }
     // Integer keys and an integer query, read straight from the query: no Rationals at all.

@@ -4,11 +4,14 @@
 //   KeyIndex::build(K)   groups the key rows into classes of equal keys, and, when the
 //                        distinct keys span an affine space of dimension <= 2, builds the
 //                        upper and lower convex chains of the keys seen as points of the plane
-//                        (dimension 1 is the degenerate case y = 0). nullopt when the distinct
-//                        keys span more (the caller falls back to the dense scan).
+//                        (dimension 1 is the degenerate case y = 0). When they span more but
+//                        there are few of them (G <= 16 or G^2 <= n: one-hot keys over a
+//                        vocabulary, say), it keeps the G distinct keys to scan. nullopt
+//                        otherwise (the caller falls back to the dense scan).
 //   argmax(q, out)       the groups whose keys maximise <q, k>, exactly: O(log G) comparisons
 //                        plus the number of groups returned (ties between distinct keys are
-//                        found: points on the supporting line are on one chain edge).
+//                        found: points on the supporting line are on one chain edge); for a
+//                        scanned index O(G dk), so a head costs O(n G dk) instead of O(n^2 dk).
 // Valid for the allowed set "all positions" (mask none, no window). Arithmetic is exact; a
 // 128-bit fast path is used when the point coordinates and the direction are integers below
 // 2^61. Cost to build: O(n log n) key comparisons and O(G) rational work.
@@ -49,6 +52,11 @@ private:
     bool raw_ = true;                       // dk <= 2: x, y are the key's coordinates
     Chain upper_, lower_;                   // lower_ is built on (x, -y)
     std::vector<std::uint32_t> xmin_, xmax_;  // groups with the smallest / largest x
+
+    static constexpr std::size_t kScanGroups = 16;
+    bool scan_ = false;                     // few distinct keys beyond a plane: scan them
+    std::vector<Rational> keys_;            // scan_: G x dk, the distinct keys
+    std::optional<KeyIndex> scan_or_refuse(const Matrix<Rational>& K, std::size_t n);
 
     void direction(const Rational* q, Rational& dx, Rational& dy) const;
     void best_on_chain(const Chain& c, int sign_y, const Rational& dx, const Rational& dy,

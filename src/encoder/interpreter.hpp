@@ -21,7 +21,8 @@
 // maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys). Exact
 // hard heads with mask none and no window whose distinct keys span an affine space of
 // dimension <= 2 take the structured path of fast_attention.hpp instead: O(n log n) to
-// group and index the keys, O(log n + |groups in M_i| dv) per query. Both paths give
+// group and index the keys, O(log n + |groups in M_i| dv) per query; so do heads with few
+// distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G dk) per query. Both paths give
 // identical results (tests compare them); RunOptions::dense forces the dense scan.
 // The argument order of everything follows docs/semantics.md.
 #pragma once

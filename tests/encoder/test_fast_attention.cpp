@@ -96,6 +96,28 @@ TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys includ
     CHECK(multi_group_ties > 50);
 }
 
+TEST_CASE("few distinct keys beyond a plane are scanned: one-hot keys, ties included", "[encoder][fast]") {
+    std::mt19937_64 rng(99);
+    for (int trial = 0; trial < 80; ++trial) {
+        const std::size_t V = 3 + rng() % 6, n = 20 + rng() % 200;  // V symbols: V - 1 >= 2 dimensions
+        Matrix<Rational> K(n, V);
+        for (std::size_t j = 0; j < n; ++j) K.at(j, rng() % V) = Rational(trial % 2 ? 1 : -2);
+        auto index = KeyIndex::build(K);
+        REQUIRE(index.has_value());  // at most V <= 8 groups: always indexed
+        std::vector<std::uint32_t> got;
+        for (int qi = 0; qi < 10; ++qi) {
+            std::vector<Rational> q(V);
+            for (auto& x : q) x = small_rational(rng, 1, qi % 2);  // few values: many ties
+            index->argmax(q.data(), got);
+            std::vector<std::uint32_t> members;
+            for (auto g : got)
+                members.insert(members.end(), index->group(g).members.begin(), index->group(g).members.end());
+            std::sort(members.begin(), members.end());
+            REQUIRE(members == brute_argmax(K, q));
+        }
+    }
+}
+
 TEST_CASE("structured and dense paths of the interpreter agree exactly", "[encoder][fast]") {
     std::mt19937_64 rng(77);
     std::size_t fast_heads = 0;
