@@ -114,65 +114,26 @@ std::vector<std::uint32_t> Monoid::j_classes() const {
 
 namespace {
 
-// A shortest word labelling a path x -> y in a Cayley graph (edges[v][a] = v·a or a·v), the
-// letters in the order the path takes them; nullopt when y is unreachable. O(|M| |Σ|).
-std::optional<std::string> cayley_path(const std::vector<std::vector<std::uint32_t>>& edges, const std::string& alphabet,
-                                       std::uint32_t x, std::uint32_t y) {
-    std::vector<std::uint32_t> parent(edges.size(), UINT32_MAX), via(edges.size(), 0);
+// The labels of a shortest path x -> y in a graph on `nodes` nodes with `labels` edges out of
+// each node (step(v, a) = the end of edge a), in the order the path takes them; nullopt when
+// y is unreachable. O(nodes · labels).
+template <class Step>
+std::optional<std::vector<std::uint32_t>> shortest_path(std::size_t nodes, std::uint32_t labels, Step step,
+                                                        std::uint32_t x, std::uint32_t y) {
+    std::vector<std::uint32_t> parent(nodes, UINT32_MAX), via(nodes, 0);
     std::deque<std::uint32_t> q{x};
     parent[x] = x;
     while (!q.empty()) {
         std::uint32_t v = q.front();
         q.pop_front();
         if (v == y) {
-            std::string w;
-            for (std::uint32_t r = v; r != x; r = parent[r]) w += alphabet[via[r]];
-            std::reverse(w.begin(), w.end());
-            return w;
+            std::vector<std::uint32_t> path;
+            for (std::uint32_t r = v; r != x; r = parent[r]) path.push_back(via[r]);
+            std::reverse(path.begin(), path.end());
+            return path;
         }
-        for (std::uint32_t a = 0; a < alphabet.size(); ++a)
-            if (parent[edges[v][a]] == UINT32_MAX) {
-                parent[edges[v][a]] = v;
-                via[edges[v][a]] = a;
-                q.push_back(edges[v][a]);
-            }
-    }
-    return std::nullopt;
-}
-
-}  // namespace
-
-std::optional<std::string> Monoid::path_right(std::uint32_t x, std::uint32_t y) const {
-    return cayley_path(right, alphabet, x, y);
-}
-
-std::optional<std::string> Monoid::path_left(std::uint32_t x, std::uint32_t y) const {
-    // Letters are prepended: the path's last step is the word's leftmost letter.
-    std::optional<std::string> w = cayley_path(left, alphabet, x, y);
-    if (w) std::reverse(w->begin(), w->end());
-    return w;
-}
-
-std::optional<std::pair<std::string, std::string>> Monoid::path_two_sided(std::uint32_t x, std::uint32_t y) const {
-    // via: letter index, plus alphabet.size() for a left step
-    const auto k = static_cast<std::uint32_t>(alphabet.size());
-    std::vector<std::uint32_t> parent(size(), UINT32_MAX), via(size(), 0);
-    std::deque<std::uint32_t> q{x};
-    parent[x] = x;
-    while (!q.empty()) {
-        std::uint32_t v = q.front();
-        q.pop_front();
-        if (v == y) {
-            std::string u, w;
-            for (std::uint32_t r = v; r != x; r = parent[r]) {
-                if (via[r] >= k) u += alphabet[via[r] - k];
-                else w += alphabet[via[r]];
-            }
-            std::reverse(w.begin(), w.end());
-            return std::make_pair(u, w);
-        }
-        for (std::uint32_t a = 0; a < 2 * k; ++a) {
-            std::uint32_t t = a < k ? right[v][a] : left[v][a - k];
+        for (std::uint32_t a = 0; a < labels; ++a) {
+            const std::uint32_t t = step(v, a);
             if (parent[t] == UINT32_MAX) {
                 parent[t] = v;
                 via[t] = a;
@@ -181,6 +142,40 @@ std::optional<std::pair<std::string, std::string>> Monoid::path_two_sided(std::u
         }
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Monoid::path_right(std::uint32_t x, std::uint32_t y) const {
+    const auto k = static_cast<std::uint32_t>(alphabet.size());
+    auto path = shortest_path(size(), k, [&](std::uint32_t v, std::uint32_t a) { return right[v][a]; }, x, y);
+    if (!path) return std::nullopt;
+    std::string w;
+    for (std::uint32_t a : *path) w += alphabet[a];
+    return w;
+}
+
+std::optional<std::string> Monoid::path_left(std::uint32_t x, std::uint32_t y) const {
+    const auto k = static_cast<std::uint32_t>(alphabet.size());
+    auto path = shortest_path(size(), k, [&](std::uint32_t v, std::uint32_t a) { return left[v][a]; }, x, y);
+    if (!path) return std::nullopt;
+    std::string u;  // each step prepends its letter: the last step is the leftmost letter
+    for (auto it = path->rbegin(); it != path->rend(); ++it) u += alphabet[*it];
+    return u;
+}
+
+std::optional<std::pair<std::string, std::string>> Monoid::path_two_sided(std::uint32_t x, std::uint32_t y) const {
+    // Labels 0..k-1 are right steps, k..2k-1 left steps.
+    const auto k = static_cast<std::uint32_t>(alphabet.size());
+    auto path = shortest_path(
+        size(), 2 * k, [&](std::uint32_t v, std::uint32_t a) { return a < k ? right[v][a] : left[v][a - k]; }, x, y);
+    if (!path) return std::nullopt;
+    std::string u, w;
+    for (auto it = path->rbegin(); it != path->rend(); ++it)
+        if (*it >= k) u += alphabet[*it - k];
+    for (std::uint32_t a : *path)
+        if (a < k) w += alphabet[a];
+    return std::make_pair(u, w);
 }
 
 Monoid transition_monoid(const Dfa& d, std::size_t limit) {
