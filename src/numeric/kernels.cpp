@@ -134,7 +134,7 @@ bool attend_grouped(const HeadJob<S>& job) {
                 if (!cnt[g]) continue;
                 const S* k = job.K + rep[g] * dk;
                 S a = S(0);
-                for (std::size_t c = 0; c < dk; ++c) a = std::fma(q[c], k[c], a);
+                for (std::size_t c = 0; c < dk; ++c) a = a + q[c] * k[c];
                 s[g] = a;
                 if (!started || a > best) best = a;
                 started = true;

@@ -1,13 +1,9 @@
-// The attention kernels compiled for AVX-512 (F, DQ, BW, VL) with FMA; chosen at start-up
-// on processors that have them (kernels.cpp).
+// The reference-order attention kernels compiled for AVX-512 (F, DQ, BW, VL); chosen at
+// start-up on processors that have them (kernels.cpp). Compiled with -ffp-contract=off.
 #define AHAT_KERNEL_NS avx512
 #include "numeric/kernels_impl.hpp"
 
 namespace ahat::numeric::avx512 {
 template void attend_impl<double, false>(const HeadJob<double>&);
-template void attend_impl<double, true>(const HeadJob<double>&);
 template void attend_impl<float, false>(const HeadJob<float>&);
-template void attend_impl<float, true>(const HeadJob<float>&);
-template void gemm_tile<double>(const double*, const double*, double*, std::size_t, std::size_t, std::size_t);
-template void gemm_tile<float>(const float*, const float*, float*, std::size_t, std::size_t, std::size_t);
 }  // namespace ahat::numeric::avx512

@@ -5,6 +5,7 @@
 // tile: the compiler vectorizes them for the target, and every lane performs exactly the
 // operations of its query in the scalar interpreter (reference order).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -18,18 +19,48 @@ namespace ahat::numeric::AHAT_KERNEL_NS {
 template <class S>
 using MaskInt = std::conditional_t<sizeof(S) == 8, std::int64_t, std::int32_t>;
 
-// acc + a * b, fused in the fast order where the target has FMA (never for bfloat16).
+// acc + a * b. Whether it is fused is the translation unit's choice: the reference-order
+// units are compiled with -ffp-contract=off (never fused), the fast-order units with
+// -ffp-contract=fast (fused where the target has FMA). Fast selects the fast-order algorithms.
 template <class S, bool Fast>
 inline S madd(S a, S b, S acc) {
-#if defined(__FMA__)
-    if constexpr (Fast && !std::is_same_v<S, bfloat16>) return std::fma(a, b, acc);
-#endif
     return acc + a * b;
 }
 
+// W lanes of S as one GCC vector (float and double), so that the per-key work of a tile is a
+// handful of vector instructions whatever the auto-vectorizer decides.
+template <class S>
+inline constexpr bool has_vector_v = std::is_same_v<S, float> || std::is_same_v<S, double>;
+template <class S>
+struct VecOf {
+    using type = S;
+};
+template <>
+struct VecOf<float> {
+    typedef float type __attribute__((vector_size(sizeof(float) * lanes<float>())));
+};
+template <>
+struct VecOf<double> {
+    typedef double type __attribute__((vector_size(sizeof(double) * lanes<double>())));
+};
+template <>
+struct VecOf<std::int32_t> {
+    typedef std::int32_t type __attribute__((vector_size(sizeof(std::int32_t) * lanes<float>())));
+};
+template <>
+struct VecOf<std::int64_t> {
+    typedef std::int64_t type __attribute__((vector_size(sizeof(std::int64_t) * lanes<double>())));
+};
+template <class S>
+using Vec = typename VecOf<S>::type;
+template <class S>
+using IVec = typename VecOf<MaskInt<S>>::type;  // lane masks and positions, as wide as S
+static_assert(sizeof(Vec<float>) == sizeof(float) * lanes<float>() && sizeof(Vec<double>) == sizeof(double) * lanes<double>());
+
+// Each lane's allowed interval, in integers as wide as S so that lane predicates vectorize.
 template <class S>
 struct Interval {
-    std::int64_t lo[lanes<S>()], hi[lanes<S>()];
+    MaskInt<S> lo[lanes<S>()], hi[lanes<S>()];
     std::int64_t jmin = 0, jmax = -1;  // union of the lanes' intervals (jmin > jmax: none)
 };
 
@@ -49,7 +80,7 @@ Interval<S> intervals(const HeadJob<S>& job, std::size_t i0) {
             continue;
         }
         auto [lo, hi] = allowed_interval(h, static_cast<std::int64_t>(i), n);
-        iv.lo[l] = lo, iv.hi[l] = hi;
+        iv.lo[l] = static_cast<MaskInt<S>>(lo), iv.hi[l] = static_cast<MaskInt<S>>(hi);
         if (lo <= hi) iv.jmin = std::min(iv.jmin, lo), iv.jmax = std::max(iv.jmax, hi);
     }
     return iv;
@@ -68,6 +99,17 @@ void load_queries(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt) {
 template <class S, bool Fast>
 inline void score(const S* qt, const S* k, std::size_t dk, S* s) {
     constexpr std::size_t W = lanes<S>();
+    if constexpr (has_vector_v<S>) {
+        using V = Vec<S>;
+        V acc = {};
+        for (std::size_t c = 0; c < dk; ++c) {
+            V q;
+            std::memcpy(&q, qt + c * W, sizeof q);
+            acc = acc + q * k[c];
+        }
+        std::memcpy(s, &acc, sizeof acc);
+        return;
+    }
     for (std::size_t l = 0; l < W; ++l) s[l] = S(0);
     for (std::size_t c = 0; c < dk; ++c) {
         const S kc = k[c];
@@ -87,21 +129,30 @@ inline void finish_row(const HeadJob<S>& job, std::size_t i, std::uint32_t count
 template <class S, bool Fast>
 void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
     constexpr std::size_t W = lanes<S>();
+    using MI = MaskInt<S>;
     const Interval<S> iv = intervals(job, i0);
     const std::size_t dk = job.dk, dv = job.dv;
     for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) finish_row(job, i0 + l, 0);
     if (iv.jmin > iv.jmax) return;  // every lane's allowed set is empty: zero rows
     load_queries(job, i0, qt);
     S s[W], m[W], slack[W];
-    MaskInt<S> started[W] = {}, inc[W];
-    for (std::size_t l = 0; l < W; ++l) m[l] = S(0);
+    // Each lane's maximum starts at its first allowed score, as in the interpreter; later
+    // scores replace it only when strictly greater (so a NaN first score stays, later NaNs
+    // are ignored, exactly as there).
+    for (std::size_t l = 0; l < W; ++l) {
+        m[l] = S(0);
+        if (iv.lo[l] > iv.hi[l]) continue;
+        const S* k = job.K + static_cast<std::size_t>(iv.lo[l]) * dk;
+        S a = S(0);
+        for (std::size_t c = 0; c < dk; ++c) a = madd<S, Fast>(qt[c * W + l], k[c], a);
+        m[l] = a;
+    }
     for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) {
         score<S, Fast>(qt.data(), job.K + static_cast<std::size_t>(j) * dk, dk, s);
+        const MI jj = static_cast<MI>(j);
         for (std::size_t l = 0; l < W; ++l) {
-            const bool allowed = j >= iv.lo[l] && j <= iv.hi[l];
-            const bool take = allowed && (!started[l] || s[l] > m[l]);
+            const bool take = (jj >= iv.lo[l]) & (jj <= iv.hi[l]) & (s[l] > m[l]);
             m[l] = take ? s[l] : m[l];
-            started[l] = started[l] | MaskInt<S>(allowed);
         }
     }
     const S tol = static_cast<S>(job.tol);
@@ -109,40 +160,37 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
         using std::abs;
         slack[l] = tol * std::max<S>(S(1), abs(m[l]));
     }
-    std::uint32_t count[W] = {};
-    std::int64_t first[W], last[W];
+    MI count[W] = {}, first[W], last[W], inc[W];
     for (std::size_t l = 0; l < W; ++l) first[l] = -1, last[l] = -1;
     const bool average = job.rule == Rule::AverageHard;
     if (average) acc.assign(dv * W, S(0));
     for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) {
         score<S, Fast>(qt.data(), job.K + static_cast<std::size_t>(j) * dk, dk, s);
-        MaskInt<S> any = 0;
+        const MI jj = static_cast<MI>(j);
+        MI any = 0;
         for (std::size_t l = 0; l < W; ++l) {
-            const bool allowed = j >= iv.lo[l] && j <= iv.hi[l];
-            inc[l] = MaskInt<S>(allowed && m[l] - s[l] <= slack[l]);
+            inc[l] = MI((jj >= iv.lo[l]) & (jj <= iv.hi[l]) & (m[l] - s[l] <= slack[l]));
             any |= inc[l];
         }
         if (!any) continue;
         for (std::size_t l = 0; l < W; ++l) {
-            count[l] += static_cast<std::uint32_t>(inc[l]);
-            if (inc[l]) {
-                if (first[l] < 0) first[l] = j;
-                last[l] = j;
-            }
+            count[l] += inc[l];
+            first[l] = (inc[l] != 0) & (first[l] < 0) ? jj : first[l];
+            last[l] = inc[l] != 0 ? jj : last[l];
         }
         if (average) {
             const S* v = job.V + static_cast<std::size_t>(j) * dv;
             for (std::size_t c = 0; c < dv; ++c) {
                 const S vc = v[c];
                 S* a = acc.data() + c * W;
-                for (std::size_t l = 0; l < W; ++l) a[l] = inc[l] ? a[l] + vc : a[l];
+                for (std::size_t l = 0; l < W; ++l) a[l] = inc[l] != 0 ? a[l] + vc : a[l];
             }
         }
     }
     for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
         if (iv.lo[l] > iv.hi[l]) continue;
         const std::size_t i = i0 + l;
-        finish_row(job, i, count[l]);
+        finish_row(job, i, static_cast<std::uint32_t>(count[l]));
         S* out = job.A + i * dv;
         if (average) {
             const S cnt = S(static_cast<long long>(count[l]));
@@ -166,12 +214,13 @@ void whole_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& acc) {
         acc.assign(dv * W, S(0));
         for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) {
             MaskInt<S> inc[W];
-            for (std::size_t l = 0; l < W; ++l) inc[l] = MaskInt<S>(j >= iv.lo[l] && j <= iv.hi[l]);
+            const MaskInt<S> jj = static_cast<MaskInt<S>>(j);
+            for (std::size_t l = 0; l < W; ++l) inc[l] = MaskInt<S>((jj >= iv.lo[l]) & (jj <= iv.hi[l]));
             const S* v = job.V + static_cast<std::size_t>(j) * dv;
             for (std::size_t c = 0; c < dv; ++c) {
                 const S vc = v[c];
                 S* a = acc.data() + c * W;
-                for (std::size_t l = 0; l < W; ++l) a[l] = inc[l] ? a[l] + vc : a[l];
+                for (std::size_t l = 0; l < W; ++l) a[l] = inc[l] != 0 ? a[l] + vc : a[l];
             }
         }
     }
@@ -260,40 +309,153 @@ void softmax_reference(const HeadJob<S>& job, std::size_t i0, std::vector<S>& s)
     }
 }
 
-// e^x for x <= 0 on W lanes: x = k ln 2 + r, |r| <= ln2 / 2, a Taylor polynomial of r (degree
-// 12 for double, 7 for float: below 2 ulp), scaled by 2^k through the exponent bits. Inputs
-// below the smallest normal result give 0; NaN stays NaN.
-template <class S>
-inline void exp_lanes(S* x) {
+// ---- Vector forms of the dense kernels (float and double): the same operations per lane as
+// the generic loops above, written on GCC vectors so that every step is one instruction.
+
+template <class V>
+inline V load_vec(const void* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+template <class V>
+inline void store_vec(void* p, const V& v) {
+    std::memcpy(p, &v, sizeof v);
+}
+template <class IV>
+inline bool any_lane(const IV& m) {
+    std::uint64_t w[sizeof(IV) / 8];
+    std::memcpy(w, &m, sizeof w);
+    std::uint64_t r = 0;
+    for (std::uint64_t x : w) r |= x;
+    return r != 0;
+}
+
+// Scores of R consecutive keys j..j+R-1 at once: R independent accumulation chains hide the
+// latency of the multiply-add; each chain still adds its terms in coordinate order.
+template <class S, std::size_t R>
+inline void score_block(const S* qt, const S* K, std::int64_t j, std::size_t dk, Vec<S>* out) {
+    using V = Vec<S>;
     constexpr std::size_t W = lanes<S>();
-    using I = MaskInt<S>;
-    constexpr bool dbl = sizeof(S) == 8;
-    constexpr S lo_cut = dbl ? S(-708.0) : S(-87.0);
-    constexpr S log2e = S(1.4426950408889634);
-    constexpr S ln2_hi = dbl ? S(0.6931471805598903) : S(0.693359375);
-    constexpr S ln2_lo = dbl ? S(5.497923018708371e-14) : S(-2.12194440e-4);
-    constexpr int degree = dbl ? 12 : 7;
-    for (std::size_t l = 0; l < W; ++l) {
-        const S v = x[l];
-        const bool zero = v < lo_cut;
-        const S xv = zero ? S(0) : v;
-        const S k = std::nearbyint(xv * log2e);
-        const S r = (xv - k * ln2_hi) - k * ln2_lo;
-        S p = S(1);
-        for (int d = degree; d >= 1; --d) p = S(1) + p * r * S(1.0 / d);
-        const I e = static_cast<I>(k) + (dbl ? 1023 : 127);
-        const I bits = e << (dbl ? 52 : 23);
-        S scale;
-        std::memcpy(&scale, &bits, sizeof scale);
-        x[l] = zero ? S(0) : p * scale;
+    V acc[R];
+    for (std::size_t r = 0; r < R; ++r) acc[r] = V{};
+    const S* k = K + static_cast<std::size_t>(j) * dk;
+    for (std::size_t c = 0; c < dk; ++c) {
+        const V q = load_vec<V>(qt + c * W);
+        for (std::size_t r = 0; r < R; ++r) acc[r] = acc[r] + q * k[r * dk + c];
+    }
+    for (std::size_t r = 0; r < R; ++r) out[r] = acc[r];
+}
+
+// Calls f(j, scores of key j) for j = j0..j1 in increasing order, scoring 4 keys at a time.
+template <class S, class F>
+inline void for_scores(const S* qt, const S* K, std::int64_t j0, std::int64_t j1, std::size_t dk, F&& f) {
+    Vec<S> sv[4];
+    std::int64_t j = j0;
+    for (; j + 3 <= j1; j += 4) {
+        score_block<S, 4>(qt, K, j, dk, sv);
+        for (std::int64_t r = 0; r < 4; ++r) f(j + r, sv[r]);
+    }
+    for (; j <= j1; ++j) {
+        score_block<S, 1>(qt, K, j, dk, sv);
+        f(j, sv[0]);
     }
 }
 
-// Softmax, fast order: keys in blocks of KB; per block the lanes' running maximum, one
-// rescale of the running sums (online softmax), the vector exp, fused multiply-adds.
+// e^x on a vector for x <= 0: x = k ln 2 + r, |r| <= ln2 / 2, a Taylor polynomial of r
+// (degree 12 for double, 7 for float: below 2 ulp), scaled by 2^k through the exponent bits.
+// Inputs below the smallest normal result give 0; NaN stays NaN.
 template <class S>
-void softmax_fast(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc, std::vector<S>& blk) {
+inline Vec<S> exp_vec(Vec<S> x) {
+    using V = Vec<S>;
+    using IV = IVec<S>;
+    constexpr bool dbl = sizeof(S) == 8;
+    constexpr int degree = dbl ? 12 : 7;
+    const IV zero = x < S(dbl ? -708.0 : -87.0);
+    const V xv = zero ? V{} : x;
+    constexpr S magic = dbl ? S(6755399441055744.0) : S(12582912.0);
+    const V k = (xv * S(1.4426950408889634) + magic) - magic;
+    const V r = (xv - k * S(dbl ? 0.6931471805598903 : 0.693359375)) - k * S(dbl ? 5.497923018708371e-14 : -2.12194440e-4);
+    V p = V{} + S(1);
+    for (int d = degree; d >= 1; --d) p = S(1) + p * r * S(1.0 / d);
+    const IV e = __builtin_convertvector(k, IV) + (dbl ? 1023 : 127);
+    const V scale = (V)(e << (dbl ? 52 : 23));
+    return zero ? V{} : p * scale;
+}
+
+template <class S, bool Fast>
+void hard_tile_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
+    constexpr std::size_t W = lanes<S>();
+    using V = Vec<S>;
+    using IV = IVec<S>;
+    using MI = MaskInt<S>;
+    const Interval<S> iv = intervals(job, i0);
+    const std::size_t dk = job.dk, dv = job.dv;
+    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) finish_row(job, i0 + l, 0);
+    if (iv.jmin > iv.jmax) return;
+    load_queries(job, i0, qt);
+    const IV lo = load_vec<IV>(iv.lo), hi = load_vec<IV>(iv.hi);
+    // Each lane's maximum starts at its first allowed score (see hard_tile).
+    S m0[W];
+    for (std::size_t l = 0; l < W; ++l) {
+        m0[l] = S(0);
+        if (iv.lo[l] > iv.hi[l]) continue;
+        const S* k = job.K + static_cast<std::size_t>(iv.lo[l]) * dk;
+        S a = S(0);
+        for (std::size_t c = 0; c < dk; ++c) a = madd<S, Fast>(qt[c * W + l], k[c], a);
+        m0[l] = a;
+    }
+    V m = load_vec<V>(m0);
+    for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
+        const IV jj = IV{} + static_cast<MI>(j);
+        m = ((jj >= lo) & (jj <= hi) & (sv > m)) ? sv : m;
+    });
+    const V one = V{} + S(1);
+    const V am = m < V{} ? -m : m;
+    const V slack = static_cast<S>(job.tol) * ((one < am) ? am : one);
+    IV count = {}, first = IV{} - 1, last = IV{} - 1;
+    const bool average = job.rule == Rule::AverageHard;
+    if (average) acc.assign(dv * W, S(0));
+    for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
+        const IV jj = IV{} + static_cast<MI>(j);
+        const IV inc = (jj >= lo) & (jj <= hi) & ((m - sv) <= slack);
+        if (!any_lane(inc)) return;
+        count -= inc;  // true lanes are -1
+        first = (inc & (first < 0)) ? jj : first;
+        last = inc ? jj : last;
+        if (average) {
+            const S* v = job.V + static_cast<std::size_t>(j) * dv;
+            for (std::size_t c = 0; c < dv; ++c) {
+                S* a = acc.data() + c * W;
+                const V av = load_vec<V>(a);
+                store_vec(a, inc ? av + v[c] : av);
+            }
+        }
+    });
+    MI cnt[W], fst[W], lst[W];
+    store_vec(cnt, count), store_vec(fst, first), store_vec(lst, last);
+    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
+        if (iv.lo[l] > iv.hi[l]) continue;
+        const std::size_t i = i0 + l;
+        finish_row(job, i, static_cast<std::uint32_t>(cnt[l]));
+        S* out = job.A + i * dv;
+        if (average) {
+            const S n = S(static_cast<long long>(cnt[l]));
+            for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c * W + l] / n;
+        } else if (fst[l] >= 0) {
+            const std::int64_t j = job.rule == Rule::UniqueHardLeft ? fst[l] : lst[l];
+            std::copy(job.V + static_cast<std::size_t>(j) * dv, job.V + static_cast<std::size_t>(j + 1) * dv, out);
+        }
+    }
+}
+
+// Softmax, fast order, on vectors: blocks of KB keys, online rescaling once per block.
+template <class S>
+void softmax_fast_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc, std::vector<S>& blk) {
     constexpr std::size_t W = lanes<S>(), KB = 32;
+    using V = Vec<S>;
+    using IV = IVec<S>;
+    using MI = MaskInt<S>;
     const Interval<S> iv = intervals(job, i0);
     const std::size_t dk = job.dk, dv = job.dv;
     for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
@@ -302,53 +464,39 @@ void softmax_fast(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std
     }
     if (iv.jmin > iv.jmax) return;
     load_queries(job, i0, qt);
+    const IV lo = load_vec<IV>(iv.lo), hi = load_vec<IV>(iv.hi);
     acc.assign(dv * W, S(0));
     blk.resize(KB * W);
-    constexpr S ninf = -std::numeric_limits<S>::infinity();
-    S m[W], total[W], scale[W], bm[W];
-    for (std::size_t l = 0; l < W; ++l) m[l] = ninf, total[l] = S(0);
-    for (std::int64_t j0 = iv.jmin; j0 <= iv.jmax; j0 += KB) {
+    const S ninf = -std::numeric_limits<S>::infinity();
+    V m = V{} + ninf, total = {};
+    for (std::int64_t j0 = iv.jmin; j0 <= iv.jmax; j0 += static_cast<std::int64_t>(KB)) {
         const std::size_t nb = static_cast<std::size_t>(std::min<std::int64_t>(KB, iv.jmax - j0 + 1));
-        for (std::size_t l = 0; l < W; ++l) bm[l] = ninf;
+        V bm = V{} + ninf;
+        for_scores<S>(qt.data(), job.K, j0, j0 + static_cast<std::int64_t>(nb) - 1, dk, [&](std::int64_t j, V sv) {
+            const IV jj = IV{} + static_cast<MI>(j);
+            sv = ((jj >= lo) & (jj <= hi)) ? job.beta * sv : V{} + ninf;
+            store_vec(blk.data() + static_cast<std::size_t>(j - j0) * W, sv);
+            bm = sv > bm ? sv : bm;
+        });
+        const V mn = bm > m ? bm : m;
+        const V scale = exp_vec<S>(m != ninf ? m - mn : V{});
+        m = mn;
+        total *= scale;
+        for (std::size_t c = 0; c < dv; ++c) store_vec(acc.data() + c * W, load_vec<V>(acc.data() + c * W) * scale);
+        const IV started = m != ninf;
         for (std::size_t b = 0; b < nb; ++b) {
-            const std::int64_t j = j0 + static_cast<std::int64_t>(b);
-            S* s = blk.data() + b * W;
-            score<S, true>(qt.data(), job.K + static_cast<std::size_t>(j) * dk, dk, s);
-            for (std::size_t l = 0; l < W; ++l) {
-                const bool allowed = j >= iv.lo[l] && j <= iv.hi[l];
-                s[l] = allowed ? job.beta * s[l] : ninf;
-                bm[l] = s[l] > bm[l] ? s[l] : bm[l];
-            }
-        }
-        for (std::size_t l = 0; l < W; ++l) {
-            const S mn = bm[l] > m[l] ? bm[l] : m[l];
-            scale[l] = m[l] == ninf ? S(0) : m[l] - mn;
-            m[l] = mn;
-        }
-        exp_lanes<S>(scale);
-        for (std::size_t l = 0; l < W; ++l) {
-            if (m[l] == ninf) scale[l] = S(1);  // nothing allowed yet: sums stay 0
-            total[l] *= scale[l];
-        }
-        for (std::size_t c = 0; c < dv; ++c)
-            for (std::size_t l = 0; l < W; ++l) acc[c * W + l] *= scale[l];
-        for (std::size_t b = 0; b < nb; ++b) {
-            S* s = blk.data() + b * W;
-            for (std::size_t l = 0; l < W; ++l) s[l] = m[l] == ninf ? ninf : s[l] - m[l];
-            exp_lanes<S>(s);
-            for (std::size_t l = 0; l < W; ++l) total[l] += s[l];
+            const V p = exp_vec<S>(started ? load_vec<V>(blk.data() + b * W) - m : V{} + ninf);
+            total += p;
             const S* v = job.V + static_cast<std::size_t>(j0 + static_cast<std::int64_t>(b)) * dv;
-            for (std::size_t c = 0; c < dv; ++c) {
-                const S vc = v[c];
-                S* a = acc.data() + c * W;
-                for (std::size_t l = 0; l < W; ++l) a[l] = madd<S, true>(s[l], vc, a[l]);
-            }
+            for (std::size_t c = 0; c < dv; ++c) store_vec(acc.data() + c * W, load_vec<V>(acc.data() + c * W) + p * v[c]);
         }
     }
+    S tot[W];
+    store_vec(tot, total);
     for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
         if (iv.lo[l] > iv.hi[l]) continue;
         S* out = job.A + (i0 + l) * dv;
-        for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c * W + l] / total[l];
+        for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c * W + l] / tot[l];
     }
 }
 
@@ -366,10 +514,11 @@ void attend_impl(const HeadJob<S>& job) {
     }
     for (std::size_t i0 = job.q_begin; i0 < job.q_end; i0 += W) {
         if (job.rule == Rule::Softmax) {
-            if constexpr (Fast && !std::is_same_v<S, bfloat16>) softmax_fast(job, i0, qt, acc, blk);
+            if constexpr (Fast && has_vector_v<S>) softmax_fast_vec<S>(job, i0, qt, acc, blk);
             else softmax_reference(job, i0, blk);
         } else {
-            hard_tile<S, Fast>(job, i0, qt, acc);
+            if constexpr (has_vector_v<S>) hard_tile_vec<S, Fast>(job, i0, qt, acc);
+            else hard_tile<S, Fast>(job, i0, qt, acc);
         }
     }
 }
@@ -383,19 +532,24 @@ namespace ahat::numeric::AHAT_KERNEL_NS {
 // multiple of 4 and N of 2 W.
 template <class S>
 void gemm_tile(const S* A, const S* B, S* C, std::size_t M, std::size_t N, std::size_t K) {
-    constexpr std::size_t W = lanes<S>(), R = 4, CW = 2 * W;
+    constexpr std::size_t W = lanes<S>(), R = 4;
+    using V = Vec<S>;
     for (std::size_t i = 0; i < M; i += R)
-        for (std::size_t j = 0; j < N; j += CW) {
-            S acc[R][CW] = {};
+        for (std::size_t j = 0; j < N; j += 2 * W) {
+            V acc[R][2];
+            for (std::size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = V{};
             for (std::size_t k = 0; k < K; ++k) {
-                const S* b = B + k * N + j;
+                const V b0 = load_vec<V>(B + k * N + j), b1 = load_vec<V>(B + k * N + j + W);
                 for (std::size_t r = 0; r < R; ++r) {
                     const S a = A[(i + r) * K + k];
-                    for (std::size_t c = 0; c < CW; ++c) acc[r][c] = madd<S, true>(a, b[c], acc[r][c]);
+                    acc[r][0] = acc[r][0] + a * b0;
+                    acc[r][1] = acc[r][1] + a * b1;
                 }
             }
-            for (std::size_t r = 0; r < R; ++r)
-                for (std::size_t c = 0; c < CW; ++c) C[(i + r) * N + j + c] = acc[r][c];
+            for (std::size_t r = 0; r < R; ++r) {
+                store_vec(C + (i + r) * N + j, acc[r][0]);
+                store_vec(C + (i + r) * N + j + W, acc[r][1]);
+            }
         }
 }
 
