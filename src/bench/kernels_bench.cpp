@@ -161,7 +161,7 @@ ProgramPoint bench_program(const std::string& task, std::size_t n, std::size_t b
         for (std::size_t b = 0; b < batch; ++b) {
             const RunResult<float> want = prog.run(inputs[b]);
             p.reference_equals_interpreter = p.reference_equals_interpreter &&
-                std::memcmp(want.state.data.data(), r.state.data() + b * n * model.encoder.d, want.state.data.size() * sizeof(float)) == 0;
+                std::memcmp(want.state.data.data(), r.state.data() + b * r.n * model.encoder.d, want.state.data.size() * sizeof(float)) == 0;
         }
         p.interpreter_seconds = seconds_since(t0);
         p.interpreter_tokens_per_second = tokens / *p.interpreter_seconds;
