@@ -1,6 +1,7 @@
 #include "numeric/engine.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <omp.h>
 
@@ -266,6 +267,13 @@ Encoder as_softmax(const Encoder& enc, const Rational& beta) {
         for (Head& h : layer.heads)
             if (h.rule == Rule::AverageHard) h.rule = Rule::Softmax, h.beta = beta;
     return out;
+}
+
+double beta_sufficient(double gap, double u, double m, double V, double eps) {
+    if (!(m >= 1 && m <= u && V >= 0 && eps > 0)) fail({}, "beta_sufficient needs 1 <= m <= u, V >= 0 and eps > 0");
+    if (u == m || 2 * V <= eps) return 0;
+    if (!(gap > 0)) fail({}, "beta_sufficient needs a positive gap when some allowed key is not selected");
+    return std::max(0.0, std::log((2 * V - eps) * (u - m) / (eps * m)) / gap);
 }
 
 template <class S>

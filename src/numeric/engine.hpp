@@ -14,6 +14,9 @@
 //                       (InputError) and runs; the result does not depend on the number of
 //                       threads (every output is computed by one thread in a fixed order).
 //   as_softmax(enc, beta)  the encoder with every average-hard head made softmax at beta.
+//   beta_sufficient(gap, u, m, V, eps)   proofs/softmax-hard.md, Corollary 2: the smallest
+//                       beta at which every query with exact gap >= gap, (u_i - m_i)/m_i <=
+//                       (u - m)/m and values bounded by V has ||softmax - hard||_inf <= eps.
 //   embed_batch<S>(enc, token lists)  the string front end, rounded to S.
 // Cost of a layer for B instances of length n: O(B n nnz(Q,K,V,O)) for the maps,
 // O(B n gates) for the feed-forward part, and per head the kernels' cost (kernels.hpp):
@@ -70,6 +73,11 @@ private:
 };
 
 Encoder as_softmax(const Encoder& enc, const Rational& beta);
+
+// 0 when u == m or 2V <= eps; else max(0, ln((2V - eps)(u - m) / (eps m)) / gap). Requires
+// 1 <= m <= u, V >= 0, eps > 0 and gap > 0 when u > m (InputError otherwise). Evaluated in
+// double: a certificate multiplies it by (1 + 2^-40).
+double beta_sufficient(double gap, double u, double m, double V, double eps);
 
 template <class S>
 std::vector<Matrix<S>> embed_batch(const Encoder& enc, const std::vector<std::vector<std::string>>& tokens);
