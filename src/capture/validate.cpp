@@ -188,7 +188,7 @@ ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
             Matrix<Rational> x = model.input(smp.tokens);
             if (pd) batch.dbl.push_back(convert<double>(x));
             if (pf) batch.flt.push_back(convert<float>(x));
-            if (pb) batch.bf.push_back(convert<bfloat16>(x));
+            if (pb && n <= opts.bfloat16_up_to) batch.bf.push_back(convert<bfloat16>(x));
             if (exact) {
                 RunResult<Rational> ex = exact_prog.run(x);
                 ExactRun er;
@@ -204,15 +204,22 @@ ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
             batch.samples.push_back(std::move(smp));
         }
         for (Format f : opts.formats) {
+            if (f == Format::BFloat16 && n > opts.bfloat16_up_to) continue;
             ValidateRow row;
             row.n = n, row.format = f;
             row.tie_tolerance = opts.tie_tolerance.value_or(default_tolerance(f));
             if (f == Format::Double) run_format<double>(model, *pd, batch, opts, row);
             if (f == Format::Float) run_format<float>(model, *pf, batch, opts, row);
             if (f == Format::BFloat16) run_format<bfloat16>(model, *pb, batch, opts, row);
+            for (std::size_t k = 0; k < res.margin_sizes.size(); ++k)
+                if (res.margin_sizes[k] == n) row.margin = res.margins[k];
             res.rows.push_back(row);
         }
     }
+    std::vector<std::pair<double, double>> gaps;
+    for (std::size_t k = 0; k < res.margin_sizes.size(); ++k)
+        if (res.margins[k]) gaps.emplace_back(std::log2(static_cast<double>(res.margin_sizes[k])), log2_rational(*res.margins[k]));
+    const std::optional<double> margin_slope = fit_slope(gaps);
     for (Format f : opts.formats) {
         FormatSummary s;
         s.format = f;
@@ -225,6 +232,7 @@ ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
         for (const Prediction& p : predictions)
             if (p.format == f) s.predicted_break = p.predicted_n;
         if (opts.as_softmax) s.beta_slope = fit_slope(pts);
+        s.margin_slope = margin_slope;
         res.summaries.push_back(s);
     }
     return res;

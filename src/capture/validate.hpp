@@ -35,6 +35,7 @@ struct ValidateOptions {
     numeric::Order order = numeric::Order::Reference;
     std::optional<double> tie_tolerance;  // each format's default if unset
     std::size_t exact_up_to = 512;        // exact interpreter runs for n <= this
+    std::size_t bfloat16_up_to = 4096;    // emulated bfloat16 (scalar, O(n^2) per head) for n <= this
     int threads = 0;
     bool as_softmax = false;              // average-hard heads as softmax: search beta*(n)
     double beta_max = 0x1p40;
@@ -52,6 +53,7 @@ struct ValidateRow {
     std::optional<double> max_error;                 // max |numeric - exact| over all outputs
     double seconds = 0, tokens_per_second = 0;       // the engine's run of the batch
     std::optional<double> beta;                      // as_softmax: smallest beta found
+    std::optional<Rational> margin;                  // smallest exact gap at this n (sizes run exactly)
     bool beta_found = true;                          // as_softmax: false if none up to beta_max
 };
 
@@ -60,6 +62,8 @@ struct FormatSummary {
     std::optional<std::size_t> first_failure;        // smallest size with a wrong answer
     std::optional<double> predicted_break;           // capture's prediction from exact margins
     std::optional<double> beta_slope;                // as_softmax: log2 beta* = a + slope log2 n
+    std::optional<double> margin_slope;              // log2 gap = b + slope log2 n (proofs/softmax-hard.md:
+                                                     // beta* = O(n^-slope log n))
 };
 
 struct ValidateResult {

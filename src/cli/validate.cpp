@@ -15,7 +15,7 @@ namespace {
 
 struct ValidateArgs {
     std::string subject, sizes = "8..65536", precision = "double,float,bfloat16", order = "reference", name, alphabet;
-    std::size_t samples = 16, exact_up_to = 512;
+    std::size_t samples = 16, exact_up_to = 512, bfloat16_up_to = 4096;
     std::uint64_t seed = 1;
     std::optional<double> tie_tolerance;
     int threads = 0;
@@ -42,7 +42,9 @@ json row_json(const capture::ValidateRow& r) {
                 {"max_error", or_null(r.max_error)},
                 {"seconds", r.seconds},
                 {"tokens_per_second", r.tokens_per_second},
-                {"beta", or_null(r.beta)}};
+                {"beta", or_null(r.beta)},
+                {"margin", r.margin ? json(to_string(*r.margin)) : json(nullptr)},
+                {"margin_float", r.margin ? json(r.margin->convert_to<double>()) : json(nullptr)}};
 }
 
 std::string opt_size(const std::optional<std::size_t>& v) { return v ? fmt::format("{}", *v) : "none"; }
@@ -55,6 +57,7 @@ int run_validate(const ValidateArgs& a) {
     capture::ValidateOptions o;
     o.sizes = capture::parse_sizes(a.sizes);
     o.samples = a.samples, o.seed = a.seed, o.tie_tolerance = a.tie_tolerance, o.exact_up_to = a.exact_up_to;
+    o.bfloat16_up_to = a.bfloat16_up_to;
     o.threads = a.threads, o.as_softmax = a.as_softmax, o.beta_max = a.beta_max;
     if (a.order == "reference") o.order = numeric::Order::Reference;
     else if (a.order == "fast") o.order = numeric::Order::Fast;
@@ -81,16 +84,17 @@ int run_validate(const ValidateArgs& a) {
                                     {"first_failure", or_null(s.first_failure)},
                                     {"predicted_break", or_null(s.predicted_break)},
                                     {"beta_slope", or_null(s.beta_slope)},
+                                    {"margin_slope", or_null(s.margin_slope)},
                                     {"exact_ok", r.exact_ok}}
                                    .dump());
     } else if (a.csv) {
-        fmt::print("n,format,tie_tolerance,samples,correct,accuracy,wrong_positions,exact_agree,argmax_agree,max_error,seconds,tokens_per_second,beta\n");
+        fmt::print("n,format,tie_tolerance,samples,correct,accuracy,wrong_positions,exact_agree,argmax_agree,max_error,seconds,tokens_per_second,beta,margin_float\n");
         auto cell = [](const json& j) { return j.is_null() ? std::string() : j.dump(); };
         for (const auto& row : r.rows) {
             const json j = row_json(row);
             std::string line;
             for (const char* k : {"n", "format", "tie_tolerance", "samples", "correct", "accuracy", "wrong_positions", "exact_agree",
-                                  "argmax_agree", "max_error", "seconds", "tokens_per_second", "beta"}) {
+                                  "argmax_agree", "max_error", "seconds", "tokens_per_second", "beta", "margin_float"}) {
                 if (!line.empty()) line += ',';
                 line += j[k].is_string() ? j[k].get<std::string>() : cell(j[k]);
             }
@@ -109,7 +113,9 @@ int run_validate(const ValidateArgs& a) {
         for (const auto& s : r.summaries)
             fmt::print("  {}: first failing size {}, capture's predicted break {}{}\n", capture::format_name(s.format),
                        opt_size(s.first_failure), opt_double(s.predicted_break, "{:.0f}"),
-                       a.as_softmax ? ", beta*(n) ~ n^" + opt_double(s.beta_slope, "{:.2f}") : "");
+                       a.as_softmax ? fmt::format(", beta*(n) ~ n^{} beside exact gap ~ n^{}", opt_double(s.beta_slope, "{:.2f}"),
+                                                  opt_double(s.margin_slope, "{:.2f}"))
+                                    : "");
         fmt::print("  assumptions: tie tolerance per format (docs/semantics.md), {} samples per size, seed {}\n", a.samples, a.seed);
     }
     if (!r.exact_ok) throw CheckFailed("the exact run disagrees with the subject's reference");
@@ -129,6 +135,8 @@ void register_validate(CLI::App& app, Action& action) {
     sub->add_option("--order", a->order, "reference (bit-for-bit the interpreter) or fast")->capture_default_str();
     sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
     sub->add_option("--exact-up-to", a->exact_up_to, "run the exact interpreter for sizes up to this")->capture_default_str();
+    sub->add_option("--bfloat16-up-to", a->bfloat16_up_to, "run the emulated bfloat16 format for sizes up to this (it is scalar: O(n^2) per head)")
+        ->capture_default_str();
     sub->add_option("--threads", a->threads, "threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 4096));
     sub->add_flag("--as-softmax", a->as_softmax, "run average-hard heads as softmax and search the smallest beta that decodes");
     sub->add_option("--beta-max", a->beta_max, "largest beta tried by --as-softmax")->capture_default_str();

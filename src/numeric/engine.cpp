@@ -148,8 +148,10 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
     res.batch = B, res.n = n, res.layers_run = L;
     res.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     const Order order = std::is_same_v<S, bfloat16> ? Order::Reference : opts.order;
-    const int T = thread_count(opts.threads);
     const std::size_t R = B * n;
+    // Small batches run on one thread: a barrier costs more than the work (the result is the
+    // same whatever the thread count).
+    const int T = R < 1024 && opts.threads == 0 ? 1 : thread_count(opts.threads);
     std::vector<S> X(R * d), Y;
     for (std::size_t b = 0; b < B; ++b) std::copy(inputs[b].data.begin(), inputs[b].data.end(), X.begin() + static_cast<std::ptrdiff_t>(b * n * d));
     constexpr std::size_t kRowBlock = 256, kQueryBlock = 256;
