@@ -1,9 +1,9 @@
 #include "bench/kernels_bench.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -21,10 +21,27 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::uint64_t peak_rss_bytes() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+// A field of /proc/self/status in bytes (VmRSS, VmHWM); 0 where there is none.
+std::uint64_t status_bytes(const char* key) {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    std::uint64_t kb = 0;
+    const std::size_t len = std::strlen(key);
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, key, len) == 0 && line[len] == ':') kb = std::strtoull(line + len + 1, nullptr, 10);
+    std::fclose(f);
+    return kb * 1024;
+}
+
+// Resets the peak resident set to the current one (Linux: clear_refs 5); returns the current
+// resident set, from which the next peak is measured.
+std::uint64_t reset_peak() {
+    if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+        std::fputs("5", f);
+        std::fclose(f);
+    }
+    return status_bytes("VmRSS");
 }
 
 double median(std::vector<double> v) {
@@ -92,7 +109,6 @@ void run_kernel(KernelPoint& p, numeric::Order order, std::size_t repeats) {
     const KernelShape& s = p.shape;
     ceilings<S>(p);
     const Encoder enc = identity_heads(s);
-    const std::uint64_t rss0 = peak_rss_bytes();
     std::vector<Matrix<S>> inputs;
     std::mt19937_64 rng(7);
     std::normal_distribution<double> normal;
@@ -104,6 +120,7 @@ void run_kernel(KernelPoint& p, numeric::Order order, std::size_t repeats) {
     const numeric::Plan<S> plan(enc);
     numeric::EngineOptions eo;
     eo.order = order;
+    const std::uint64_t rss0 = reset_peak();  // the inputs are not counted; the runs are
     plan.run(inputs, eo);  // warm-up
     std::vector<double> times;
     for (std::size_t r = 0; r < repeats; ++r) {
@@ -111,7 +128,8 @@ void run_kernel(KernelPoint& p, numeric::Order order, std::size_t repeats) {
         plan.run(inputs, eo);
         times.push_back(seconds_since(t0));
     }
-    p.peak_bytes = peak_rss_bytes() - rss0;
+    const std::uint64_t hwm = status_bytes("VmHWM");
+    p.peak_bytes = hwm > rss0 ? hwm - rss0 : 0;
     const double secs = median(times);
     p.ms = 1e3 * secs;
     const double n = double(s.n);

@@ -36,7 +36,9 @@ struct KernelPoint {
     double ms = 0;                   // median of the repeats
     double pairs_per_second = 0;     // allowed (query, key) pairs x heads x batch per second
     double flops_per_second = 0;     // 4 dk flops per pair (scores and weighted values)
-    std::uint64_t peak_bytes = 0;    // growth of the peak resident set during the runs
+    std::uint64_t peak_bytes = 0;    // peak resident set during the runs above the resident set
+                                     // before them (the inputs are not counted; Linux
+                                     // /proc/self/clear_refs and VmHWM)
     double gemm_flops_per_second = 0, copy_bytes_per_second = 0;
     double fraction_of_gemm = 0;
     std::string isa, order;

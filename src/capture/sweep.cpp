@@ -90,10 +90,6 @@ double log2_rational(const Rational& r) {
     return std::log2(std::fabs(mn)) + static_cast<double>(en) - std::log2(md) - static_cast<double>(ed);
 }
 
-namespace {
-
-using Answer = std::vector<std::string>;
-
 std::optional<Answer> safe_decode(const Model& m, const AnyMatrix& out) {
     try {
         return m.decode(out);
@@ -108,6 +104,8 @@ std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expe
     for (std::size_t i = 0; i < expected.size(); ++i) w += (*got)[i] != expected[i];
     return w;
 }
+
+namespace {
 
 // The argmax-set sizes of one exact run: [layer][head][position].
 using Selected = std::vector<std::vector<std::vector<std::uint32_t>>>;

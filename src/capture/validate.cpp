@@ -13,22 +13,6 @@ using namespace numeric;
 namespace {
 
 
-using Answer = std::vector<std::string>;
-
-std::optional<Answer> safe_decode(const Model& m, AnyMatrix out) {
-    try {
-        return m.decode(out);
-    } catch (const InputError&) {
-        return std::nullopt;
-    }
-}
-
-std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expected) {
-    if (!got || got->size() != expected.size()) return expected.size();
-    std::size_t w = 0;
-    for (std::size_t i = 0; i < expected.size(); ++i) w += (*got)[i] != expected[i];
-    return w;
-}
 
 struct ExactRun {
     Matrix<Rational> outputs;

@@ -51,10 +51,65 @@ template <>
 struct VecOf<std::int64_t> {
     typedef std::int64_t type __attribute__((vector_size(sizeof(std::int64_t) * lanes<double>())));
 };
+// W lanes of a scalar without a vector type (bfloat16, emulated): GCC vector semantics lane by
+// lane (comparisons give -1 / 0 masks), so that one kernel serves every format.
+template <class T, std::size_t W>
+struct Lanes {
+    T x[W];
+    using Mask = Lanes<std::int32_t, W>;
+    template <class F>
+    static Lanes map(F f) {
+        Lanes r;
+        for (std::size_t l = 0; l < W; ++l) r.x[l] = f(l);
+        return r;
+    }
+    template <class F>
+    static Mask test(F f) {
+        Mask r;
+        for (std::size_t l = 0; l < W; ++l) r.x[l] = f(l) ? -1 : 0;
+        return r;
+    }
+    friend Lanes operator+(const Lanes& a, const Lanes& b) { return map([&](std::size_t l) { return a.x[l] + b.x[l]; }); }
+    friend Lanes operator-(const Lanes& a, const Lanes& b) { return map([&](std::size_t l) { return a.x[l] - b.x[l]; }); }
+    friend Lanes operator*(const Lanes& a, const Lanes& b) { return map([&](std::size_t l) { return a.x[l] * b.x[l]; }); }
+    friend Lanes operator&(const Lanes& a, const Lanes& b) { return map([&](std::size_t l) { return a.x[l] & b.x[l]; }); }
+    friend Lanes operator+(const Lanes& a, T b) { return map([&](std::size_t l) { return a.x[l] + b; }); }
+    friend Lanes operator-(const Lanes& a, T b) { return map([&](std::size_t l) { return a.x[l] - b; }); }
+    friend Lanes operator*(const Lanes& a, T b) { return map([&](std::size_t l) { return a.x[l] * b; }); }
+    friend Lanes operator*(T a, const Lanes& b) { return map([&](std::size_t l) { return a * b.x[l]; }); }
+    Lanes operator-() const { return map([&](std::size_t l) { return -x[l]; }); }
+    Lanes& operator-=(const Lanes& b) { return *this = *this - b; }
+    friend Mask operator<(const Lanes& a, const Lanes& b) { return test([&](std::size_t l) { return a.x[l] < b.x[l]; }); }
+    friend Mask operator>(const Lanes& a, const Lanes& b) { return test([&](std::size_t l) { return a.x[l] > b.x[l]; }); }
+    friend Mask operator<=(const Lanes& a, const Lanes& b) { return test([&](std::size_t l) { return a.x[l] <= b.x[l]; }); }
+    friend Mask operator>=(const Lanes& a, const Lanes& b) { return test([&](std::size_t l) { return a.x[l] >= b.x[l]; }); }
+    friend Mask operator<(const Lanes& a, T b) { return test([&](std::size_t l) { return a.x[l] < b; }); }
+};
+
+template <>
+struct VecOf<bfloat16> {
+    using type = Lanes<bfloat16, lanes<bfloat16>()>;
+};
 template <class S>
 using Vec = typename VecOf<S>::type;
+// Lane masks and positions, as wide as S's lanes.
 template <class S>
-using IVec = typename VecOf<MaskInt<S>>::type;  // lane masks and positions, as wide as S
+struct IVecOf {
+    using type = typename VecOf<MaskInt<S>>::type;
+};
+template <>
+struct IVecOf<bfloat16> {
+    using type = Lanes<std::int32_t, lanes<bfloat16>()>;
+};
+template <class S>
+using IVec = typename IVecOf<S>::type;
+
+// mask ? a : b lane by lane (GCC vectors take the conditional operator as it is).
+template <class M, class V>
+inline V select(const M& mask, const V& a, const V& b) {
+    if constexpr (std::is_class_v<V>) return V::map([&](std::size_t l) { return mask.x[l] ? a.x[l] : b.x[l]; });
+    else return mask ? a : b;
+}
 static_assert(sizeof(Vec<float>) == sizeof(float) * lanes<float>() && sizeof(Vec<double>) == sizeof(double) * lanes<double>());
 
 // Each lane's allowed interval, in integers as wide as S so that lane predicates vectorize.
@@ -121,85 +176,6 @@ inline void score(const S* qt, const S* k, std::size_t dk, S* s) {
 template <class S>
 inline void finish_row(const HeadJob<S>& job, std::size_t i, std::uint32_t count) {
     if (job.selected) job.selected[i] = count;
-}
-
-// Average-hard, leftmost and rightmost on a dense tile: pass 1 takes each lane's maximum
-// (first allowed score, then strictly greater ones, as the interpreter does), pass 2 the
-// tie set {j : max - s_j <= tol * max(1, |max|)} and its values in position order.
-template <class S, bool Fast>
-void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
-    constexpr std::size_t W = lanes<S>();
-    using MI = MaskInt<S>;
-    const Interval<S> iv = intervals(job, i0);
-    const std::size_t dk = job.dk, dv = job.dv;
-    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) finish_row(job, i0 + l, 0);
-    if (iv.jmin > iv.jmax) return;  // every lane's allowed set is empty: zero rows
-    load_queries(job, i0, qt);
-    S s[W], m[W], slack[W];
-    // Each lane's maximum starts at its first allowed score, as in the interpreter; later
-    // scores replace it only when strictly greater (so a NaN first score stays, later NaNs
-    // are ignored, exactly as there).
-    for (std::size_t l = 0; l < W; ++l) {
-        m[l] = S(0);
-        if (iv.lo[l] > iv.hi[l]) continue;
-        const S* k = job.K + static_cast<std::size_t>(iv.lo[l]) * dk;
-        S a = S(0);
-        for (std::size_t c = 0; c < dk; ++c) a = madd<S, Fast>(qt[c * W + l], k[c], a);
-        m[l] = a;
-    }
-    for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) {
-        score<S, Fast>(qt.data(), job.K + static_cast<std::size_t>(j) * dk, dk, s);
-        const MI jj = static_cast<MI>(j);
-        for (std::size_t l = 0; l < W; ++l) {
-            const bool take = (jj >= iv.lo[l]) & (jj <= iv.hi[l]) & (s[l] > m[l]);
-            m[l] = take ? s[l] : m[l];
-        }
-    }
-    const S tol = static_cast<S>(job.tol);
-    for (std::size_t l = 0; l < W; ++l) {
-        using std::abs;
-        slack[l] = tol * std::max<S>(S(1), abs(m[l]));
-    }
-    MI count[W] = {}, first[W], last[W], inc[W];
-    for (std::size_t l = 0; l < W; ++l) first[l] = -1, last[l] = -1;
-    const bool average = job.rule == Rule::AverageHard;
-    if (average) acc.assign(dv * W, S(0));
-    for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) {
-        score<S, Fast>(qt.data(), job.K + static_cast<std::size_t>(j) * dk, dk, s);
-        const MI jj = static_cast<MI>(j);
-        MI any = 0;
-        for (std::size_t l = 0; l < W; ++l) {
-            inc[l] = MI((jj >= iv.lo[l]) & (jj <= iv.hi[l]) & (m[l] - s[l] <= slack[l]));
-            any |= inc[l];
-        }
-        if (!any) continue;
-        for (std::size_t l = 0; l < W; ++l) {
-            count[l] += inc[l];
-            first[l] = (inc[l] != 0) & (first[l] < 0) ? jj : first[l];
-            last[l] = inc[l] != 0 ? jj : last[l];
-        }
-        if (average) {
-            const S* v = job.V + static_cast<std::size_t>(j) * dv;
-            for (std::size_t c = 0; c < dv; ++c) {
-                const S vc = v[c];
-                S* a = acc.data() + c * W;
-                for (std::size_t l = 0; l < W; ++l) a[l] = inc[l] != 0 ? a[l] + vc : a[l];
-            }
-        }
-    }
-    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
-        if (iv.lo[l] > iv.hi[l]) continue;
-        const std::size_t i = i0 + l;
-        finish_row(job, i, static_cast<std::uint32_t>(count[l]));
-        S* out = job.A + i * dv;
-        if (average) {
-            const S cnt = S(static_cast<long long>(count[l]));
-            for (std::size_t c = 0; c < dv; ++c) out[c] = acc[c * W + l] / cnt;
-        } else if (first[l] >= 0) {
-            const std::int64_t j = job.rule == Rule::UniqueHardLeft ? first[l] : last[l];
-            std::copy(job.V + static_cast<std::size_t>(j) * dv, job.V + static_cast<std::size_t>(j + 1) * dv, out);
-        }
-    }
 }
 
 // Every allowed key selected (uniform heads, or all keys equal): the average of the allowed
@@ -309,8 +285,8 @@ void softmax_reference(const HeadJob<S>& job, std::size_t i0, std::vector<S>& s)
     }
 }
 
-// ---- Vector forms of the dense kernels (float and double): the same operations per lane as
-// the generic loops above, written on GCC vectors so that every step is one instruction.
+// ---- The dense kernels on vectors: GCC vectors for float and double (each step one
+// instruction), Lanes for bfloat16; every lane performs its query's scalar operations.
 
 template <class V>
 inline V load_vec(const void* p) {
@@ -383,8 +359,12 @@ inline Vec<S> exp_vec(Vec<S> x) {
     return zero ? V{} : p * scale;
 }
 
+// Average-hard, leftmost and rightmost on a dense tile: pass 1 takes each lane's maximum
+// (its first allowed score, then strictly greater ones, as the interpreter does: a NaN first
+// score stays, later NaNs are ignored), pass 2 the tie set {j : max - s_j <= tol * max(1,
+// |max|)} with its values summed in position order (or its first / last position).
 template <class S, bool Fast>
-void hard_tile_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
+void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
     constexpr std::size_t W = lanes<S>();
     using V = Vec<S>;
     using IV = IVec<S>;
@@ -395,7 +375,7 @@ void hard_tile_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, st
     if (iv.jmin > iv.jmax) return;
     load_queries(job, i0, qt);
     const IV lo = load_vec<IV>(iv.lo), hi = load_vec<IV>(iv.hi);
-    // Each lane's maximum starts at its first allowed score (see hard_tile).
+    // Each lane's maximum starts at its first allowed score.
     S m0[W];
     for (std::size_t l = 0; l < W; ++l) {
         m0[l] = S(0);
@@ -408,11 +388,11 @@ void hard_tile_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, st
     V m = load_vec<V>(m0);
     for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
         const IV jj = IV{} + static_cast<MI>(j);
-        m = ((jj >= lo) & (jj <= hi) & (sv > m)) ? sv : m;
+        m = select((jj >= lo) & (jj <= hi) & (sv > m), sv, m);
     });
     const V one = V{} + S(1);
-    const V am = m < V{} ? -m : m;
-    const V slack = static_cast<S>(job.tol) * ((one < am) ? am : one);
+    const V am = select(m < V{}, -m, m);
+    const V slack = static_cast<S>(job.tol) * select(one < am, am, one);
     IV count = {}, first = IV{} - 1, last = IV{} - 1;
     const bool average = job.rule == Rule::AverageHard;
     if (average) acc.assign(dv * W, S(0));
@@ -421,14 +401,14 @@ void hard_tile_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, st
         const IV inc = (jj >= lo) & (jj <= hi) & ((m - sv) <= slack);
         if (!any_lane(inc)) return;
         count -= inc;  // true lanes are -1
-        first = (inc & (first < 0)) ? jj : first;
-        last = inc ? jj : last;
+        first = select(inc & (first < 0), jj, first);
+        last = select(inc, jj, last);
         if (average) {
             const S* v = job.V + static_cast<std::size_t>(j) * dv;
             for (std::size_t c = 0; c < dv; ++c) {
                 S* a = acc.data() + c * W;
                 const V av = load_vec<V>(a);
-                store_vec(a, inc ? av + v[c] : av);
+                store_vec(a, select(inc, av + v[c], av));
             }
         }
     });
@@ -517,8 +497,7 @@ void attend_impl(const HeadJob<S>& job) {
             if constexpr (Fast && has_vector_v<S>) softmax_fast_vec<S>(job, i0, qt, acc, blk);
             else softmax_reference(job, i0, blk);
         } else {
-            if constexpr (has_vector_v<S>) hard_tile_vec<S, Fast>(job, i0, qt, acc);
-            else hard_tile<S, Fast>(job, i0, qt, acc);
+            hard_tile<S, Fast>(job, i0, qt, acc);
         }
     }
 }
