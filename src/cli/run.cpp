@@ -275,6 +275,7 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return tokens[x].size() < tokens[y].size(); });
     std::vector<json> results(lines.size());
+    std::vector<std::string> score_text(lines.size());
     const numeric::Plan<S> plan(enc);
     double tol = 0;
     for (std::size_t k = 0; k < order.size();) {
@@ -288,6 +289,7 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
             if (enc.readout.kind == Readout::Kind::Accept) {
                 j["accepted"] = *r.accepted[b];
                 j["score"] = static_cast<double>(r.score[b]);
+                score_text[order[k + b]] = show(r.score[b]);
             } else {
                 j["outputs"] = matrix_json(r.outputs[b]);
             }
@@ -295,14 +297,15 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
         }
         k = e;
     }
-    for (json& j : results) {
+    for (std::size_t k = 0; k < results.size(); ++k) {
+        json& j = results[k];
         j["precision"] = scalar_name<S>();
         j["order"] = a.order;
         j["tie_tolerance"] = tol;
         if (a.json) {
             fmt::print("{}\n", j.dump());
         } else if (j.contains("accepted")) {
-            fmt::print("{}: {} (score {})\n", j["text"].get<std::string>(), j["accepted"].get<bool>() ? "accept" : "reject", j["score"].dump());
+            fmt::print("{}: {} (score {})\n", j["text"].get<std::string>(), j["accepted"].get<bool>() ? "accept" : "reject", score_text[k]);
         } else {
             std::string rows;
             for (const auto& row : j["outputs"]) {

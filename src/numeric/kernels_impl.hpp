@@ -364,7 +364,7 @@ inline Vec<S> exp_vec(Vec<S> x) {
 // score stays, later NaNs are ignored), pass 2 the tie set {j : max - s_j <= tol * max(1,
 // |max|)} with its values summed in position order (or its first / last position).
 template <class S, bool Fast>
-void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc) {
+void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc, std::vector<S>& kept) {
     constexpr std::size_t W = lanes<S>();
     using V = Vec<S>;
     using IV = IVec<S>;
@@ -386,9 +386,15 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
         m0[l] = a;
     }
     V m = load_vec<V>(m0);
+    // Pass 1's scores are kept for pass 2 (the same values a recomputation would give) while
+    // the tile's span is below 2^17 keys: O(span W) memory per thread.
+    const auto span = static_cast<std::size_t>(iv.jmax - iv.jmin + 1);
+    const bool keep = span <= (std::size_t(1) << 17);
+    if (keep) kept.resize(span * W);
     for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
         const IV jj = IV{} + static_cast<MI>(j);
         m = select((jj >= lo) & (jj <= hi) & (sv > m), sv, m);
+        if (keep) store_vec(kept.data() + static_cast<std::size_t>(j - iv.jmin) * W, sv);
     });
     const V one = V{} + S(1);
     const V am = select(m < V{}, -m, m);
@@ -396,7 +402,7 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
     IV count = {}, first = IV{} - 1, last = IV{} - 1;
     const bool average = job.rule == Rule::AverageHard;
     if (average) acc.assign(dv * W, S(0));
-    for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
+    auto pass2 = [&](std::int64_t j, const V& sv) {
         const IV jj = IV{} + static_cast<MI>(j);
         const IV inc = (jj >= lo) & (jj <= hi) & ((m - sv) <= slack);
         if (!any_lane(inc)) return;
@@ -411,7 +417,12 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
                 store_vec(a, select(inc, av + v[c], av));
             }
         }
-    });
+    };
+    if (keep) {
+        for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) pass2(j, load_vec<V>(kept.data() + static_cast<std::size_t>(j - iv.jmin) * W));
+    } else {
+        for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, pass2);
+    }
     MI cnt[W], fst[W], lst[W];
     store_vec(cnt, count), store_vec(fst, first), store_vec(lst, last);
     for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
@@ -497,7 +508,7 @@ void attend_impl(const HeadJob<S>& job) {
             if constexpr (Fast && has_vector_v<S>) softmax_fast_vec<S>(job, i0, qt, acc, blk);
             else softmax_reference(job, i0, blk);
         } else {
-            hard_tile<S, Fast>(job, i0, qt, acc);
+            hard_tile<S, Fast>(job, i0, qt, acc, blk);
         }
     }
 }

@@ -13,6 +13,7 @@
 #include "encoder/interpreter.hpp"
 #include "numeric/engine.hpp"
 #include "tasks/tasks.hpp"
+#include "test_scale.hpp"
 
 using namespace ahat;
 using namespace ahat::numeric;
@@ -152,7 +153,7 @@ BatchResult<S> check_against_interpreter(const Encoder& enc, const std::vector<M
 
 TEMPLATE_TEST_CASE("numeric engine: reference order is bit-for-bit the interpreter on random encoders", "[numeric]", double, float, bfloat16) {
     std::mt19937_64 rng(91);
-    const int encoders = std::is_same_v<TestType, bfloat16> ? 60 : 150;
+    const int encoders = ahat_test::iterations(std::is_same_v<TestType, bfloat16> ? 60 : 150);
     for (int e = 0; e < encoders; ++e) {
         const Encoder enc = random_encoder(rng, true);
         const std::size_t B = 1 + rng() % 3;
@@ -164,7 +165,7 @@ TEMPLATE_TEST_CASE("numeric engine: reference order is bit-for-bit the interpret
 
 TEST_CASE("numeric engine: tie tolerances and early stops follow the interpreter", "[numeric]") {
     std::mt19937_64 rng(17);
-    for (int e = 0; e < 40; ++e) {
+    for (int e = 0; e < ahat_test::iterations(40); ++e) {
         const Encoder enc = random_encoder(rng, false);
         EngineOptions opts;
         opts.tie_tolerance = std::vector<double>{0.0, 1e-3, 0.25}[rng() % 3];
@@ -176,7 +177,7 @@ TEST_CASE("numeric engine: tie tolerances and early stops follow the interpreter
 
 TEST_CASE("numeric engine: the result does not depend on threads or instruction set", "[numeric]") {
     std::mt19937_64 rng(23);
-    for (int e = 0; e < 30; ++e) {
+    for (int e = 0; e < ahat_test::iterations(30); ++e) {
         const Encoder enc = random_encoder(rng, true);
         const auto inputs = random_inputs<float>(rng, 3, 200 + rng() % 400, enc.d);
         for (Order order : {Order::Reference, Order::Fast}) {
@@ -202,7 +203,7 @@ TEST_CASE("numeric engine: the result does not depend on threads or instruction 
 TEST_CASE("numeric engine: the fast order stays close to the reference", "[numeric]") {
     std::mt19937_64 rng(29);
     double worst = 0;
-    for (int e = 0; e < 60; ++e) {
+    for (int e = 0; e < ahat_test::iterations(60); ++e) {
         Encoder enc = random_encoder(rng, true);
         enc.layers.resize(1);  // one layer: no sign gate downstream to amplify a rounding
         enc.layers[0].ffn.reset();

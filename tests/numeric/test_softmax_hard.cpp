@@ -9,6 +9,7 @@
 #include "capture/subjects.hpp"
 #include "capture/validate.hpp"
 #include "numeric/engine.hpp"
+#include "test_scale.hpp"
 
 using namespace ahat;
 using namespace ahat::numeric;
@@ -87,7 +88,7 @@ OneQuery attaining(std::size_t u, std::size_t m, long double gap, long double V)
 
 TEST_CASE("softmax-hard: Theorem 1's bound holds on random heads", "[numeric][softmax-hard]") {
     std::mt19937_64 rng(41);
-    for (int t = 0; t < 3000; ++t) {
+    for (int t = 0; t < ahat_test::iterations(3000); ++t) {
         const OneQuery q = random_query(rng);
         for (long double beta : {0.0L, 0.5L, 1.0L, 3.0L, 10.0L, 100.0L}) {
             const Errors e = measure(q, beta);
@@ -107,7 +108,7 @@ TEST_CASE("softmax-hard: the bound is attained", "[numeric][softmax-hard]") {
 
 TEST_CASE("softmax-hard: beta_sufficient gives error <= eps, and no smaller beta does on the attaining head", "[numeric][softmax-hard]") {
     std::mt19937_64 rng(43);
-    for (int t = 0; t < 2000; ++t) {
+    for (int t = 0; t < ahat_test::iterations(2000); ++t) {
         const OneQuery q = random_query(rng);
         const Errors e0 = measure(q, 0);
         if (e0.m == e0.u) continue;
