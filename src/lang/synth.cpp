@@ -1,7 +1,9 @@
 #include "lang/synth.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "lang/classes.hpp"
 #include "lang/types.hpp"
@@ -72,6 +74,39 @@ std::optional<std::uint32_t> r_trivial_into(Formula& f, const Dfa& d, std::size_
     return result;
 }
 
+// Characteristic formulas of local window types: chi(t) holds exactly at the positions of type t.
+// Sets: letter & (Y<=k chi(s) for each s) & !Y<=k !(chi(s1) | ...). Multisets (counted): letter &
+// [#<=k chi(s) = mult(s)] for each s & [#<=k true = |window|].
+struct Characters {
+    Formula& f;
+    TypeRefiner& tr;
+    const std::string& alphabet;
+    std::uint32_t k;
+    bool counted;
+    std::map<std::uint32_t, std::uint32_t> memo;
+
+    std::uint32_t operator()(std::uint32_t t) {
+        if (auto it = memo.find(t); it != memo.end()) return it->second;
+        TypeRefiner::Parts p = tr.describe(t);
+        std::uint32_t x = p.letter < 0 ? f.s_neg(letter_set(f, alphabet)) : f.atom(alphabet[static_cast<std::size_t>(p.letter)]);
+        if (p.depth > 0 && counted) {
+            std::map<std::uint32_t, long long> mult;
+            for (std::uint32_t s : p.window) ++mult[s];
+            for (const auto& [s, m] : mult) x = f.s_and(x, f.count(Comparison{k, {{1, (*this)(s)}}, -m, Rel::Eq}));
+            x = f.s_and(x, f.count(Comparison{k, {{1, f.top()}}, -static_cast<long long>(p.window.size()), Rel::Eq}));
+        } else if (p.depth > 0) {
+            std::uint32_t any = f.bottom();
+            for (std::uint32_t s : p.window) {
+                std::uint32_t c = (*this)(s);
+                x = f.s_and(x, f.within(k, c));
+                any = f.s_or(any, c);
+            }
+            x = f.s_and(x, f.s_neg(f.within(k, f.s_neg(any))));
+        }
+        return memo[t] = x;
+    }
+};
+
 }  // namespace
 
 Formula definite_formula(const Dfa& d, std::size_t k) {
@@ -110,10 +145,11 @@ std::optional<Formula> hybrid1_formula(const Dfa& d, std::size_t suffix_len) {
 }
 
 std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::size_t degree,
-                                            std::uint32_t max_depth, std::size_t max_words) {
+                                            std::uint32_t max_depth, std::size_t max_words, bool counted) {
     Model m;
     m.kind = ModelKind::Local;
     m.k = k;
+    m.exact = counted;
     TypeRefiner tr(m, d.alphabet);
     for (std::uint32_t r = 0; r <= max_depth; ++r) {
         std::size_t len = std::max<std::size_t>(k * r + k, degree), total = 1, power = 1;
@@ -131,28 +167,299 @@ std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::
         }
         if (!consistent) continue;
         Formula f;
-        std::map<std::uint32_t, std::uint32_t> chi;
-        std::function<std::uint32_t(std::uint32_t)> character = [&](std::uint32_t t) -> std::uint32_t {
-            if (auto it = chi.find(t); it != chi.end()) return it->second;
-            TypeRefiner::Parts p = tr.describe(t);
-            std::uint32_t x = p.letter < 0 ? f.s_neg(letter_set(f, d.alphabet))
-                                           : f.atom(d.alphabet[static_cast<std::size_t>(p.letter)]);
-            if (p.depth > 0) {
-                std::uint32_t any = f.bottom();
-                for (std::uint32_t s : p.window) {
-                    std::uint32_t c = character(s);
-                    x = f.s_and(x, f.within(k, c));
-                    any = f.s_or(any, c);
-                }
-                x = f.s_and(x, f.s_neg(f.within(k, f.s_neg(any))));
-            }
-            return chi[t] = x;
-        };
+        Characters chi{f, tr, d.alphabet, k, counted, {}};
         std::uint32_t root = f.bottom();
         for (const auto& [t, in] : verdict)
-            if (in) root = f.s_or(root, character(t));
+            if (in) root = f.s_or(root, chi(t));
         f.root = root;
         return WindowFormula{std::move(f), r};
+    }
+    return std::nullopt;
+}
+
+std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std::uint32_t max_depth,
+                                             std::size_t max_states) {
+    Model m;
+    m.kind = ModelKind::Local;
+    m.k = k;
+    for (std::uint32_t r = 0; r <= max_depth; ++r) {
+        TypeRefiner tr(m, d.alphabet);
+        std::size_t keep = std::size_t{k} * r + 1;
+        // Only the position types in `tracked` enter the profile; a conflict (two words with
+        // one profile and different membership) adds the types that tell them apart, until
+        // the profile is consistent or the full profiles conflict (then not at this depth).
+        std::set<std::uint32_t> tracked;
+        std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, bool> profile;  // (EOS type, seen) -> in L
+        bool consistent = false, exhausted = false;
+        while (!consistent && !exhausted) {
+            using Key = std::tuple<std::uint32_t, std::string, std::vector<std::uint32_t>>;
+            std::map<Key, bool> states;
+            std::vector<Key> queue{Key{d.start, "", {}}};
+            std::vector<std::string> word{""};  // a word reaching each queued triple
+            states[queue[0]] = true;
+            profile.clear();
+            std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, std::size_t> witness;
+            consistent = true;
+            for (std::size_t i = 0; i < queue.size() && consistent; ++i) {
+                auto [q, suffix, seen] = queue[i];
+                auto key = std::make_pair(tr.eos_type(suffix, r), seen);
+                auto [it, fresh] = profile.emplace(key, d.accepting[q]);
+                if (fresh) witness[key] = i;
+                if (!fresh && it->second != d.accepting[q]) {
+                    consistent = false;
+                    auto all_seen = [&](const std::string& w) {
+                        std::vector<std::uint32_t> t = tr.types(w, r);
+                        return std::set<std::uint32_t>(t.begin(), t.end() - 1);
+                    };
+                    std::set<std::uint32_t> x = all_seen(word[witness[key]]), y = all_seen(word[i]);
+                    std::size_t before = tracked.size();
+                    // one new type per conflict (the first that tells them apart) keeps the
+                    // profiles, and the search, small
+                    for (std::uint32_t t : x)
+                        if (tracked.size() == before && !y.count(t) && !tracked.count(t)) tracked.insert(t);
+                    for (std::uint32_t t : y)
+                        if (tracked.size() == before && !x.count(t) && !tracked.count(t)) tracked.insert(t);
+                    exhausted = tracked.size() == before;  // the full profiles agree: inconsistent
+                    break;
+                }
+                for (std::size_t a = 0; a < d.alphabet.size(); ++a) {
+                    std::string w = suffix + d.alphabet[a];
+                    std::uint32_t t = tr.types(w, r)[w.size() - 1];
+                    std::vector<std::uint32_t> s2 = seen;
+                    if (tracked.count(t) && !std::binary_search(s2.begin(), s2.end(), t))
+                        s2.insert(std::lower_bound(s2.begin(), s2.end(), t), t);
+                    if (w.size() > keep) w.erase(0, w.size() - keep);
+                    Key next{d.delta[q][a], w, s2};
+                    if (states.emplace(next, true).second) {
+                        if (states.size() > max_states) return std::nullopt;  // deeper only grows
+                        queue.push_back(std::move(next));
+                        word.push_back(word[i] + d.alphabet[a]);
+                    }
+                }
+            }
+        }
+        if (!consistent) continue;
+        // features: bit 0..: [EOS type = t] for the EOS types, then [t seen] for the position types
+        std::map<std::uint32_t, std::size_t> eos_bit, seen_bit;
+        for (const auto& [key, in] : profile) eos_bit.emplace(key.first, 0);
+        for (const auto& [key, in] : profile)
+            for (std::uint32_t t : key.second) seen_bit.emplace(t, 0);
+        std::size_t bits = 0;
+        for (auto& [t, b] : eos_bit) b = bits++;
+        for (auto& [t, b] : seen_bit) b = bits++;
+        using Bits = std::vector<bool>;
+        std::vector<Bits> accept, reject;
+        for (const auto& [key, in] : profile) {
+            Bits v(bits, false);
+            v[eos_bit[key.first]] = true;
+            for (std::uint32_t t : key.second) v[seen_bit[t]] = true;
+            (in ? accept : reject).push_back(std::move(v));
+        }
+        // a conjunct: bit -> required value; greedily drop literals while no rejecting profile fits
+        using Conjunct = std::map<std::size_t, bool>;
+        auto fits = [](const Conjunct& c, const Bits& v) {
+            for (const auto& [b, val] : c)
+                if (v[b] != val) return false;
+            return true;
+        };
+        std::vector<Conjunct> cover;
+        for (const Bits& a : accept) {
+            bool covered = false;
+            for (const auto& c : cover) covered = covered || fits(c, a);
+            if (covered) continue;
+            Conjunct c;
+            for (std::size_t b = 0; b < bits; ++b) c[b] = a[b];
+            for (bool positive : {false, true})  // negative literals go first: short positive cores remain
+                for (std::size_t b = 0; b < bits; ++b) {
+                    if (!c.count(b) || c.at(b) != positive) continue;
+                    Conjunct trial = c;
+                    trial.erase(b);
+                    bool clean = true;
+                    for (const Bits& x : reject) clean = clean && !fits(trial, x);
+                    if (clean) c = std::move(trial);
+                }
+            cover.push_back(std::move(c));
+        }
+        Formula f;
+        Characters chi{f, tr, d.alphabet, k, false, {}};
+        std::vector<std::uint32_t> feature(bits);
+        for (const auto& [t, b] : eos_bit) feature[b] = chi(t);
+        for (const auto& [t, b] : seen_bit) feature[b] = f.past(chi(t));
+        std::uint32_t root = f.bottom();
+        for (const auto& c : cover) {
+            std::uint32_t x = f.top();
+            for (const auto& [b, val] : c) x = f.s_and(x, val ? feature[b] : f.s_neg(feature[b]));
+            root = f.s_or(root, x);
+        }
+        f.root = root;
+        std::uint32_t depth = temporal_depth(f);
+        return WindowFormula{std::move(f), depth};
+    }
+    return std::nullopt;
+}
+
+std::optional<Formula> smallest_window_formula(const std::string& alphabet,
+                                               const std::function<bool(std::string_view)>& member, std::uint32_t k,
+                                               std::size_t degree, std::size_t max_size) {
+    constexpr std::size_t kMaxPositions = 40000, kMaxFormulas = 60000, kMaxPairs = 4000000;
+    std::size_t n_check = std::max<std::size_t>(3 * k, degree);
+    std::vector<std::string> words{""};
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (words[i].size() < n_check)
+            for (char c : alphabet) words.push_back(words[i] + c);
+    std::vector<std::size_t> start;  // first bit of each word's positions 0..|w|
+    std::size_t bits = 0;
+    for (const auto& w : words) start.push_back(bits), bits += w.size() + 1;
+    if (bits > kMaxPositions) return std::nullopt;
+    using Sig = std::vector<std::uint64_t>;
+    std::size_t blocks = (bits + 63) / 64;
+    auto get = [](const Sig& s, std::size_t b) { return (s[b / 64] >> (b % 64)) & 1u; };
+    auto set = [](Sig& s, std::size_t b) { s[b / 64] |= std::uint64_t{1} << (b % 64); };
+    Sig valid(blocks, 0), target(blocks, 0), at_end(blocks, 0);
+    for (std::size_t b = 0; b < bits; ++b) set(valid, b);
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        std::size_t end = start[w] + words[w].size();
+        set(at_end, end);
+        if (member(words[w])) set(target, end);
+    }
+    struct Node {
+        char op;  // 'a' atom (letter), 't' true, '!', '&', '|', 'Y'
+        char letter = 0;
+        std::uint32_t x = 0, y = 0;
+    };
+    std::vector<Node> nodes;
+    std::vector<Sig> sigs;
+    std::vector<std::vector<std::uint32_t>> by_size(max_size + 1);
+    std::map<Sig, std::uint32_t> seen;
+    std::optional<std::uint32_t> found;
+    auto to_formula = [&](std::uint32_t id) {
+        Formula f;
+        std::function<std::uint32_t(std::uint32_t)> build = [&](std::uint32_t i) -> std::uint32_t {
+            const Node& n = nodes[i];
+            switch (n.op) {
+                case 'a': return f.atom(n.letter);
+                case 't': return f.top();
+                case '!': return f.neg(build(n.x));
+                case '&': return f.conj(build(n.x), build(n.y));
+                case '|': return f.disj(build(n.x), build(n.y));
+                default: return f.within(k, build(n.x));
+            }
+        };
+        f.root = build(id);
+        return f;
+    };
+    // complete check: agreement at $ on every word up to max(N, k·depth, degree)
+    auto complete = [&](std::uint32_t id) {
+        Formula f = to_formula(id);
+        std::size_t need = std::max<std::size_t>({n_check, std::size_t{k} * temporal_depth(f), degree});
+        if (need == n_check) return true;
+        std::vector<std::string> more{""};
+        for (std::size_t i = 0; i < more.size(); ++i) {
+            if (accepts(f, more[i]) != member(more[i])) return false;
+            if (more[i].size() < need)
+                for (char c : alphabet) more.push_back(more[i] + c);
+            if (more.size() > 2000000) return false;
+        }
+        return true;
+    };
+    auto offer = [&](Node n, Sig s, std::size_t size) {
+        for (std::size_t b = 0; b < blocks; ++b) s[b] &= valid[b];
+        if (!seen.emplace(s, static_cast<std::uint32_t>(nodes.size())).second) return;
+        bool match = true;
+        for (std::size_t b = 0; b < blocks && match; ++b) match = ((s[b] ^ target[b]) & at_end[b]) == 0;
+        nodes.push_back(n);
+        sigs.push_back(std::move(s));
+        auto id = static_cast<std::uint32_t>(nodes.size() - 1);
+        by_size[size].push_back(id);
+        if (match && !found && complete(id)) found = id;
+    };
+    for (char c : alphabet) {
+        Sig s(blocks, 0);
+        for (std::size_t w = 0; w < words.size(); ++w)
+            for (std::size_t i = 0; i < words[w].size(); ++i)
+                if (words[w][i] == c) set(s, start[w] + i);
+        offer(Node{'a', c}, std::move(s), 1);
+    }
+    offer(Node{'t'}, valid, 1);
+    std::size_t pairs = 0;
+    for (std::size_t size = 2; size <= max_size && !found; ++size) {
+        for (std::uint32_t x : std::vector<std::uint32_t>(by_size[size - 1])) {
+            if (found || nodes.size() > kMaxFormulas) break;
+            Sig neg(blocks);
+            for (std::size_t b = 0; b < blocks; ++b) neg[b] = ~sigs[x][b];
+            offer(Node{'!', 0, x}, std::move(neg), size);
+            Sig prev(blocks, 0);
+            for (std::size_t w = 0; w < words.size(); ++w)
+                for (std::size_t i = 1; i <= words[w].size(); ++i)
+                    for (std::size_t j = i; j > 0 && i - j < k; --j)
+                        if (get(sigs[x], start[w] + j - 1)) {
+                            set(prev, start[w] + i);
+                            break;
+                        }
+            offer(Node{'Y', 0, x}, std::move(prev), size);
+        }
+        for (std::size_t left = 1; left + 1 + left <= size && !found; ++left) {
+            std::size_t right = size - 1 - left;
+            std::vector<std::uint32_t> xs = by_size[left], ys = by_size[right];
+            for (std::size_t i = 0; i < xs.size() && !found; ++i)
+                for (std::size_t j = left == right ? i + 1 : 0; j < ys.size() && !found; ++j) {
+                    if (++pairs > kMaxPairs || nodes.size() > kMaxFormulas) return std::nullopt;
+                    Sig a(blocks), o(blocks);
+                    for (std::size_t b = 0; b < blocks; ++b) {
+                        a[b] = sigs[xs[i]][b] & sigs[ys[j]][b];
+                        o[b] = sigs[xs[i]][b] | sigs[ys[j]][b];
+                    }
+                    offer(Node{'&', 0, xs[i], ys[j]}, std::move(a), size);
+                    offer(Node{'|', 0, xs[i], ys[j]}, std::move(o), size);
+                }
+        }
+        if (nodes.size() > kMaxFormulas) break;
+    }
+    if (!found) return std::nullopt;
+    return to_formula(*found);
+}
+
+std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
+                                        std::size_t max_len) {
+    std::vector<std::string> words{""};
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (words[i].size() < max_len)
+            for (char c : alphabet) words.push_back(words[i] + c);
+    std::vector<bool> in;
+    for (const auto& w : words) in.push_back(member(w));
+    // literals, each a formula of its own; candidates are conjunctions of at most two
+    std::vector<std::string> literals;
+    std::size_t n = alphabet.size();
+    std::size_t combos = 1;
+    for (std::size_t i = 0; i < n; ++i) combos *= 3;
+    for (std::size_t code = 0; code < combos; ++code) {
+        std::string sum;
+        bool any = false;
+        for (std::size_t i = 0, c = code; i < n; ++i, c /= 3) {
+            long coef = static_cast<long>(c % 3) - 1;
+            if (coef == 0) continue;
+            sum += fmt::format("{}{}#'{}'", any ? " " : "", coef < 0 ? "-" : (any ? "+" : ""), alphabet[i]);
+            any = true;
+        }
+        if (!any) continue;
+        for (const char* rel : {">", ">=", "="}) {
+            literals.push_back(fmt::format("[{} {} 0]", sum, rel));
+            literals.push_back(fmt::format("H[{} {} 0]", sum, rel));
+        }
+    }
+    for (char x : alphabet)
+        for (char y : alphabet)
+            if (x != y) literals.push_back(fmt::format("!P('{}' & P '{}')", x, y));
+    std::vector<std::string> candidates = literals;
+    for (std::size_t i = 0; i < literals.size(); ++i)
+        for (std::size_t j = i + 1; j < literals.size(); ++j) candidates.push_back(literals[i] + " & " + literals[j]);
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+    for (const auto& text : candidates) {
+        Formula f = parse_ltl(text, "counting");
+        bool ok = true;
+        for (std::size_t i = 0; i < words.size() && ok; ++i) ok = accepts(f, words[i]) == in[i];
+        if (ok) return f;
     }
     return std::nullopt;
 }

@@ -11,11 +11,30 @@
 //                   the Y-chain of u over the quotient's P-formula, plus the short members.
 //   window_formula(d, k, ...)   LTL[Y<=k] for a definite language that is a union of depth-r
 //                   EOS types (r <= max_depth), through characteristic formulas of the types;
-//                   the check on all words up to max(kr + k, degree) is complete.
+//                   the check on all words up to max(kr + k, degree) is complete. counted:
+//                   the exact local-k types (multisets), characterized with counts #<=k.
+//   profile_formula(d, k, ...)  LTL[P,Y<=k] when membership is a function of the profile (the
+//                   depth-r window type of $, the set of depth-r window types before $): a
+//                   search over (state, last kr+1 letters, types seen), complete when it ends
+//                   (at most max_states); a disjunction over accepting profiles, each reduced
+//                   greedily to the literals that keep out every rejecting profile. This covers
+//                   the locally testable languages (factors = window types with k = 1).
+//   smallest_window_formula(alphabet, member, k, degree, max_size)   LTL[Y<=k] for a d-definite
+//                   language by enumeration in order of size (atoms, true, !, &, |, Y<=k; one
+//                   formula per distinct meaning on every position of every word up to
+//                   N = max(3k, d)): the first formula of at most max_size nodes that agrees
+//                   with member at $ on words up to max(N, k·depth, d); minimal in nodes among
+//                   formulas with distinct meanings on those words, and the check is complete
+//                   (a depth-r formula at $ reads the last kr letters, L its last d).
+//                   nullopt beyond max_size or when the enumeration grows past its budget.
+//   counting_formula(alphabet, member, max_len)  the smallest conjunction of at most two
+//                   literals [sum c_x #x REL 0] (c_x in -1..1), H[...], !P(x & P y) that agrees
+//                   with member on every word up to max_len; callers verify it further.
 // Every formula reads acceptance at the EOS position; callers compile and verify them.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -32,6 +51,14 @@ struct WindowFormula {
     std::uint32_t depth = 0;
 };
 std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::size_t degree,
-                                            std::uint32_t max_depth = 4, std::size_t max_words = 20000);
+                                            std::uint32_t max_depth = 4, std::size_t max_words = 20000,
+                                            bool counted = false);
+std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std::uint32_t max_depth = 3,
+                                             std::size_t max_states = 50000);
+std::optional<Formula> smallest_window_formula(const std::string& alphabet,
+                                               const std::function<bool(std::string_view)>& member, std::uint32_t k,
+                                               std::size_t degree, std::size_t max_size = 9);
+std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
+                                        std::size_t max_len = 8);
 
 }  // namespace ahat::lang

@@ -72,3 +72,61 @@ TEST_CASE("compare: the CLI", "[logic]") {
     CHECK(bad.rc == 2);
     CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
 }
+
+TEST_CASE("compare: the decidable hybrid cells (type profiles, the prefix family, ltl: formulas)", "[logic]") {
+    for (const char* lang : {"factor-aa", "no-aa", "ab-star"}) {
+        Cell c = cell(lang, "hybrid-1");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        CHECK(c.method == "a function of window-1 type profiles of depth 1");
+    }
+    CHECK(*cell("factor-aa", "hybrid-1").formula == "P (a & Y a & !Y !a)");
+    for (const char* lang : {"factor-aa", "no-aa"}) {
+        Cell c = cell(lang, "hybrid-2");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        CHECK(c.method == "a function of window-2 type profiles of depth 2");
+    }
+    const Model h2 = parse_model("hybrid-2", {});
+    for (const char* lang : {"ends-a", "second-last-a", "third-last-a", "ends-ab", "starts-a-ends-b", "first-equals-last",
+                             "ab-star", "dyck-depth-2", "ab-ba-star"}) {
+        Cell c = cell(lang, "hybrid-2");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::NotRecognizable);
+        CHECK(c.method == "prefix family");
+        REQUIRE(c.witness);
+        const Language l = resolve_languages(lang, {}).front();
+        CHECK(l.member(c.witness->member));
+        CHECK_FALSE(l.member(c.witness->non_member));
+        // the lemma: R|u| >= 2d, here R = states + 1 >= 3, so the types agree to depth >= 3
+        CHECK(c.witness->depth >= 3);
+        CHECK(agreement_depth(h2, "ab", c.witness->member, c.witness->non_member, 3) == 3);
+    }
+    // the lemma on instances: (ab)^r a and (ab)^r agree on LTL[P,Y<=2] to depth r (2r >= 2d), not beyond r + 2
+    for (std::uint32_t r = 1; r <= 6; ++r) {
+        std::string y;
+        for (std::uint32_t i = 0; i < r; ++i) y += "ab";
+        std::uint32_t agree = agreement_depth(h2, "ab", y + "a", y, r + 3);
+        INFO("r = " << r);
+        CHECK(agree >= r);
+        CHECK(agree <= r + 2);
+    }
+    // a formula given with ltl: decides the cells of the logics that contain it
+    Cell f = cell("ltl:P(!Y<=2 b & Y<=2 Y<=2 true) | !Y<=2 b & Y<=2 Y<=2 true", "hybrid-2");
+    CHECK(f.verdict == Verdict::Recognized);
+    CHECK(f.method == "the formula itself");
+    CHECK(cell("ltl:[#a > #b]", "global-exact").method == "the formula itself");
+    CHECK(cell("ltl:[#a > #b]", "global").verdict == Verdict::Undecided);  // no automaton, regularity not decided
+}
+
+TEST_CASE("compare: all words but a finite set, in every column, with small formulas", "[logic]") {
+    // all words except the empty word, a and aa
+    for (const char* m : {"global", "local-1", "local-2", "local-3", "local-3-exact", "hybrid-1", "hybrid-3", "rightmost"}) {
+        Cell c = cell("re:.{3,}|b|ab|ba|bb", m);
+        INFO(m << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        REQUIRE(c.formula);
+        CHECK(c.formula->size() < 200);
+    }
+    CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 b | Y<=3 Y<=3 Y<=3 true");
+}
