@@ -72,6 +72,8 @@ std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc
 
 namespace {
 
+constexpr std::size_t kShort = 80;  // longer formulas are replaced by a search by size when one is found
+
 struct Context {
     const Language& lang;
     const Model& model;
@@ -79,7 +81,20 @@ struct Context {
     Cell& cell;
 
     // Compiles and verifies a construction; true when the encoder agrees with the DFA.
-    bool recognized(const Formula& f, const std::string& method) {
+    bool recognized(const Formula& given, const std::string& given_method) {
+        Formula f = given;
+        std::string method = given_method;
+        if (lang.dfa && to_string(f).size() > kShort) {  // near-minimal formulas: search by size
+            bool past = model.kind != ModelKind::Local;
+            std::uint32_t window = model.kind == ModelKind::Local || model.kind == ModelKind::Hybrid ? model.k
+                                   : model.kind == ModelKind::Rightmost || (model.exact && model.rule == Rule::AverageHard)
+                                       ? 1
+                                       : 0;
+            if (auto small = smallest_formula(*lang.dfa, past, window, 9)) {
+                f = std::move(*small);
+                method += ", then the smallest equivalent formula by size";
+            }
+        }
         check_in_model(f, model, SourceLoc{method, 0, 0});
         CompiledLtl c = compile_in_model(f, lang.alphabet, model);
         LtlVerifyOptions v;
@@ -229,7 +244,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
     };
     auto try_window = [&](bool counted) {
         if (!counted)
-            if (auto f = smallest_window_formula(d.alphabet, lang.member, model.k, degree))
+            if (auto f = smallest_formula(d, false, model.k))
                 return cx.recognized(*f, fmt::format("smallest LTL[Y<={}] formula by size", model.k));
         if (auto wf = window_formula(d, model.k, degree, 4, 20000, counted))
             return cx.recognized(wf->formula, fmt::format("union of depth-{} {}window types", wf->depth, counted ? "counted " : ""));

@@ -198,7 +198,7 @@ CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule
     const Formula& g = p.g;
     Extras ex;
     std::uint32_t d = static_cast<std::uint32_t>(g.size());
-    bool prelude = false;
+    bool prelude = false, global = false;
     for (std::uint32_t id = 0; id < g.size(); ++id) {
         const LtlNode& n = g[id];
         bool positional_y = y_by_position && n.op == LtlOp::Y;
@@ -207,15 +207,17 @@ CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule
             fail(SourceLoc{}, "{} compiles only under {} attention, not {}", positional_y ? "Y by position" : "a count",
                  positional_y ? "average-hard" : "average-hard or uniform", rule_name(rule));
         prelude = true;
+        global = global || positional_y;
         if (n.op == LtlOp::Count) {
             const Comparison& c = g.comparison(id);
+            global = global || c.window == 0;
             if (c.window && !ex.window_first.count(c.window)) ex.window_first[c.window] = 0;
             for (std::size_t t = 0; t < c.terms.size(); ++t) ex.term[{id, t}] = 0;
         }
     }
-    if (prelude) {
+    if (prelude) {  // without global counts or Y by position, every prelude head is windowed
         ex.seen = d++;
-        ex.inv = d++;
+        if (global) ex.inv = d++;
         for (auto& [k, coord] : ex.window_first) coord = d++;
         for (auto& [key, coord] : ex.term) coord = d++;
     }
@@ -274,10 +276,13 @@ CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule
     };
     if (prelude) {  // proofs/counting-compile.md, blocks 1 and 2
         Layer seen;
-        seen.heads.push_back(constant_head("seen: 1 from position 1 on", std::nullopt, 1, ex.seen, std::nullopt));
+        std::optional<std::uint64_t> seen_window;
+        if (!global) seen_window = ex.window_first.begin()->first;
+        seen.heads.push_back(constant_head("seen: 1 from position 1 on", std::nullopt, 1, ex.seen, seen_window));
         enc.layers.push_back(std::move(seen));
         Layer inv;
-        inv.heads.push_back(constant_head("1/i: the first-position flag averaged", ex.seen, 1, ex.inv, std::nullopt));
+        if (global)
+            inv.heads.push_back(constant_head("1/i: the first-position flag averaged", ex.seen, 1, ex.inv, std::nullopt));
         for (const auto& [k, coord] : ex.window_first)
             inv.heads.push_back(constant_head(fmt::format("1/i for i <= {}: the flag averaged over the window", k), ex.seen,
                                               1, coord, k));
@@ -422,7 +427,8 @@ CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule
     validate(enc);
     out.layers = enc.layers.size();
     out.width = d;
-    if (prelude) out.seen = ex.seen, out.inv = ex.inv;
+    if (prelude) out.seen = ex.seen;
+    if (global) out.inv = ex.inv;
     return out;
 }
 

@@ -298,11 +298,15 @@ std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std:
     return std::nullopt;
 }
 
-std::optional<Formula> smallest_window_formula(const std::string& alphabet,
-                                               const std::function<bool(std::string_view)>& member, std::uint32_t k,
-                                               std::size_t degree, std::size_t max_size) {
-    constexpr std::size_t kMaxPositions = 40000, kMaxFormulas = 60000, kMaxPairs = 4000000;
-    std::size_t n_check = std::max<std::size_t>(3 * k, degree);
+std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t window, std::size_t max_size) {
+    constexpr std::size_t kMaxPositions = 12000, kMaxFormulas = 40000, kMaxPairs = 400000;
+    const std::string& alphabet = d.alphabet;
+    // the words whose positions give each formula its meaning: every word up to N
+    std::size_t n_check = std::max<std::size_t>({3 * std::size_t{window}, d.states() + 1, 4}), total = 0;
+    for (std::size_t n = 0, count = 1; n <= n_check; ++n, count *= alphabet.size()) {
+        total += count * (n + 1);
+        if (total > kMaxPositions) n_check = n - 1;
+    }
     std::vector<std::string> words{""};
     for (std::size_t i = 0; i < words.size(); ++i)
         if (words[i].size() < n_check)
@@ -310,7 +314,6 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
     std::vector<std::size_t> start;  // first bit of each word's positions 0..|w|
     std::size_t bits = 0;
     for (const auto& w : words) start.push_back(bits), bits += w.size() + 1;
-    if (bits > kMaxPositions) return std::nullopt;
     using Sig = std::vector<std::uint64_t>;
     std::size_t blocks = (bits + 63) / 64;
     auto get = [](const Sig& s, std::size_t b) { return (s[b / 64] >> (b % 64)) & 1u; };
@@ -320,10 +323,10 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
     for (std::size_t w = 0; w < words.size(); ++w) {
         std::size_t end = start[w] + words[w].size();
         set(at_end, end);
-        if (member(words[w])) set(target, end);
+        if (d.accepts(words[w])) set(target, end);
     }
     struct Node {
-        char op;  // 'a' atom (letter), 't' true, '!', '&', '|', 'Y'
+        char op;  // 'a' atom (letter), 't' true, '!', '&', '|', 'Y' (the window), 'P'
         char letter = 0;
         std::uint32_t x = 0, y = 0;
     };
@@ -331,7 +334,7 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
     std::vector<Sig> sigs;
     std::vector<std::vector<std::uint32_t>> by_size(max_size + 1);
     std::map<Sig, std::uint32_t> seen;
-    std::optional<std::uint32_t> found;
+    std::optional<Formula> found;
     auto to_formula = [&](std::uint32_t id) {
         Formula f;
         std::function<std::uint32_t(std::uint32_t)> build = [&](std::uint32_t i) -> std::uint32_t {
@@ -342,25 +345,12 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
                 case '!': return f.neg(build(n.x));
                 case '&': return f.conj(build(n.x), build(n.y));
                 case '|': return f.disj(build(n.x), build(n.y));
-                default: return f.within(k, build(n.x));
+                case 'P': return f.past(build(n.x));
+                default: return f.within(window, build(n.x));
             }
         };
         f.root = build(id);
         return f;
-    };
-    // complete check: agreement at $ on every word up to max(N, k·depth, degree)
-    auto complete = [&](std::uint32_t id) {
-        Formula f = to_formula(id);
-        std::size_t need = std::max<std::size_t>({n_check, std::size_t{k} * temporal_depth(f), degree});
-        if (need == n_check) return true;
-        std::vector<std::string> more{""};
-        for (std::size_t i = 0; i < more.size(); ++i) {
-            if (accepts(f, more[i]) != member(more[i])) return false;
-            if (more[i].size() < need)
-                for (char c : alphabet) more.push_back(more[i] + c);
-            if (more.size() > 2000000) return false;
-        }
-        return true;
     };
     auto offer = [&](Node n, Sig s, std::size_t size) {
         for (std::size_t b = 0; b < blocks; ++b) s[b] &= valid[b];
@@ -371,7 +361,12 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
         sigs.push_back(std::move(s));
         auto id = static_cast<std::uint32_t>(nodes.size() - 1);
         by_size[size].push_back(id);
-        if (match && !found && complete(id)) found = id;
+        if (!match || found) return;
+        Formula f = to_formula(id);  // complete check: the formula's automaton is L's
+        try {
+            if (!distinguishing_word(ltl_dfa(f, alphabet, 5000), d)) found = std::move(f);
+        } catch (const InputError&) {
+        }
     };
     for (char c : alphabet) {
         Sig s(blocks, 0);
@@ -388,15 +383,18 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
             Sig neg(blocks);
             for (std::size_t b = 0; b < blocks; ++b) neg[b] = ~sigs[x][b];
             offer(Node{'!', 0, x}, std::move(neg), size);
-            Sig prev(blocks, 0);
-            for (std::size_t w = 0; w < words.size(); ++w)
-                for (std::size_t i = 1; i <= words[w].size(); ++i)
-                    for (std::size_t j = i; j > 0 && i - j < k; --j)
-                        if (get(sigs[x], start[w] + j - 1)) {
-                            set(prev, start[w] + i);
-                            break;
-                        }
-            offer(Node{'Y', 0, x}, std::move(prev), size);
+            for (char op : {'Y', 'P'}) {
+                if ((op == 'Y' && window == 0) || (op == 'P' && !past)) continue;
+                Sig reach(blocks, 0);
+                for (std::size_t w = 0; w < words.size(); ++w)
+                    for (std::size_t i = 1; i <= words[w].size(); ++i)
+                        for (std::size_t j = i; j > 0 && (op == 'P' || i - j < window); --j)
+                            if (get(sigs[x], start[w] + j - 1)) {
+                                set(reach, start[w] + i);
+                                break;
+                            }
+                offer(Node{op, 0, x}, std::move(reach), size);
+            }
         }
         for (std::size_t left = 1; left + 1 + left <= size && !found; ++left) {
             std::size_t right = size - 1 - left;
@@ -415,8 +413,7 @@ std::optional<Formula> smallest_window_formula(const std::string& alphabet,
         }
         if (nodes.size() > kMaxFormulas) break;
     }
-    if (!found) return std::nullopt;
-    return to_formula(*found);
+    return found;
 }
 
 std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,

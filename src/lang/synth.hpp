@@ -19,14 +19,14 @@
 //                   (at most max_states); a disjunction over accepting profiles, each reduced
 //                   greedily to the literals that keep out every rejecting profile. This covers
 //                   the locally testable languages (factors = window types with k = 1).
-//   smallest_window_formula(alphabet, member, k, degree, max_size)   LTL[Y<=k] for a d-definite
-//                   language by enumeration in order of size (atoms, true, !, &, |, Y<=k; one
-//                   formula per distinct meaning on every position of every word up to
-//                   N = max(3k, d)): the first formula of at most max_size nodes that agrees
-//                   with member at $ on words up to max(N, k·depth, d); minimal in nodes among
-//                   formulas with distinct meanings on those words, and the check is complete
-//                   (a depth-r formula at $ reads the last kr letters, L its last d).
-//                   nullopt beyond max_size or when the enumeration grows past its budget.
+//   smallest_formula(d, past, window, max_size)   a formula of at most max_size nodes over
+//                   atoms, true, !, &, |, P (when past) and Y<=window (when window > 0) whose
+//                   automaton is d's (checked by ltl_dfa and DFA equivalence: complete), found
+//                   by enumeration in order of size keeping one formula per distinct meaning on
+//                   every position of every word up to N = max(3·window, states + 1, 4) (fewer
+//                   when that exceeds 12000 positions). Minimal in nodes up to that filter
+//                   (two formulas equal on those words are taken as one); nullopt beyond
+//                   max_size or the budget (40000 formulas, 4·10^5 pairs: a fraction of a second).
 //   counting_formula(alphabet, member, max_len)  the smallest conjunction of at most two
 //                   literals [sum c_x #x REL 0] (c_x in -1..1), H[...], !P(x & P y) that agrees
 //                   with member on every word up to max_len; callers verify it further.
@@ -55,9 +55,7 @@ std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::
                                             bool counted = false);
 std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std::uint32_t max_depth = 3,
                                              std::size_t max_states = 50000);
-std::optional<Formula> smallest_window_formula(const std::string& alphabet,
-                                               const std::function<bool(std::string_view)>& member, std::uint32_t k,
-                                               std::size_t degree, std::size_t max_size = 9);
+std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t window, std::size_t max_size = 9);
 std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
                                         std::size_t max_len = 8);
 

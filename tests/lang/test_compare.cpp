@@ -71,6 +71,24 @@ TEST_CASE("compare: the CLI", "[logic]") {
     auto bad = ahat_test::run_ahat("lang verify 'Y a' --model local-2");
     CHECK(bad.rc == 2);
     CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
+    // exact models: counts compile; every model names its assumptions
+    auto cnt = ahat_test::run_ahat("lang verify '[#a > #b]' --model global-exact --max-len 6 --random-len 30 --samples 2");
+    CHECK(cnt.rc == 0);
+    CHECK(cnt.out.find("precision: exact rational arithmetic") != std::string::npos);
+    CHECK(cnt.out.find("0 disagreements") != std::string::npos);
+    auto fixed = ahat_test::run_ahat("lang verify '[#a > #b]' --model global");
+    CHECK(fixed.rc == 2);
+    CHECK(fixed.err.find("operator # is outside LTL[P] (model global)") != std::string::npos);
+    auto left = ahat_test::run_ahat("lang compare ends-a --models local-2 --rule unique-hard-left");
+    CHECK(left.rc == 2);
+    CHECK(left.err.find("--models:1:1: model 'local-2' needs average-hard or uniform attention") != std::string::npos);
+    auto j = ahat_test::run_ahat("lang compare majority --models global,global-exact --max-len 4 --random-len 8 --samples 1 "
+                                 "--witness-len 4 --json");
+    REQUIRE(j.rc == 0);
+    CHECK(j.out.find("\"precision\":\"fixed\"") != std::string::npos);
+    CHECK(j.out.find("\"precision\":\"exact\"") != std::string::npos);
+    CHECK(j.out.find("\"formula\":\"[#a - #b > 0]\"") != std::string::npos);
+    CHECK(j.out.find("not definable in LTL[P] (= not recognizable at fixed precision)") != std::string::npos);
 }
 
 TEST_CASE("compare: the decidable hybrid cells (type profiles, the prefix family, ltl: formulas)", "[logic]") {
@@ -102,14 +120,15 @@ TEST_CASE("compare: the decidable hybrid cells (type profiles, the prefix family
         CHECK(c.witness->depth >= 3);
         CHECK(agreement_depth(h2, "ab", c.witness->member, c.witness->non_member, 3) == 3);
     }
-    // the lemma on instances: (ab)^r a and (ab)^r agree on LTL[P,Y<=2] to depth r (2r >= 2d), not beyond r + 2
+    // the lemma on instances: (ab)^r a and (ab)^r agree on LTL[P,Y<=2] to depth r (R|u| = 2r >= 2d);
+    // LTL[P,Y] tells them apart at depth 1 (Y reads the last letter)
+    const Model h1 = parse_model("hybrid-1", {});
     for (std::uint32_t r = 1; r <= 6; ++r) {
         std::string y;
         for (std::uint32_t i = 0; i < r; ++i) y += "ab";
-        std::uint32_t agree = agreement_depth(h2, "ab", y + "a", y, r + 3);
         INFO("r = " << r);
-        CHECK(agree >= r);
-        CHECK(agree <= r + 2);
+        CHECK(agreement_depth(h2, "ab", y + "a", y, r) == r);
+        CHECK(agreement_depth(h1, "ab", y + "a", y, r) == 0);
     }
     // a formula given with ltl: decides the cells of the logics that contain it
     Cell f = cell("ltl:P(!Y<=2 b & Y<=2 Y<=2 true) | !Y<=2 b & Y<=2 Y<=2 true", "hybrid-2");
@@ -128,5 +147,5 @@ TEST_CASE("compare: all words but a finite set, in every column, with small form
         REQUIRE(c.formula);
         CHECK(c.formula->size() < 200);
     }
-    CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 b | Y<=3 Y<=3 Y<=3 true");
+    CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 (b | Y<=3 Y<=3 a)");  // 6 nodes
 }
