@@ -357,7 +357,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
             if (not_aperiodic()) break;
             if (rt.holds && cx.recognized(*r_trivial_formula(d), "R-trivial (P = true S x)")) break;
             if (def.holds && cx.recognized(definite_formula(d, degree), "definite (Y-chains)")) break;
-            if (try_hybrid1()) break;
+            if (try_hybrid1() || try_profile(1)) break;
             if (aperiodic) {
                 cell.verdict = Verdict::Recognizable;
                 cell.method = "aperiodic = star-free = LTL[Y,S] (Yang, Chiang & Angluin 2024)";

@@ -45,8 +45,10 @@ TEST_CASE("compare: window 1 beats window 2, global and local are incomparable, 
     Cell p = cell("re:(b*ab*a)*b*", "rightmost");
     CHECK(p.verdict == Verdict::NotRecognizable);
     CHECK(p.method == "aperiodicity");
-    // (ab)*: star-free, recognizable by the rightmost model (theorem), no construction here
-    CHECK(cell("re:(ab)*", "rightmost").verdict == Verdict::Recognizable);
+    // (ab)*: star-free and a function of window-1 profiles, so constructed; Dyck of depth <= 2:
+    // star-free (recognizable by the theorem), no construction here
+    CHECK(cell("re:(ab)*", "rightmost").verdict == Verdict::Recognized);
+    CHECK(cell("dyck-depth-2", "rightmost").verdict == Verdict::Recognizable);
 }
 
 TEST_CASE("compare: languages from formulas, and bad specifications", "[logic]") {
