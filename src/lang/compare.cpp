@@ -4,6 +4,7 @@
 
 #include "lang/classes.hpp"
 #include "lang/dfa_io.hpp"
+#include "lang/generate.hpp"
 #include "lang/library.hpp"
 #include "lang/monoid.hpp"
 #include "lang/regex.hpp"
@@ -157,11 +158,7 @@ std::optional<PrefixFamily> prefix_family(const Dfa& d, std::uint32_t k) {
         for (std::size_t i = 0; i < r; ++i) w += u;
         return w + tail;
     };
-    std::vector<std::string> words{""};
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (words[i].size() < std::min<std::uint32_t>(k, 4))
-            for (char c : d.alphabet) words.push_back(words[i] + c);
-    for (const auto& u : words) {
+    for (const auto& u : all_words(d.alphabet, std::min<std::uint32_t>(k, 4))) {
         if (u.empty()) continue;
         for (std::size_t i = 0; i < u.size(); ++i)
             for (std::size_t j = 0; j < u.size(); ++j) {

@@ -175,6 +175,8 @@ private:
     std::uint32_t parse_atom(Regex& r) {
         std::uint32_t c = col();
         const Token& t = toks_[pos_];
+        if (!t.escaped && (t.text == "^" || t.text == "$"))
+            error(c, "'{}': a regex matches whole words, there are no anchors (write \\{} for the letter)", t.text, t.text);
         if (!special(t)) {
             ++pos_;
             return add_letters(r, Pending{t.text, false, false}, c);

@@ -12,7 +12,8 @@
 // parentheses (nesting <= 500), `.` any letter of the alphabet, classes `[ab]`, `[a-d]` and
 // `[^ab]` (complement within the alphabet), `()` or `ε` for the empty word, `∅` or `!` for
 // the empty language. Spaces are ignored. Special characters (| * + ? ( ) . [ ] { } ! \)
-// are letters only when escaped. The alphabet is the given one, or else the letters
+// are letters only when escaped; `^` and `$` (anchors elsewhere) are errors unless escaped,
+// since a regex always matches whole words. The alphabet is the given one, or else the letters
 // occurring in the regex (classes and ranges included) in sorted order.
 #pragma once
 

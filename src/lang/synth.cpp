@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "lang/classes.hpp"
+#include "lang/generate.hpp"
 #include "lang/types.hpp"
 
 namespace ahat::lang {
@@ -307,10 +308,7 @@ std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t w
         total += count * (n + 1);
         if (total > kMaxPositions) n_check = n - 1;
     }
-    std::vector<std::string> words{""};
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (words[i].size() < n_check)
-            for (char c : alphabet) words.push_back(words[i] + c);
+    std::vector<std::string> words = all_words(alphabet, n_check);
     std::vector<std::size_t> start;  // first bit of each word's positions 0..|w|
     std::size_t bits = 0;
     for (const auto& w : words) start.push_back(bits), bits += w.size() + 1;
@@ -418,10 +416,7 @@ std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t w
 
 std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
                                         std::size_t max_len) {
-    std::vector<std::string> words{""};
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (words[i].size() < max_len)
-            for (char c : alphabet) words.push_back(words[i] + c);
+    std::vector<std::string> words = all_words(alphabet, max_len);
     std::vector<bool> in;
     for (const auto& w : words) in.push_back(member(w));
     // literals, each a formula of its own; candidates are conjunctions of at most two

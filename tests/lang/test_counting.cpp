@@ -7,6 +7,7 @@
 
 #include "encoder/interpreter.hpp"
 #include "lang/compare.hpp"
+#include "lang/generate.hpp"
 #include "lang/library.hpp"
 #include "lang/regex.hpp"
 #include "lang/synth.hpp"
@@ -16,14 +17,6 @@ using namespace ahat;
 using namespace ahat::lang;
 
 namespace {
-
-std::vector<std::string> words_up_to(const std::string& alphabet, std::size_t n) {
-    std::vector<std::string> out{""};
-    for (std::size_t i = 0; i < out.size(); ++i)
-        if (out[i].size() < n)
-            for (char c : alphabet) out.push_back(out[i] + c);
-    return out;
-}
 
 std::string error_of(const std::string& text) {
     try {
@@ -94,7 +87,7 @@ std::size_t check_encoder(const Encoder& enc, const Language& l, std::size_t max
                           std::size_t long_len, std::uint64_t seed) {
     Program<Rational> prog(enc);
     std::size_t checked = 0;
-    for (const auto& w : words_up_to(l.alphabet, max_len)) {
+    for (const auto& w : all_words(l.alphabet, max_len)) {
         INFO(l.name << ": '" << w << "'");
         REQUIRE(compiled_accepts(prog, w) == l.member(w));
         ++checked;

@@ -151,6 +151,8 @@ TEST_CASE("regex counts {m}, {m,}, {m,n} and ranges in classes", "[automata]") {
     CHECK(err("a{3,2}") == "regex:1:2: a repetition needs m <= n <= 1000 (x{m,n})");
     CHECK(err("a{1001}") == "regex:1:2: a repetition needs m <= n <= 1000 (x{m,n})");
     CHECK(err("{2}") == "regex:1:1: '{' needs an operand before it");
+    CHECK(err("ab$") == "regex:1:3: '$': a regex matches whole words, there are no anchors (write \\$ for the letter)");
+    CHECK(err("^ab") == "regex:1:1: '^': a regex matches whole words, there are no anchors (write \\^ for the letter)");
     CHECK(err("[c-a]") == "regex:1:3: a range x-y inside a class needs printable letters with x <= y");
     CHECK(err(std::string(600, '(') + "a") == "regex:1:501: parentheses nest deeper than 500 levels");
 }

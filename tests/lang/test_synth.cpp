@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "lang/classes.hpp"
+#include "lang/generate.hpp"
 #include "lang/ltl_compile.hpp"
 #include "lang/regex.hpp"
 #include "lang/synth.hpp"
@@ -104,9 +105,5 @@ TEST_CASE("synth: type profiles decide locally testable languages in the hybrids
     auto wf = window_formula(most, 3, *definite_degree(most), 4, 20000, true);
     REQUIRE(wf);
     CHECK(wf->depth == 1);
-    std::vector<std::string> words{""};
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (words[i].size() < 10)
-            for (char c : std::string("ab")) words.push_back(words[i] + c);
-    for (const auto& w : words) CHECK(accepts(wf->formula, w) == most.accepts(w));
+    for (const auto& w : all_words("ab", 10)) CHECK(accepts(wf->formula, w) == most.accepts(w));
 }
