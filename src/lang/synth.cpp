@@ -183,46 +183,29 @@ std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std:
     Model m;
     m.kind = ModelKind::Local;
     m.k = k;
+    using Profiles = std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, bool>;  // (EOS type, seen) -> in L
     for (std::uint32_t r = 0; r <= max_depth; ++r) {
         TypeRefiner tr(m, d.alphabet);
         std::size_t keep = std::size_t{k} * r + 1;
-        // Only the position types in `tracked` enter the profile; a conflict (two words with
-        // one profile and different membership) adds the types that tell them apart, until
-        // the profile is consistent or the full profiles conflict (then not at this depth).
-        std::set<std::uint32_t> tracked;
-        std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, bool> profile;  // (EOS type, seen) -> in L
-        bool consistent = false, exhausted = false;
-        while (!consistent && !exhausted) {
+        bool over_budget = false;
+        // The profiles with only the position types in `tracked`, over every reachable triple
+        // (state, last kr+1 letters, tracked types seen); on a conflict (one profile, different
+        // membership) returns the two words.
+        auto explore = [&](const std::set<std::uint32_t>& tracked,
+                           Profiles& profile) -> std::optional<std::pair<std::string, std::string>> {
             using Key = std::tuple<std::uint32_t, std::string, std::vector<std::uint32_t>>;
             std::map<Key, bool> states;
             std::vector<Key> queue{Key{d.start, "", {}}};
             std::vector<std::string> word{""};  // a word reaching each queued triple
             states[queue[0]] = true;
             profile.clear();
-            std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, std::size_t> witness;
-            consistent = true;
-            for (std::size_t i = 0; i < queue.size() && consistent; ++i) {
+            std::map<std::pair<std::uint32_t, std::vector<std::uint32_t>>, std::size_t> first;
+            for (std::size_t i = 0; i < queue.size(); ++i) {
                 auto [q, suffix, seen] = queue[i];
                 auto key = std::make_pair(tr.eos_type(suffix, r), seen);
                 auto [it, fresh] = profile.emplace(key, d.accepting[q]);
-                if (fresh) witness[key] = i;
-                if (!fresh && it->second != d.accepting[q]) {
-                    consistent = false;
-                    auto all_seen = [&](const std::string& w) {
-                        std::vector<std::uint32_t> t = tr.types(w, r);
-                        return std::set<std::uint32_t>(t.begin(), t.end() - 1);
-                    };
-                    std::set<std::uint32_t> x = all_seen(word[witness[key]]), y = all_seen(word[i]);
-                    std::size_t before = tracked.size();
-                    // one new type per conflict (the first that tells them apart) keeps the
-                    // profiles, and the search, small
-                    for (std::uint32_t t : x)
-                        if (tracked.size() == before && !y.count(t) && !tracked.count(t)) tracked.insert(t);
-                    for (std::uint32_t t : y)
-                        if (tracked.size() == before && !x.count(t) && !tracked.count(t)) tracked.insert(t);
-                    exhausted = tracked.size() == before;  // the full profiles agree: inconsistent
-                    break;
-                }
+                if (fresh) first[key] = i;
+                if (!fresh && it->second != d.accepting[q]) return std::make_pair(word[first[key]], word[i]);
                 for (std::size_t a = 0; a < d.alphabet.size(); ++a) {
                     std::string w = suffix + d.alphabet[a];
                     std::uint32_t t = tr.types(w, r)[w.size() - 1];
@@ -232,14 +215,48 @@ std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std:
                     if (w.size() > keep) w.erase(0, w.size() - keep);
                     Key next{d.delta[q][a], w, s2};
                     if (states.emplace(next, true).second) {
-                        if (states.size() > max_states) return std::nullopt;  // deeper only grows
+                        if (states.size() > max_states) {
+                            over_budget = true;
+                            return std::make_pair(std::string(), std::string());
+                        }
                         queue.push_back(std::move(next));
                         word.push_back(word[i] + d.alphabet[a]);
                     }
                 }
             }
+            return std::nullopt;
+        };
+        auto all_seen = [&](const std::string& w) {
+            std::vector<std::uint32_t> t = tr.types(w, r);
+            return std::set<std::uint32_t>(t.begin(), t.end() - 1);
+        };
+        // Start with no tracked type; each conflict adds one type that tells its words apart,
+        // until the profiles are consistent or the full profiles conflict (not at this depth).
+        std::set<std::uint32_t> tracked;
+        Profiles profile;
+        bool consistent = false;
+        while (auto conflict = explore(tracked, profile)) {
+            if (over_budget) return std::nullopt;  // deeper profiles only have more triples
+            std::set<std::uint32_t> x = all_seen(conflict->first), y = all_seen(conflict->second);
+            std::optional<std::uint32_t> pick;
+            for (std::uint32_t t : x)
+                if (!pick && !y.count(t) && !tracked.count(t)) pick = t;
+            for (std::uint32_t t : y)
+                if (!pick && !x.count(t) && !tracked.count(t)) pick = t;
+            if (!pick) break;
+            tracked.insert(*pick);
         }
+        consistent = !over_budget && !explore(tracked, profile);
         if (!consistent) continue;
+        // then drop every tracked type that the profiles do not need (fewer, shorter literals)
+        for (std::uint32_t t : std::vector<std::uint32_t>(tracked.begin(), tracked.end())) {
+            std::set<std::uint32_t> fewer = tracked;
+            fewer.erase(t);
+            Profiles trial;
+            if (!explore(fewer, trial) && !over_budget) tracked = std::move(fewer);
+            over_budget = false;
+        }
+        explore(tracked, profile);
         // features: bit 0..: [EOS type = t] for the EOS types, then [t seen] for the position types
         std::map<std::uint32_t, std::size_t> eos_bit, seen_bit;
         for (const auto& [key, in] : profile) eos_bit.emplace(key.first, 0);
