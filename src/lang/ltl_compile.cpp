@@ -42,9 +42,10 @@ std::string Model::assumptions() const {
     std::string window = kind == ModelKind::Local ? fmt::format("window {} (local heads only)", k)
                          : kind == ModelKind::Hybrid ? fmt::format("global heads and heads with window {}", k)
                                                      : std::string("no window");
-    std::string precision = exact ? "exact rational arithmetic"
-                                  : "fixed precision (the logical characterization holds for fixed-precision "
-                                    "transformers, Li & Cotterell 2026; Yang, Chiang & Angluin 2024 for rightmost)";
+    std::string precision =
+        exact ? "exact rational arithmetic"
+              : fmt::format("fixed precision (the characterization by {} holds for fixed-precision transformers: {})",
+                            logic(), kind == ModelKind::Rightmost ? "Yang, Chiang & Angluin 2024" : "Li & Cotterell 2026");
     return fmt::format("precision: {}; rule: {}; mask: strict (j < i); {}; input: w$ one-hot, no positional "
                        "features, no BOS, acceptance read at $",
                        precision, rule_name(rule), window);
