@@ -73,24 +73,6 @@ TEST_CASE("compare: the CLI", "[logic]") {
     auto bad = ahat_test::run_ahat("lang verify 'Y a' --model local-2");
     CHECK(bad.rc == 2);
     CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
-    // exact models: counts compile; every model names its assumptions
-    auto cnt = ahat_test::run_ahat("lang verify '[#a > #b]' --model global-exact --max-len 6 --random-len 30 --samples 2");
-    CHECK(cnt.rc == 0);
-    CHECK(cnt.out.find("precision: exact rational arithmetic") != std::string::npos);
-    CHECK(cnt.out.find("0 disagreements") != std::string::npos);
-    auto fixed = ahat_test::run_ahat("lang verify '[#a > #b]' --model global");
-    CHECK(fixed.rc == 2);
-    CHECK(fixed.err.find("operator # is outside LTL[P] (model global)") != std::string::npos);
-    auto left = ahat_test::run_ahat("lang compare ends-a --models local-2 --rule unique-hard-left");
-    CHECK(left.rc == 2);
-    CHECK(left.err.find("--models:1:1: model 'local-2' needs average-hard or uniform attention") != std::string::npos);
-    auto j = ahat_test::run_ahat("lang compare majority --models global,global-exact --max-len 4 --random-len 8 --samples 1 "
-                                 "--witness-len 4 --json");
-    REQUIRE(j.rc == 0);
-    CHECK(j.out.find("\"precision\":\"fixed\"") != std::string::npos);
-    CHECK(j.out.find("\"precision\":\"exact\"") != std::string::npos);
-    CHECK(j.out.find("\"formula\":\"[#a - #b > 0]\"") != std::string::npos);
-    CHECK(j.out.find("not definable in LTL[P] (= not recognizable at fixed precision)") != std::string::npos);
 }
 
 TEST_CASE("compare: the decidable hybrid cells (type profiles, the prefix family, ltl: formulas)", "[logic]") {
