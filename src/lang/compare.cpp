@@ -74,6 +74,7 @@ std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc
 namespace {
 
 constexpr std::size_t kShort = 80;  // longer formulas are replaced by a search by size when one is found
+constexpr std::size_t kMaxNodes = 3000;  // larger formulas are not compiled (the cell stays undecided)
 
 struct Context {
     const Language& lang;
@@ -97,6 +98,11 @@ struct Context {
             }
         }
         check_in_model(f, model, SourceLoc{method, 0, 0});
+        if (f.size() > kMaxNodes) {  // compiling and running it exactly would take minutes
+            cell.reason = fmt::format("the {} construction gives a formula of {} nodes; not compiled (limit {})", method,
+                                      f.size(), kMaxNodes);
+            return false;
+        }
         CompiledLtl c = compile_in_model(f, lang.alphabet, model);
         LtlVerifyOptions v;
         v.max_len = o.max_len;
@@ -212,6 +218,14 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
         return cell;
     }
     const Dfa& d = *lang.dfa;
+    {  // finitely many members or non-members: the exact words, with Y or with P
+        Formula none;
+        bool has_y = model.allows(LtlNode{LtlOp::Y, 0, 1, 0, 0}, none);
+        bool has_p = model.allows(LtlNode{LtlOp::P, 0, 0, 0, 0}, none);
+        if (has_y || has_p)
+            if (auto f = exceptions_formula(d, has_y))
+                if (cx.recognized(*f, "finitely many members or non-members (their exact words)")) return cell;
+    }
     Decision rt = decide_r_trivial(d), def = decide_definite(d);
     std::size_t degree = def.holds ? definite_degree(d).value_or(0) : 0;
     std::optional<Decision> aperiodic;

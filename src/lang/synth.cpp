@@ -169,10 +169,15 @@ std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::
         if (!consistent) continue;
         Formula f;
         Characters chi{f, tr, d.alphabet, k, counted, {}};
+        // the union of the accepted types, or the complement of the rejected ones, whichever
+        // has fewer types (every $-type of a long enough word is among those seen)
+        std::size_t accepted = 0;
+        for (const auto& [t, in] : verdict) accepted += in ? 1 : 0;
+        bool positive = 2 * accepted <= verdict.size();
         std::uint32_t root = f.bottom();
         for (const auto& [t, in] : verdict)
-            if (in) root = f.s_or(root, chi(t));
-        f.root = root;
+            if (in == positive) root = f.s_or(root, chi(t));
+        f.root = positive ? root : f.s_neg(root);
         return WindowFormula{std::move(f), r};
     }
     return std::nullopt;
@@ -429,6 +434,63 @@ std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t w
         if (nodes.size() > kMaxFormulas) break;
     }
     return found;
+}
+
+std::optional<Formula> exceptions_formula(const Dfa& d, bool with_y) {
+    // the words of a finite language: none of length >= states (a longer accepted word would
+    // pump), so every word up to states - 1, or nullopt when some longer word is accepted
+    auto finite_words = [](const Dfa& x) -> std::optional<std::vector<std::string>> {
+        std::vector<bool> at(x.states(), false), live(x.states(), false);
+        at[x.start] = true;
+        for (std::size_t step = 0; step < x.states(); ++step) {  // states after exactly `states` letters
+            std::vector<bool> next(x.states(), false);
+            for (std::uint32_t q = 0; q < x.states(); ++q)
+                if (at[q])
+                    for (std::uint32_t t : x.delta[q]) next[t] = true;
+            at = std::move(next);
+        }
+        for (std::uint32_t q = 0; q < x.states(); ++q) live[q] = x.accepting[q];
+        for (bool changed = true; changed;) {  // states that reach an accepting one
+            changed = false;
+            for (std::uint32_t q = 0; q < x.states(); ++q)
+                for (std::uint32_t t : x.delta[q])
+                    if (live[t] && !live[q]) live[q] = changed = true;
+        }
+        for (std::uint32_t q = 0; q < x.states(); ++q)
+            if (at[q] && live[q]) return std::nullopt;
+        std::vector<std::string> out;
+        for (const auto& w : all_words(x.alphabet, x.states() - 1))
+            if (x.accepts(w)) out.push_back(w);
+        if (out.size() > 64) return std::nullopt;
+        return out;
+    };
+    bool negate = false;
+    auto words = finite_words(d);
+    if (!words) {
+        words = finite_words(complement(d));
+        negate = true;
+    }
+    if (!words) return std::nullopt;
+    Formula f;
+    auto at_least = [&](std::size_t n) {  // P^n true: at least n earlier positions
+        std::uint32_t x = f.top();
+        for (std::size_t i = 0; i < n; ++i) x = f.past(x);
+        return x;
+    };
+    std::uint32_t any = f.bottom();
+    for (const auto& w : *words) {
+        std::uint32_t exact;
+        if (with_y) {
+            exact = chain(f, w, f.s_neg(f.yesterday(f.top())));
+        } else {
+            exact = f.s_and(at_least(w.size()), f.s_neg(at_least(w.size() + 1)));
+            for (std::size_t j = 0; j < w.size(); ++j)
+                exact = f.s_and(exact, f.past(f.s_and(f.atom(w[j]), f.s_and(at_least(j), f.s_neg(at_least(j + 1))))));
+        }
+        any = f.s_or(any, exact);
+    }
+    f.root = negate ? f.s_neg(any) : any;
+    return f;
 }
 
 std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,

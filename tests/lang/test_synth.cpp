@@ -107,3 +107,20 @@ TEST_CASE("synth: type profiles decide locally testable languages in the hybrids
     CHECK(wf->depth == 1);
     for (const auto& w : all_words("ab", 10)) CHECK(accepts(wf->formula, w) == most.accepts(w));
 }
+
+TEST_CASE("synth: finitely many members or non-members as exact words", "[logic]") {
+    Dfa cofinite = compile_regex(".{4,}|()|b|aa|ab|ba|aaa|aab|abb|baa|bab|bba|bbb", "ab");  // all but a, bb, aba
+    auto y = exceptions_formula(cofinite, true);
+    REQUIRE(y);
+    CHECK(to_string(*y) == "!(Y (a & !Y true) | Y (b & Y (b & !Y true)) | Y (a & Y (b & Y (a & !Y true))))");
+    CHECK(ltl_dfa(*y, "ab") == cofinite);
+    auto p = exceptions_formula(cofinite, false);
+    REQUIRE(p);
+    CHECK(ltl_dfa(*p, "ab") == cofinite);
+    for (const auto& n : p->nodes) CHECK((n.op != LtlOp::Y && n.op != LtlOp::YWithin));
+    Dfa finite = compile_regex("ab|b", "ab");
+    auto fy = exceptions_formula(finite, true);
+    REQUIRE(fy);
+    CHECK(ltl_dfa(*fy, "ab") == finite);
+    CHECK_FALSE(exceptions_formula(compile_regex("(a|b)*a", "ab"), true));  // infinitely many of both
+}
