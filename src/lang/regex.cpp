@@ -99,6 +99,10 @@ private:
     std::uint32_t col() const { return pos_ < toks_.size() ? toks_[pos_].col : end_col_; }
 
     std::uint32_t add(Regex& r, RegexNode n) {
+        // the size of the node once repetitions are expanded (the automaton builds that many)
+        std::size_t size = 1;
+        for (auto c : n.children) size += weight_[c];
+        weight_.push_back(size);
         r.nodes.push_back(std::move(n));
         return static_cast<std::uint32_t>(r.nodes.size() - 1);
     }
@@ -146,6 +150,8 @@ private:
         ++pos_;
         if ((hi && *hi < *lo) || *lo > kMaxRepeat || (hi && *hi > kMaxRepeat))
             error(open, "a repetition needs m <= n <= {} (x{{m,n}})", kMaxRepeat);
+        if (weight_[n] * std::max<std::size_t>(hi.value_or(*lo + 1), 1) > kMaxExpanded)
+            error(open, "the repetition expands to more than {} regex nodes", kMaxExpanded);
         std::vector<std::uint32_t> parts(*lo, n);
         if (!hi) parts.push_back(add(r, RegexNode{RegexNode::Kind::Star, {}, {n}}));
         else if (*hi > *lo) parts.insert(parts.end(), *hi - *lo, add(r, RegexNode{RegexNode::Kind::Optional, {}, {n}}));
@@ -222,7 +228,8 @@ private:
         error(c, "'{}' needs an operand before it", t.text);
     }
 
-    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500;
+    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 100000;
+    std::vector<std::size_t> weight_;  // per node: its size with repetitions expanded
     std::string source_;
     std::vector<Token> toks_;
     std::size_t pos_ = 0, depth_ = 0;
