@@ -144,14 +144,10 @@ struct Context {
     }
 };
 
-}  // namespace
-
-namespace {
-
-// The hybrid-k family (k >= 2): u with |u| <= k, proper prefixes p != p' of u, u^R p in L and
-// u^R p' not, for R = the number of states and R + 1 (aperiodic: fixed from then on).
-// docs/languages.md proves that u^R p and u^R p' agree on every LTL[P,Y<=k] formula of depth
-// below R/2 - 1... (stated there exactly), so no formula of any depth defines L.
+// The hybrid-k family (k >= 2): u with |u| <= k, proper prefixes p != q of u, u^R p in L and
+// u^R q not, checked at R = states + 1 and states + 2 (L aperiodic: membership of u^R p is
+// fixed from R = states on). docs/languages.md proves that u^R p and u^R q agree on every
+// LTL[P,Y<=k] formula of depth d when R|u| >= kd, so no formula of any depth defines L.
 struct PrefixFamily {
     std::string u, p, q;  // u^R p in L, u^R q not
 };
