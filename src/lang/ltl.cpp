@@ -418,6 +418,7 @@ std::string atoms_of(const Formula& f) {
 std::vector<std::vector<bool>> evaluate(const Formula& f, std::string_view w) {
     std::size_t n = w.size();
     std::vector<std::vector<bool>> v(f.size(), std::vector<bool>(n + 1, false));
+    std::vector<std::vector<long long>> prefix;  // for the count node being evaluated
     for (std::uint32_t id = 0; id < f.size(); ++id) {
         const LtlNode& x = f[id];
         auto& out = v[id];
@@ -442,11 +443,17 @@ std::vector<std::vector<bool>> evaluate(const Formula& f, std::string_view w) {
                 case LtlOp::Since: out[i] = i > 0 && (v[x.b][i - 1] || (v[x.a][i - 1] && out[i - 1])); break;
                 case LtlOp::Count: {
                     const Comparison& c = f.comparison(id);
-                    long long sum = c.constant;
+                    if (i == 0) {  // prefix[t][j]: positions before j where term t holds
+                        prefix.assign(c.terms.size(), std::vector<long long>(n + 2, 0));
+                        for (std::size_t t = 0; t < c.terms.size(); ++t)
+                            for (std::size_t j = 0; j <= n; ++j)
+                                prefix[t][j + 1] = prefix[t][j] + (v[c.terms[t].second][j] ? 1 : 0);
+                    }
                     std::size_t lo = c.window == 0 ? 0 : (i > c.window ? i - c.window : 0);
-                    std::size_t hi = c.window == 0 ? i + 1 : i;  // [lo, hi)
-                    for (const auto& [coef, t] : c.terms)
-                        for (std::size_t j = lo; j < hi; ++j) sum += v[t][j] ? coef : 0;
+                    std::size_t hi = c.window == 0 ? i + 1 : i;  // positions lo..hi-1
+                    long long sum = c.constant;
+                    for (std::size_t t = 0; t < c.terms.size(); ++t)
+                        sum += c.terms[t].first * (prefix[t][hi] - prefix[t][lo]);
                     out[i] = holds(c.rel, sum);
                     break;
                 }

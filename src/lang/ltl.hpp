@@ -18,7 +18,7 @@
 //                  [c1 #A1 + ... + cm #Am + c0 REL 0] with integer coefficients, where #A is
 //                  the number of positions j <= i where A holds (the current one included),
 //                  or, written #<=k A, the number of j in i-k..i-1 (the window of Y<=k).
-//                  One comparison uses one kind of count. Cost: O(n |f|) to evaluate.
+//                  One comparison uses one kind of count; evaluated with prefix sums, O(n) per term.
 //
 // Syntax (precedence low to high): `A -> B` (right), `A | B`, `A & B`, `A S B` (left), then
 // unary `!A`, `P A`, `H A`, `Y A`, `Y<=k A`, atoms: a single lowercase letter or digit, or any
