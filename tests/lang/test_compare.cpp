@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <random>
+
 #include "lang/compare.hpp"
+#include "lang/dfa_io.hpp"
 #include "support/error.hpp"
 
 using namespace ahat;
@@ -132,4 +136,52 @@ TEST_CASE("compare: all words but a finite set, in every column, with small form
         CHECK(c.formula->size() < 200);
     }
     CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 (b | Y<=3 Y<=3 a)");  // 6 nodes
+}
+
+TEST_CASE("compare: random automata, exact columns never below the fixed columns they contain", "[logic]") {
+    // global-exact (average-hard) contains LTL[P, Y] and hybrid-k-exact contains LTL[P, Y<=k]:
+    // an exact column may say "no" only in local models, and never where its fixed column says yes
+    std::mt19937_64 rng(11);
+    std::size_t cells = 0, exact_yes = 0;
+    for (int t = 0; t < 40; ++t) {
+        Dfa d;
+        d.alphabet = "ab";
+        std::uint32_t n = 2 + static_cast<std::uint32_t>(rng() % 4);
+        d.start = 0;
+        for (std::uint32_t q = 0; q < n; ++q) {
+            d.delta.push_back({static_cast<std::uint32_t>(rng() % n), static_cast<std::uint32_t>(rng() % n)});
+            d.accepting.push_back(rng() % 2 == 0);
+        }
+        Language l;
+        l.name = fmt::format("random-{}", t);
+        l.dfa = minimize(d);
+        l.alphabet = "ab";
+        l.member = [m = *l.dfa](std::string_view w) { return m.accepts(w); };
+        CompareOptions o;
+        o.max_len = 6;
+        o.random_len = 16;
+        o.samples = 1;
+        o.witness_len = 5;
+        o.witness_depth = 2;
+        auto at = [&](const char* m) { return compare_cell(l, parse_model(m, {}), o); };
+        std::map<std::string, Cell> c;
+        for (const char* m : {"global", "hybrid-1", "hybrid-2", "local-2", "global-exact", "hybrid-2-exact", "local-2-exact"})
+            c[m] = at(m);
+        for (const auto& [m, x] : c) {
+            INFO(l.name << " " << write_dfa(*l.dfa) << m << ": " << x.reason);
+            CHECK_FALSE(x.construction_failed);
+            ++cells;
+        }
+        auto yes = [&](const char* m) { return c[m].verdict == Verdict::Recognized; };
+        INFO(l.name << "\n" << write_dfa(*l.dfa));
+        if (yes("global") || yes("hybrid-1")) CHECK(yes("global-exact"));
+        if (yes("hybrid-2") || yes("hybrid-1")) CHECK(yes("hybrid-2-exact"));
+        if (yes("local-2")) CHECK(yes("local-2-exact"));
+        CHECK(c["global-exact"].verdict != Verdict::NotRecognizable);
+        CHECK(c["hybrid-2-exact"].verdict != Verdict::NotRecognizable);
+        if (c["local-2-exact"].verdict == Verdict::NotRecognizable) CHECK(c["local-2"].verdict == Verdict::NotRecognizable);
+        exact_yes += yes("global-exact") ? 1 : 0;
+    }
+    CHECK(cells == 40 * 7);
+    CHECK(exact_yes > 0);
 }
