@@ -11,16 +11,20 @@ using namespace ahat;
 using namespace ahat::lang;
 
 namespace {
-Cell cell(const std::string& lang, const char* model) {
+CompareOptions quick(std::size_t samples = 2) {  // small verification and witness budgets
     CompareOptions o;
     o.max_len = 6;
     o.random_len = 16;
-    o.samples = 2;
+    o.samples = samples;
     o.witness_len = 6;
     o.witness_depth = 2;
+    return o;
+}
+
+Cell cell(const std::string& lang, const char* model) {
     auto langs = resolve_languages(lang, {});
     REQUIRE(langs.size() == 1);
-    return compare_cell(langs[0], parse_model(model, {}), o);
+    return compare_cell(langs[0], parse_model(model, {}), quick());
 }
 }  // namespace
 
@@ -157,13 +161,7 @@ TEST_CASE("compare: random automata, exact columns never below the fixed columns
         l.dfa = minimize(d);
         l.alphabet = "ab";
         l.member = [m = *l.dfa](std::string_view w) { return m.accepts(w); };
-        CompareOptions o;
-        o.max_len = 6;
-        o.random_len = 16;
-        o.samples = 1;
-        o.witness_len = 5;
-        o.witness_depth = 2;
-        auto at = [&](const char* m) { return compare_cell(l, parse_model(m, {}), o); };
+        auto at = [&](const char* m) { return compare_cell(l, parse_model(m, {}), quick(1)); };
         std::map<std::string, Cell> c;
         for (const char* m : {"global", "hybrid-1", "hybrid-2", "local-2", "global-exact", "hybrid-2-exact", "local-2-exact"})
             c[m] = at(m);
