@@ -238,6 +238,12 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
                                               aperiodic->certificate.claim, model.logic()));
         return true;
     };
+    auto try_r_trivial = [&](const char* method) {
+        if (!rt.holds) return false;
+        if (auto f = r_trivial_formula(d)) return cx.recognized(*f, method);
+        cell.reason = "R-trivial, but the po-DFA has more than 4096 accepting paths: formula not built";
+        return false;
+    };
     auto try_hybrid1 = [&] {
         for (std::size_t s = 1; s <= 3; ++s)
             if (auto f = hybrid1_formula(d, s))
@@ -306,7 +312,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
                                       degree, model.name());
             return cell;
         }
-        if (rt.holds && cx.recognized(*r_trivial_formula(d), "R-trivial (po-DFA paths)")) return cell;
+        if (try_r_trivial("R-trivial (po-DFA paths)")) return cell;
         bool window_one = model.kind == ModelKind::Hybrid && model.k == 1;
         if (reach || window_one) {
             if (def.holds && cx.recognized(definite_formula(d, degree), "definite (Y-chains)")) return cell;
@@ -322,7 +328,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
     }
     switch (model.kind) {
         case ModelKind::Global:
-            if (rt.holds) cx.recognized(*r_trivial_formula(d), "R-trivial (po-DFA paths)");
+            if (rt.holds) try_r_trivial("R-trivial (po-DFA paths)");
             else cx.refuse("R-trivial", fmt::format("{}: not R-trivial ({}); LTL[P] defines exactly the R-trivial languages",
                                                     fixed, rt.certificate.claim));
             break;
@@ -348,7 +354,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
             }
             break;
         case ModelKind::Hybrid:
-            if (rt.holds && cx.recognized(*r_trivial_formula(d), "R-trivial (po-DFA paths)")) break;
+            if (try_r_trivial("R-trivial (po-DFA paths)")) break;
             if (model.k == 1 && def.holds && cx.recognized(definite_formula(d, degree), "definite (Y-chains)")) break;
             if (model.k == 1 && try_hybrid1()) break;
             if (model.k > 1 && def.holds && try_window(false)) break;
@@ -362,7 +368,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
             break;
         case ModelKind::Rightmost:
             if (not_aperiodic()) break;
-            if (rt.holds && cx.recognized(*r_trivial_formula(d), "R-trivial (P = true S x)")) break;
+            if (try_r_trivial("R-trivial (P = true S x)")) break;
             if (def.holds && cx.recognized(definite_formula(d, degree), "definite (Y-chains)")) break;
             if (try_hybrid1() || try_profile(1)) break;
             if (aperiodic) {
