@@ -4,13 +4,15 @@
 //   KernelShape / KernelPoint   one attention shape (n, key width dk = value width, heads,
 //                      batch, rule hard | softmax, mask none | causal, double | float) and its
 //                      measurement: median milliseconds, allowed (query, key) pairs per second,
-//                      useful flops per second (2 dk + 2 dk per pair), peak resident memory
-//                      growth, and this machine's ceilings measured in the same run (a register-
-//                      tiled GEMM and a streaming copy at the same precision) with the fraction
+//                      flops per second (2 dk per pair for hard heads, whose
+//                      second pass reuses the scores; 4 dk for softmax), peak resident memory
+//                      growth, and this machine's ceilings measured in the same run (the best of 9
+//                      repetitions of a register-tiled GEMM on every core, and of a streaming copy,
+//                      at the same precision) with the fraction
 //                      of the GEMM rate reached.
-//   bench_kernel(shape, order, repeats)   attention alone: an encoder whose heads read their
-//                      queries, keys and values straight from the input columns (identity
-//                      maps), so that the run is the kernels plus O(n d) copying.
+//   bench_kernel(shape, order, repeats)   attention alone: seeded standard normal queries,
+//                      keys and values per head and instance, run by numeric::attend_all (the
+//                      engine's scheduling of a layer's heads) on every core.
 //   ProgramPoint / bench_program(task, n, batch, interpreter_up_to)   a compiled task run in
 //                      float on a batch by the engine (fast and reference order) and, for
 //                      n <= interpreter_up_to, by the scalar interpreter on the same inputs:
@@ -35,7 +37,7 @@ struct KernelPoint {
     KernelShape shape;
     double ms = 0;                   // median of the repeats
     double pairs_per_second = 0;     // allowed (query, key) pairs x heads x batch per second
-    double flops_per_second = 0;     // 4 dk flops per pair (scores and weighted values)
+    double flops_per_second = 0;     // 2 dk (hard) or 4 dk (softmax) flops per pair
     std::uint64_t peak_bytes = 0;    // peak resident set during the runs above the resident set
                                      // before them (the inputs are not counted; Linux
                                      // /proc/self/clear_refs and VmHWM)

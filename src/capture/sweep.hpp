@@ -15,8 +15,9 @@
 //   safe_decode, wrong_positions   a run's decoded answer against a reference answer.
 //   parse_sizes(text)        "8..2048" (powers of two) or "8,100,1000"; InputError otherwise.
 //   fit_and_predict(result)  the log-log fit of the relative margin and the break sizes.
-// Cost per size: samples x (one exact run with margins + one run per numeric format); numeric
-// runs use the dense scan, O(n^2 dk) per head.
+// Cost per size: samples x one exact run with margins, plus one batch per numeric format
+// through the numeric engine in reference order (bit for bit the scalar interpreter; O(n^2 dk)
+// per hard head on all cores, docs/numeric.md).
 #pragma once
 
 #include <cstdint>

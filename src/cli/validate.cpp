@@ -28,10 +28,11 @@ json or_null(const std::optional<T>& v) {
     return v ? json(*v) : json(nullptr);
 }
 
-json row_json(const capture::ValidateRow& r) {
+json row_json(const capture::ValidateRow& r, const std::string& order) {
     return json{{"type", "size"},
                 {"n", r.n},
                 {"format", capture::format_name(r.format)},
+                {"order", order},
                 {"tie_tolerance", r.tie_tolerance},
                 {"samples", r.samples},
                 {"correct", r.correct},
@@ -76,7 +77,7 @@ int run_validate(const ValidateArgs& a) {
     if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "validate: {}\n", s); };
     const capture::ValidateResult r = capture::validate(subject, o);
     if (a.json_out) {
-        for (const auto& row : r.rows) fmt::print("{}\n", row_json(row).dump());
+        for (const auto& row : r.rows) fmt::print("{}\n", row_json(row, a.order).dump());
         for (const auto& s : r.summaries)
             fmt::print("{}\n", json{{"type", "summary"},
                                     {"subject", r.subject},
@@ -88,12 +89,12 @@ int run_validate(const ValidateArgs& a) {
                                     {"exact_ok", r.exact_ok}}
                                    .dump());
     } else if (a.csv) {
-        fmt::print("n,format,tie_tolerance,samples,correct,accuracy,wrong_positions,exact_agree,argmax_agree,max_error,seconds,tokens_per_second,beta,margin_float\n");
+        fmt::print("n,format,order,tie_tolerance,samples,correct,accuracy,wrong_positions,exact_agree,argmax_agree,max_error,seconds,tokens_per_second,beta,margin_float\n");
         auto cell = [](const json& j) { return j.is_null() ? std::string() : j.dump(); };
         for (const auto& row : r.rows) {
-            const json j = row_json(row);
+            const json j = row_json(row, a.order);
             std::string line;
-            for (const char* k : {"n", "format", "tie_tolerance", "samples", "correct", "accuracy", "wrong_positions", "exact_agree",
+            for (const char* k : {"n", "format", "order", "tie_tolerance", "samples", "correct", "accuracy", "wrong_positions", "exact_agree",
                                   "argmax_agree", "max_error", "seconds", "tokens_per_second", "beta", "margin_float"}) {
                 if (!line.empty()) line += ',';
                 line += j[k].is_string() ? j[k].get<std::string>() : cell(j[k]);

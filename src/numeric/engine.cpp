@@ -154,7 +154,7 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
     const int T = R < 1024 && opts.threads == 0 ? 1 : thread_count(opts.threads);
     std::vector<S> X(R * d), Y;
     for (std::size_t b = 0; b < B; ++b) std::copy(inputs[b].data.begin(), inputs[b].data.end(), X.begin() + static_cast<std::ptrdiff_t>(b * n * d));
-    constexpr std::size_t kRowBlock = 256, kQueryBlock = 256;
+    constexpr std::size_t kRowBlock = 256;
     const auto blocks = static_cast<std::int64_t>((R + kRowBlock - 1) / kRowBlock);
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
@@ -181,17 +181,14 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
                     apply(lh.value, X.data() + r * d, V[h].data() + r * lh.value.rows());
                 }
         }
-        // Attention: whole (head, instance) pairs first where they need no query split
-        // (constant keys, prefix sums, the grouped path); then query blocks of the rest.
+        // Attention: every (head, instance) pair of the layer, scheduled by attend_all.
         const std::size_t HB = H * B;
         std::vector<HeadJob<S>> jobs(HB);
-        std::vector<char> done(HB, 0);
-#pragma omp parallel for num_threads(T) schedule(dynamic)
-        for (std::int64_t p = 0; p < static_cast<std::int64_t>(HB); ++p) {
-            const std::size_t h = static_cast<std::size_t>(p) / B, b = static_cast<std::size_t>(p) % B;
+        for (std::size_t p = 0; p < HB; ++p) {
+            const std::size_t h = p / B, b = p % B;
             const Head& head = layer.heads[h];
             const std::size_t dk = heads[h].query.rows(), dv = heads[h].value.rows();
-            HeadJob<S>& job = jobs[static_cast<std::size_t>(p)];
+            HeadJob<S>& job = jobs[p];
             job.Q = Q[h].data() + b * n * dk, job.K = K[h].data() + b * n * dk, job.V = V[h].data() + b * n * dv;
             job.A = A[h].data() + b * n * dv;
             job.selected = opts.record_selected ? sel[h].data() + b * n : nullptr;
@@ -199,30 +196,8 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
             job.rule = head.rule, job.mask = head.mask, job.window = head.window;
             job.beta = heads[h].beta, job.tol = res.tie_tolerance;
             job.q_begin = 0, job.q_end = n;
-            bool constant = head.rule == Rule::Uniform || dk == 0;
-            if (!constant) {
-                constant = true;
-                for (std::size_t j = 1; j < n && constant; ++j) constant = std::equal(job.K + j * dk, job.K + (j + 1) * dk, job.K);
-            }
-            job.constant_keys = constant;
-            if (constant) {
-                attend(job, order);
-                done[static_cast<std::size_t>(p)] = 1;
-            } else if (order == Order::Fast && attend_grouped(job)) {
-                done[static_cast<std::size_t>(p)] = 1;
-            }
         }
-        std::vector<HeadJob<S>> split;
-        for (std::size_t p = 0; p < HB; ++p) {
-            if (done[p]) continue;
-            for (std::size_t q0 = 0; q0 < n; q0 += kQueryBlock) {
-                HeadJob<S> job = jobs[p];
-                job.q_begin = q0, job.q_end = std::min(n, q0 + kQueryBlock);
-                split.push_back(job);
-            }
-        }
-#pragma omp parallel for num_threads(T) schedule(dynamic)
-        for (std::int64_t t = 0; t < static_cast<std::int64_t>(split.size()); ++t) attend(split[static_cast<std::size_t>(t)], order);
+        attend_all(jobs, order, T);
         // Residual (heads in order, as the interpreter adds them) and the feed-forward part.
         Y = X;
         const FlatCircuit<S>* ffn = low_->ffn[l] ? &*low_->ffn[l] : nullptr;

@@ -7,7 +7,7 @@
 //   EngineOptions       order, tie tolerance, stop after a layer, |M_i| recording, threads.
 //   BatchResult<S>      per instance: readout outputs (sequence) or acceptance and score; per
 //                       layer and head the argmax-set sizes |M_i| (on request).
-//   Plan<S>             Plan(enc) lowers once: projections as sparse maps (compiled encoders
+//   Plan<S>             Plan(enc) lowers once (enc must outlive the plan): projections as sparse maps (compiled encoders
 //                       are sparse), each feed-forward circuit as a flat list of vector
 //                       operations over row blocks with its storage reused once a value is
 //                       dead, attention through kernels.hpp. run(inputs) checks shapes

@@ -175,6 +175,45 @@ bool attend_grouped(const HeadJob<S>& job) {
     }
 }
 
+template <class S>
+void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads) {
+    // Whole jobs first where they need no query split (constant keys: prefix sums or one
+    // interval; the grouped path); then blocks of 256 queries of the rest.
+    constexpr std::size_t kQueryBlock = 256;
+    const auto J = static_cast<std::int64_t>(jobs.size());
+    std::vector<char> done(jobs.size(), 0);
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    for (std::int64_t p = 0; p < J; ++p) {
+        HeadJob<S>& job = jobs[static_cast<std::size_t>(p)];
+        bool constant = job.rule == Rule::Uniform || job.dk == 0;
+        if (!constant) {
+            constant = true;
+            for (std::size_t j = 1; j < job.n && constant; ++j) constant = std::equal(job.K + j * job.dk, job.K + (j + 1) * job.dk, job.K);
+        }
+        job.constant_keys = constant;
+        if (constant) {
+            attend(job, order);
+            done[static_cast<std::size_t>(p)] = 1;
+        } else if (order == Order::Fast && attend_grouped(job)) {
+            done[static_cast<std::size_t>(p)] = 1;
+        }
+    }
+    std::vector<HeadJob<S>> split;
+    for (std::size_t p = 0; p < jobs.size(); ++p) {
+        if (done[p]) continue;
+        for (std::size_t q0 = jobs[p].q_begin; q0 < jobs[p].q_end; q0 += kQueryBlock) {
+            HeadJob<S> job = jobs[p];
+            job.q_begin = q0, job.q_end = std::min(jobs[p].q_end, q0 + kQueryBlock);
+            split.push_back(job);
+        }
+    }
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    for (std::int64_t t = 0; t < static_cast<std::int64_t>(split.size()); ++t) attend(split[static_cast<std::size_t>(t)], order);
+}
+
+template void attend_all<double>(std::vector<HeadJob<double>>&, Order, int);
+template void attend_all<float>(std::vector<HeadJob<float>>&, Order, int);
+template void attend_all<bfloat16>(std::vector<HeadJob<bfloat16>>&, Order, int);
 template void attend<double>(const HeadJob<double>&, Order);
 template void attend<float>(const HeadJob<float>&, Order);
 template void attend<bfloat16>(const HeadJob<bfloat16>&, Order);

@@ -6,6 +6,7 @@
 //                  rule, mask, window, beta, tie tolerance, and the query range to do.
 //   attend(job, order)   runs the job with the kernels of the best instruction set this
 //                  processor has (AVX-512 or the x86-64 baseline; chosen once at start-up).
+//   attend_all(jobs, order, threads)   many jobs at once on a thread team (the engine's layer).
 //   kernel_isa()   the instruction set chosen: "avx512" or "baseline".
 // Reference order (Order::Reference) repeats the scalar interpreter's arithmetic operation
 // for operation, so results are bit-for-bit those of Program<S> (docs/numeric.md says how):
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "encoder/encoder.hpp"
 #include "exact/bfloat16.hpp"
@@ -44,6 +46,7 @@ struct HeadJob {
     S beta = S(1);
     double tol = 0;
     bool constant_keys = false;  // every key row equal (or dk = 0): the whole allowed set ties
+                                 // (attend_all decides it)
     std::size_t q_begin = 0, q_end = 0;
 };
 
@@ -55,6 +58,11 @@ constexpr std::size_t lanes() {
 
 template <class S>
 void attend(const HeadJob<S>& job, Order order);
+// Every job on `threads` OpenMP threads: jobs that need no query split first (it decides
+// constant_keys, and in the fast order tries the grouped path), then blocks of 256 queries.
+// Each output row is written by one thread: the result does not depend on `threads`.
+template <class S>
+void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads);
 std::string_view kernel_isa();
 // Tests: use the baseline kernels even where AVX-512 exists (true), or the best again
 // (false); returns whether the baseline was forced before.

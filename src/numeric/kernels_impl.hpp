@@ -338,6 +338,9 @@ inline void for_scores(const S* qt, const S* K, std::int64_t j0, std::int64_t j1
     }
 }
 
+inline constexpr double kInvFactorial[] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+                                           1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600};
+
 // e^x on a vector for x <= 0: x = k ln 2 + r, |r| <= ln2 / 2, a Taylor polynomial of r
 // (degree 12 for double, 7 for float: below 2 ulp), scaled by 2^k through the exponent bits.
 // Inputs below the smallest normal result give 0; NaN stays NaN.
@@ -352,8 +355,9 @@ inline Vec<S> exp_vec(Vec<S> x) {
     constexpr S magic = dbl ? S(6755399441055744.0) : S(12582912.0);
     const V k = (xv * S(1.4426950408889634) + magic) - magic;
     const V r = (xv - k * S(dbl ? 0.6931471805598903 : 0.693359375)) - k * S(dbl ? 5.497923018708371e-14 : -2.12194440e-4);
-    V p = V{} + S(1);
-    for (int d = degree; d >= 1; --d) p = S(1) + p * r * S(1.0 / d);
+    // Horner on the Taylor coefficients 1/d!: one multiply-add per degree.
+    V p = V{} + S(kInvFactorial[degree]);
+    for (int d = degree - 1; d >= 0; --d) p = p * r + S(kInvFactorial[d]);
     const IV e = __builtin_convertvector(k, IV) + (dbl ? 1023 : 127);
     const V scale = (V)(e << (dbl ? 52 : 23));
     return zero ? V{} : p * scale;
@@ -476,10 +480,29 @@ void softmax_fast_vec(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt,
         for (std::size_t c = 0; c < dv; ++c) store_vec(acc.data() + c * W, load_vec<V>(acc.data() + c * W) * scale);
         const IV started = m != ninf;
         for (std::size_t b = 0; b < nb; ++b) {
-            const V p = exp_vec<S>(started ? load_vec<V>(blk.data() + b * W) - m : V{} + ninf);
+            S* pb = blk.data() + b * W;
+            const V p = exp_vec<S>(started ? load_vec<V>(pb) - m : V{} + ninf);
             total += p;
-            const S* v = job.V + static_cast<std::size_t>(j0 + static_cast<std::int64_t>(b)) * dv;
-            for (std::size_t c = 0; c < dv; ++c) store_vec(acc.data() + c * W, load_vec<V>(acc.data() + c * W) + p * v[c]);
+            store_vec(pb, p);
+        }
+        // The weighted values, 8 value coordinates at a time held in registers across the
+        // block's keys (the accumulators leave memory once per block, not once per key).
+        const S* v0 = job.V + static_cast<std::size_t>(j0) * dv;
+        std::size_t c0 = 0;
+        for (; c0 + 8 <= dv; c0 += 8) {
+            V a[8];
+            for (std::size_t cc = 0; cc < 8; ++cc) a[cc] = load_vec<V>(acc.data() + (c0 + cc) * W);
+            for (std::size_t b = 0; b < nb; ++b) {
+                const V p = load_vec<V>(blk.data() + b * W);
+                const S* v = v0 + b * dv + c0;
+                for (std::size_t cc = 0; cc < 8; ++cc) a[cc] = a[cc] + p * v[cc];
+            }
+            for (std::size_t cc = 0; cc < 8; ++cc) store_vec(acc.data() + (c0 + cc) * W, a[cc]);
+        }
+        for (; c0 < dv; ++c0) {
+            V a = load_vec<V>(acc.data() + c0 * W);
+            for (std::size_t b = 0; b < nb; ++b) a = a + load_vec<V>(blk.data() + b * W) * v0[b * dv + c0];
+            store_vec(acc.data() + c0 * W, a);
         }
     }
     S tot[W];
