@@ -11,7 +11,7 @@ namespace {
 
 struct RaspCompileArgs {
     std::string file, name, alphabet, alphabet_file, output;
-    bool json = false;
+    bool json = false, no_prelude = false;
 };
 
 // "abc" -> a, b, c; text with white space or commas -> the symbols between them.
@@ -45,7 +45,7 @@ std::string_view kind_name(rasp::Compiled::Kind k) {
 int run_rasp_compile(const RaspCompileArgs& a) {
     if (!a.alphabet.empty() && !a.alphabet_file.empty())
         fail(SourceLoc{"--alphabet", 0, 0}, "give either --alphabet or --alphabet-file, not both");
-    rasp::Program prog = rasp::load_rasp(a.file);
+    rasp::Program prog = rasp::load_rasp(a.file, rasp::ReadOptions{!a.no_prelude});
     rasp::CompileOptions opts;
     opts.name = a.name;
     opts.alphabet = parse_alphabet(a.alphabet_file.empty() ? a.alphabet : read_file(a.alphabet_file));
@@ -92,6 +92,7 @@ void register_rasp_compile(CLI::App& app, Action& action) {
                     "the token vocabulary: characters (\"abc\"), or symbols separated by spaces or commas");
     sub->add_option("--alphabet-file", args->alphabet_file, "read the vocabulary from a file (symbols separated by white space)");
     sub->add_option("-o,--output", args->output, "the encoder file (default: stdout, with the summary on stderr)");
+    sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

@@ -1,7 +1,8 @@
-// ahat rasp run PROG.rasp --input TEXT [--json]
+// ahat rasp run PROG.rasp [--input TEXT] [--no-prelude] [--json]
 // Evaluates a RASP program with the reference evaluator and prints every named result, in
 // the order the program assigns them: s-ops as sequences, selectors as matrices (rows are
-// queries, columns keys), constants as values.
+// queries, columns keys), constants as values. Without --input, the program's own
+// `set example` is the input. Notes on accepted REPL commands go to stderr.
 #include "cli/common.hpp"
 #include "rasp/eval.hpp"
 #include "rasp/reader.hpp"
@@ -10,8 +11,9 @@ namespace ahat::cli {
 namespace {
 
 struct RaspRunArgs {
-    std::string file, input;
-    bool json = false;
+    std::string file;
+    std::optional<std::string> input;
+    bool json = false, no_prelude = false;
 };
 
 constexpr std::size_t kMatrixPrintLimit = 40;  // larger selectors are summarized in text output
@@ -56,8 +58,11 @@ void print_selector(const std::vector<std::vector<bool>>& m, const std::vector<r
 }
 
 int rasp_run(const RaspRunArgs& a) {
-    const rasp::Program prog = rasp::load_rasp(a.file);
-    const std::vector<rasp::Value> tokens = rasp::parse_tokens(prog, a.input);
+    const rasp::Program prog = rasp::load_rasp(a.file, rasp::ReadOptions{!a.no_prelude});
+    for (const auto& [loc, what] : prog.notes) fmt::print(stderr, "ahat: note: {}: {}\n", loc.str(), what);
+    if (!a.input && !prog.example)
+        fail(SourceLoc{a.file, 0, 0}, "no input: give --input, or set one in the program (set example \"...\")");
+    const std::vector<rasp::Value> tokens = rasp::parse_tokens(prog, a.input ? *a.input : *prog.example);
     const rasp::Evaluation ev = rasp::evaluate(prog, tokens);
     const char* kind = prog.tokens == rasp::Program::TokenKind::String ? "string" : "integer";
     if (a.json) {
@@ -121,8 +126,9 @@ void register_rasp_run(CLI::App& app, Action& action) {
     sub->add_option("program", args->file, "the RASP program (.rasp)")->required();
     sub->add_option("--input,-i", args->input,
                     "the input: a string (\"hello\": one token per character) or, for programs using tokens_int, "
-                    "integers separated by spaces or commas (\"3 1 2\")")
-        ->required();
+                    "integers separated by spaces or commas (\"3 1 2\"); default: the program's `set example`")
+        ;
+    sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
     sub->add_flag("--json", args->json, "print one JSON document");
     sub->callback([&action, args] { action = [args] { return rasp_run(*args); }; });
 }

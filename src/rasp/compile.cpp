@@ -210,7 +210,7 @@ Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
     for (std::size_t t = 0; t < total; ++t) {
         std::vector<Value> in;
         for (std::size_t k = 0; k < args.size(); ++k) in.push_back(args[k].values[idx[k]]);
-        if (auto r = apply_op(node.op, in)) {
+        if (auto r = apply_op(node, in)) {
             any = true;
             std::size_t p = 0;
             while (p < values.size() && !(values[p] == *r)) ++p;

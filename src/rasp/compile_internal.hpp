@@ -135,7 +135,7 @@ struct Builder {
 };
 
 // RASP's elementwise operators on values (Python semantics); nullopt where RASP raises.
-std::optional<Value> apply_op(SopOp op, const std::vector<Value>& args);
+std::optional<Value> apply_op(const SopNode& node, const std::vector<Value>& args);
 bool truthy(const Value& v);
 bool integer_valued(const Enc& e);  // Integer, or finite with integer / boolean values only
 std::optional<bool> apply_pred(Pred p, const Value& key, const Value& query);
