@@ -66,6 +66,12 @@ json rationals_json(const std::vector<Rational>& v);
 json compiled_shape_json(const ahat::CompiledCircuit& cc);
 // Print one JSON document on stdout.
 void print_json(const json& j);
+
+// An alphabet as given on the command line or in a file (docs/cli.md, "Alphabets"): text
+// without white space is one symbol per code point (commas included); text with white space
+// is the words between it, where \s, \t, \n and \\ name a space, tab, newline and
+// backslash. A repeated symbol is an error at `where`.
+std::vector<std::string> parse_alphabet(std::string_view text, const std::string& where);
 // Write text to a file atomically, or to stdout when path is empty or "-".
 void emit(const std::string& path, const std::string& text);
 

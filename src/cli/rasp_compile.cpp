@@ -14,23 +14,11 @@ struct RaspCompileArgs {
     bool json = false, no_prelude = false;
 };
 
-// "abc" -> a, b, c; text with white space or commas -> the symbols between them.
-std::vector<std::string> parse_alphabet(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.find_first_of(" \t\n,") == std::string::npos) {
-        for (char ch : text) out.emplace_back(1, ch);
-        return out;
-    }
-    std::string cur;
-    for (char ch : text + " ") {
-        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == ',') {
-            if (!cur.empty()) out.push_back(cur);
-            cur.clear();
-        } else {
-            cur += ch;
-        }
-    }
-    return out;
+// A file's last line break is not part of the alphabet ("abc\n" is a, b, c).
+std::string without_final_newline(std::string text) {
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return text;
 }
 
 std::string_view kind_name(rasp::Compiled::Kind k) {
@@ -48,7 +36,8 @@ int run_rasp_compile(const RaspCompileArgs& a) {
     rasp::Program prog = rasp::load_rasp(a.file, rasp::ReadOptions{!a.no_prelude});
     rasp::CompileOptions opts;
     opts.name = a.name;
-    opts.alphabet = parse_alphabet(a.alphabet_file.empty() ? a.alphabet : read_file(a.alphabet_file));
+    opts.alphabet = a.alphabet_file.empty() ? parse_alphabet(a.alphabet, "--alphabet")
+                                            : parse_alphabet(without_final_newline(read_file(a.alphabet_file)), a.alphabet_file);
     rasp::Compiled c = rasp::compile(prog, opts);
     emit(a.output, write_encoder(c.encoder));
 
@@ -65,7 +54,7 @@ int run_rasp_compile(const RaspCompileArgs& a) {
                {"width", c.encoder.d},                      {"features", features},  {"alphabet", opts.alphabet.empty() ? c.encoder.input.alphabet : opts.alphabet},
                {"bos", c.encoder.input.bos.value_or("")}};
         if (c.kind == rasp::Compiled::Kind::Categorical) j["values"] = values;
-        fmt::print(sink, "{}\n", j.dump());
+        fmt::print(sink, "{}\n", j.dump(-1, ' ', false, json::error_handler_t::replace));
         return 0;
     }
     fmt::print(sink, "compiled SOp '{}' of {} to {}\n  {} layers, {} heads, width d = {}\n  features: {}\n", c.name,
@@ -89,8 +78,10 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     sub->add_option("program", args->file, "the .rasp file")->required();
     sub->add_option("--name", args->name, "the SOp to compile (default: the last one the program names)");
     sub->add_option("--alphabet", args->alphabet,
-                    "the token vocabulary: characters (\"abc\"), or symbols separated by spaces or commas");
-    sub->add_option("--alphabet-file", args->alphabet_file, "read the vocabulary from a file (symbols separated by white space)");
+                    "the token vocabulary: one symbol per character (\"abc\", commas included), or symbols separated by "
+                    "white space (\"0 1 10\"; \\s names a space)");
+    sub->add_option("--alphabet-file", args->alphabet_file, "read the vocabulary from a file (as --alphabet: one symbol per character, or symbols "
+                    "separated by white space)");
     sub->add_option("-o,--output", args->output, "the encoder file (default: stdout, with the summary on stderr)");
     sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");

@@ -5,6 +5,7 @@
 //   utf8_length(byte)     the byte length of the sequence a lead byte starts (1 for a stray byte).
 //   code_points(text)     text split into code points, each as its UTF-8 bytes; O(|text|).
 //                         A malformed byte stands for itself (never an exception).
+//   valid_utf8(text)      whether text is well-formed UTF-8 (what JSON output needs).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,18 @@ inline std::vector<std::string> code_points(std::string_view text) {
         i += len;
     }
     return out;
+}
+
+inline bool valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t len = utf8_length(c);
+        if ((len == 1 && c >= 0x80) || i + len > text.size()) return false;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+        i += len;
+    }
+    return true;
 }
 
 }  // namespace ahat
