@@ -1,5 +1,6 @@
 // ahat rasp compile PROG.rasp [--name SOP] [--alphabet abc | --alphabet-file F] -o enc.json [--json]
 // Compiles one SOp of a RASP program to an encoder JSON (then: ahat run enc.json --input ...).
+// With --all: compiles every named SOp and checks each against the evaluator (rasp::survey).
 #include "cli/common.hpp"
 #include "encoder/encoder_json.hpp"
 #include "rasp/compile.hpp"
@@ -11,7 +12,9 @@ namespace {
 
 struct RaspCompileArgs {
     std::string file, name, alphabet, alphabet_file, output;
-    bool json = false, no_prelude = false;
+    bool json = false, no_prelude = false, all = false;
+    std::size_t all_up_to = 4, random_words = 100, random_len = 40;
+    std::uint32_t seed = 1;
 };
 
 // A file's last line break is not part of the alphabet ("abc\n" is a, b, c).
@@ -30,6 +33,25 @@ std::string_view kind_name(rasp::Compiled::Kind k) {
     return "?";
 }
 
+// --all: every named SOp compiled and checked against the evaluator; exit 1 on a disagreement.
+int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vector<std::string>& alphabet) {
+    const auto words = rasp::survey_words(alphabet, a.all_up_to, a.random_words, a.random_len, a.seed);
+    const rasp::Survey s = rasp::survey(prog, alphabet, words);
+    if (a.json) {
+        json refused = json::array();
+        for (const auto& [name, why] : s.refused) refused.push_back(json{{"name", name}, {"why", why}});
+        print_json(json{{"program", a.file}, {"sops", s.sops}, {"compiled", s.compiled}, {"words", s.words},
+                        {"checked", s.checked}, {"disagreements", s.disagreements}, {"refused", refused}});
+    } else {
+        fmt::print("{}: {} of {} named s-ops compile; {} runs on {} words (all up to length {}, {} random up to {}): {} disagree\n",
+                   a.file, s.compiled, s.sops, s.checked, s.words, a.all_up_to, a.random_words, a.random_len,
+                   s.disagreements.size());
+        for (const auto& [name, why] : s.refused) fmt::print("  refused {}: {}\n", name, why);
+        for (const std::string& d : s.disagreements) fmt::print("  DISAGREES {}\n", d);
+    }
+    return s.disagreements.empty() ? 0 : 1;
+}
+
 int run_rasp_compile(const RaspCompileArgs& a) {
     if (!a.alphabet.empty() && !a.alphabet_file.empty())
         fail(SourceLoc{"--alphabet", 0, 0}, "give either --alphabet or --alphabet-file, not both");
@@ -38,6 +60,7 @@ int run_rasp_compile(const RaspCompileArgs& a) {
     opts.name = a.name;
     opts.alphabet = a.alphabet_file.empty() ? parse_alphabet(a.alphabet, "--alphabet")
                                             : parse_alphabet(without_final_newline(read_file(a.alphabet_file)), a.alphabet_file);
+    if (a.all) return survey(a, prog, opts.alphabet);
     rasp::Compiled c = rasp::compile(prog, opts);
     emit(a.output, write_encoder(c.encoder));
 
@@ -84,6 +107,12 @@ void register_rasp_compile(CLI::App& app, Action& action) {
                     "separated by white space)");
     sub->add_option("-o,--output", args->output, "the encoder file (default: stdout, with the summary on stderr)");
     sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
+    sub->add_flag("--all", args->all, "compile every named s-op (no file written) and check each encoder against "
+                                      "the evaluator; exit 1 on a disagreement");
+    sub->add_option("--all-up-to", args->all_up_to, "--all: check on every word up to this length (default 4)");
+    sub->add_option("--random-words", args->random_words, "--all: and on this many random words (default 100)");
+    sub->add_option("--random-len", args->random_len, "--all: of lengths up to this (default 40)");
+    sub->add_option("--seed", args->seed, "--all: the random words' seed (default 1)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

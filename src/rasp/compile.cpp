@@ -298,7 +298,8 @@ Enc Builder::compile_map(const SopNode& node) {
         case SopOp::Neg:
             return Enc{args[0].type, {}, {scaled(args[0].parts[0], Rational(-1))}, level};
         case SopOp::Mul: {
-            const Type t = numeric_type(integer_valued(args[0]) && integer_valued(args[1]));
+            const bool sum = is_sum(node.args[0], node.args[1]) || is_sum(node.args[1], node.args[0]);
+            const Type t = numeric_type(sum || (integer_valued(args[0]) && integer_valued(args[1])));
             for (int k = 0; k < 2; ++k)
                 if (auto c = constant_number(args[k]))
                     return Enc{t, {}, {scaled(scalar(args[1 - k], node.loc, what), *c)}, args[1 - k].level};
@@ -323,8 +324,10 @@ Enc Builder::compile_map(const SopNode& node) {
             GateId g = layer(l).circuit.mul(gate(l, x), gate(l, inv));
             return Enc{Type::Rational, {}, {Lin::coord(write(l, g))}, l + 1};
         }
-        case SopOp::Mod:
         case SopOp::Round:
+            if (args[0].type == Type::Integer) return args[0];  // round of an integer is itself
+            [[fallthrough]];
+        case SopOp::Mod:
             fail(node.loc, "'{}' of an unbounded numeric SOp has no exact compilation: it is not a finite "
                            "combination of sign gates (the function has infinitely many jumps)", op);
         case SopOp::Eq: case SopOp::Ne: case SopOp::Lt: case SopOp::Le: case SopOp::Gt: case SopOp::Ge: {
@@ -361,6 +364,23 @@ Enc Builder::compile_map(const SopNode& node) {
             fail(node.loc, "'{}' of an unbounded numeric SOp is not compiled: and/or/not/indicator take finite-valued "
                            "(boolean) operands; compare the number first (e.g. x > 0)", op);
     }
+}
+
+bool Builder::is_sum(std::uint32_t width, std::uint32_t mean) {
+    const SopNode& m = prog.sops[mean];
+    if (m.op != SopOp::Aggregate || !integer_valued(sop(m.args[0]))) return false;
+    const SelSum& s = selsum(m.selector);
+    if (!plain(s)) return false;
+    const SelForm& f = s.terms[0].second;
+    if (!f.tables.empty() || !f.eqs.empty()) return false;
+    if (!f.mask && !f.window0) return prog.sops[width].op == SopOp::Length;
+    const Enc& w = sop(width);
+    if (w.type == Type::Categorical || !i_) return false;
+    Lin closed = Lin::coord(*i_);  // the mask's width: i for j <= i, i - 1 for j < i, 1 for j == i
+    if (f.window0) closed = Lin::coord(not_bos());
+    else if (f.mask == Mask::Past) closed.add(Lin::coord(not_bos()), Rational(-1));
+    else if (f.mask != Mask::PastOrSelf) return false;
+    return w.parts[0].terms == closed.terms && w.parts[0].constant == closed.constant;
 }
 
 Enc Builder::square(std::uint32_t id) {
