@@ -1,6 +1,8 @@
 // The RASP compiler, part 1: coordinates, feed-forward circuits and SOp encodings (tokens,
 // indices, length, constants, elementwise maps). Selectors, aggregates and widths are in
 // compile_select.cpp, the encoder's assembly and decode() in compile_encoder.cpp.
+#include <functional>
+
 #include "rasp/compile_internal.hpp"
 
 namespace ahat::rasp::detail {
@@ -267,7 +269,48 @@ Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
     return e;
 }
 
+std::optional<std::uint32_t> Builder::reciprocal_width(std::uint32_t mean) {
+    const SopNode& m = prog.sops[mean];
+    if (m.op != SopOp::Aggregate) return std::nullopt;
+    auto is_const = [&](std::uint32_t id, long v) {
+        const SopNode& c = prog.sops[id];
+        return c.op == SopOp::Constant && c.constant.is_number() && std::get<Rational>(c.constant.v) == v;
+    };
+    auto is_first = [&](std::uint32_t id) {  // indices == 0 (either order)
+        const SopNode& e = prog.sops[id];
+        return e.op == SopOp::Eq && ((prog.sops[e.args[0]].op == SopOp::Indices && is_const(e.args[1], 0)) ||
+                                     (prog.sops[e.args[1]].op == SopOp::Indices && is_const(e.args[0], 0)));
+    };
+    const SopNode& v = prog.sops[m.args[0]];
+    if (!(v.op == SopOp::Indicator && is_first(v.args[0]))) return std::nullopt;
+    std::function<bool(std::uint32_t)> has_first = [&](std::uint32_t id) {  // key 0 selected for every query
+        const SelNode& s = prog.sels[id];
+        switch (s.op) {
+            case SelOp::Select:
+                return s.pred == Pred::True ||
+                       (s.pred == Pred::Eq && prog.sops[s.keys].op == SopOp::Indices && is_const(s.queries, 0));
+            case SelOp::Or: return has_first(s.args[0]) || has_first(s.args[1]);
+            case SelOp::And: return has_first(s.args[0]) && has_first(s.args[1]);
+            case SelOp::Not: return false;
+        }
+        return false;
+    };
+    if (!has_first(m.selector)) return std::nullopt;
+    return m.selector;
+}
+
 Enc Builder::compile_map(const SopNode& node) {
+    if (node.op == SopOp::Div) {  // x / (1/width(S)) = x * width(S) (proofs/rasp-compile.md)
+        if (auto s = reciprocal_width(node.args[1])) {
+            const Enc x = sop(node.args[0]);
+            const Enc w = width_of_sel(*s, node.loc);
+            const Type t = integer_valued(x) ? Type::Integer : Type::Rational;
+            if (auto c = constant_number(x)) return Enc{t, {}, {scaled(w.parts[0], *c)}, w.level};
+            const std::size_t l = std::max<std::size_t>(std::max(x.level, w.level), 1) - 1;
+            const GateId g = layer(l).circuit.mul(gate(l, scalar(x, node.loc, "a dividend")), gate(l, w.parts[0]));
+            return Enc{t, {}, {Lin::coord(write(l, g))}, l + 1};
+        }
+    }
     std::vector<Enc> args;
     for (std::uint32_t a : node.args) args.push_back(sop(a));
     bool all_cat = true;

@@ -135,6 +135,10 @@ struct Builder {
     // mean with 0 at an empty selection, for reading with a flag (compile_union.cpp)
     Enc aggregate_form(const SopNode& node, const SelForm& f, bool parts);
     Enc width_form(const SelForm& f, const SourceLoc& loc);
+    Enc width_of_sel(std::uint32_t sel, const SourceLoc& loc);
+    // the selector S when `mean` is aggregate(S, indicator(indices == 0)) and S selects key 0
+    // for every query: then mean = 1/width(S), and x / mean = x * width(S)
+    std::optional<std::uint32_t> reciprocal_width(std::uint32_t mean);
     Enc square(std::uint32_t id);
     // whether `width` is the width of the selector of the mean `mean` of integers (a mask's
     // closed form, or length for all keys): then width * mean is the integer sum over it

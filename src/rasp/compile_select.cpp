@@ -304,12 +304,14 @@ Enc Builder::aggregate_form(const SopNode& node, const SelForm& f, bool parts) {
     return e;
 }
 
-Enc Builder::compile_width(const SopNode& node) {
-    const SelSum& s = selsum(node.selector);
-    if (plain(s)) return width_form(s.terms[0].second, node.loc);
+Enc Builder::compile_width(const SopNode& node) { return width_of_sel(node.selector, node.loc); }
+
+Enc Builder::width_of_sel(std::uint32_t sel_id, const SourceLoc& loc) {
+    const SelSum& s = selsum(sel_id);
+    if (plain(s)) return width_form(s.terms[0].second, loc);
     Enc e{Type::Integer, {}, {Lin{}}, 0};  // the signed sum of the terms' widths
     for (const auto& [c, f] : s.terms) {
-        const Enc w = width_of(f, node.loc);
+        const Enc w = width_of(f, loc);
         e.parts[0].add(w.parts[0], Rational(c));
         e.level = std::max(e.level, w.level);
     }

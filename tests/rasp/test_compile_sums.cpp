@@ -61,6 +61,21 @@ TEST_CASE("rasp compile: a mean times its selector's width is an integer, and ro
     CHECK(s.compiled == 6);
 }
 
+TEST_CASE("rasp compile: dividing by the mean of the first position's indicator is multiplying by a width", "[rasp-sums]") {
+    const std::string text =
+        "n = round(1 / aggregate(full_s, indicator(indices == 0)));\n"
+        "def via_first(s) {\n  s = s or select(indices, 0, ==);\n  return round(1 / aggregate(s, indicator(indices == 0))) - 1;\n}\n"
+        "hist = via_first(select(tokens, tokens, ==));\n"
+        "before = via_first(select(tokens, tokens, <) or (select(tokens, tokens, ==) and select(indices, indices, <)));\n"
+        "half = 3 / aggregate(select(indices, 0, ==) and full_s, indicator(0 == indices));\n";
+    Survey s = check(text, {"a", "b", "c"}, 13);
+    CHECK(s.refused.empty());
+    CHECK(s.compiled == 4);
+    // the same shape without key 0 always selected stays a refused division
+    Program p = read_rasp("m = 1 / aggregate(select(tokens, tokens, ==), indicator(indices == 0));\n", "t.rasp");
+    CHECK_THROWS_WITH(compile(p, CompileOptions{"m", {"a", "b"}}), Catch::Contains("'/' by an unbounded numeric SOp"));
+}
+
 TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the evaluator", "[rasp-sums]") {
     std::mt19937 rng(20261130);
     const char* atoms[] = {"select(tokens, tokens, ==)", "select(tokens, \"a\", ==)", "select(\"b\", tokens, ==)",
