@@ -45,6 +45,7 @@ void register_bench_rasp(CLI::App& app, Action& action); // src/cli/bench_rasp.c
 void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_classify.cpp
 void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
 void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_compile.cpp
+void register_rasp_repl(CLI::App& app, Action& action);     // src/cli/rasp_repl.cpp
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).
