@@ -403,6 +403,45 @@ Enc Builder::compile_map(const SopNode& node) {
                               C.mul(gate(l, f), gate(l, scalar(args[2], node.loc, what)))});
             return Enc{numeric_type(integer_valued(args[0]) && integer_valued(args[2])), {}, {Lin::coord(write(l, g))}, l + 1};
         }
+        case SopOp::Lookup: {  // [x == k] = nb - sign(x - k) - sign(k - x) for each numeric key k
+            Circuit& C = layer(l).circuit;
+            const Lin x = scalar(args[0], node.loc, "an index");
+            const GateId one = gate(l, Lin::coord(not_bos()));
+            Enc e{Type::Categorical, {}, {}, l + 1};
+            Lin hit;  // 1 where some key matches
+            for (const auto& [key, value] : node.table) {
+                if (!key.is_number() && !key.is_bool()) continue;  // a number never equals a string
+                const Rational k = key.is_bool() ? Rational(std::get<bool>(key.v) ? 1 : 0) : std::get<Rational>(key.v);
+                const GateId d = gate(l, Lin(x).add(Lin::coord(not_bos()), -k));
+                const GateId eq = C.add({one, C.mul(C.constant(Rational(-1)), C.sign(d)),
+                                         C.mul(C.constant(Rational(-1)), C.sign(C.mul(C.constant(Rational(-1)), d)))});
+                const Lin eql = Lin::coord(write(l, eq));
+                hit.add(eql, Rational(1));
+                auto it = std::find(e.values.begin(), e.values.end(), value);
+                if (it == e.values.end()) {
+                    e.values.push_back(value);
+                    e.parts.push_back(eql);
+                } else {
+                    e.parts[static_cast<std::size_t>(it - e.values.begin())].add(eql, Rational(1));
+                }
+            }
+            if (!node.constant.is_none()) {  // the default where no key matches (a missing key raises otherwise)
+                Lin miss = Lin::coord(not_bos());
+                miss.add(hit, Rational(-1));
+                auto it = std::find(e.values.begin(), e.values.end(), node.constant);
+                if (it == e.values.end()) {
+                    e.values.push_back(node.constant);
+                    e.parts.push_back(miss);
+                } else {
+                    e.parts[static_cast<std::size_t>(it - e.values.begin())].add(miss, Rational(1));
+                }
+            }
+            if (e.values.empty()) fail(node.loc, "indexing by a number: no key of the list or dict is a number");
+            return e;
+        }
+        case SopOp::Pow:
+            fail(node.loc, "'^' of an unbounded numeric SOp has no exact compilation: powers are not a finite "
+                           "combination of add, mul and sign gates for every exponent");
         default:
             fail(node.loc, "'{}' of an unbounded numeric SOp is not compiled: and/or/not/indicator take finite-valued "
                            "(boolean) operands; compare the number first (e.g. x > 0)", op);

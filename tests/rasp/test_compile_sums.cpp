@@ -76,6 +76,17 @@ TEST_CASE("rasp compile: dividing by the mean of the first position's indicator 
     CHECK_THROWS_WITH(compile(p, CompileOptions{"m", {"a", "b"}}), Catch::Contains("'/' by an unbounded numeric SOp"));
 }
 
+TEST_CASE("rasp compile: lookups and membership of unbounded integers", "[rasp-sums]") {
+    const std::string text =
+        "pos = selector_width(select(tokens, tokens, ==) and select(indices, indices, <));\n"
+        "even_pos = pos in [0, 2, 4];\n"
+        "name = [\"zero\", \"one\", \"two\"][pos if pos < 3 else 0];\n"
+        "code = {0: \"x\", 1: \"y\", True: \"z\", \"s\": \"w\"}[indices if indices < 2 else 0];\n";
+    Survey s = check(text, {"a", "b"}, 14);
+    CHECK(s.refused.empty());
+    CHECK(s.compiled == 4);
+}
+
 TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the evaluator", "[rasp-sums]") {
     std::mt19937 rng(20261130);
     const char* atoms[] = {"select(tokens, tokens, ==)", "select(tokens, \"a\", ==)", "select(\"b\", tokens, ==)",
