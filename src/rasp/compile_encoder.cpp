@@ -54,7 +54,14 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
     const std::uint32_t id = pick_sop(prog, opts.name);
     Builder B(prog, alphabet);
     B.not_bos();
-    const Enc e = B.sop(id);
+    const Enc e = [&] {
+        try {
+            return B.sop(id);
+        } catch (const InputError& err) {  // every refusal points at the proofs of what compiles
+            if (std::string(err.what()).find("proofs/") != std::string::npos) throw;
+            throw InputError(err.loc(), std::string(err.what()) + " (proofs/rasp-compile.md)");
+        }
+    }();
 
     // the readout needs plain coordinates: materialise Lins that are not one
     std::vector<std::uint32_t> coords;
