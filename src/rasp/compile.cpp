@@ -351,9 +351,17 @@ Enc Builder::compile_map(const SopNode& node) {
         }
         case SopOp::Div: {
             Lin x = scalar(args[0], node.loc, what);
-            if (args[1].type != Type::Categorical)
+            if (args[1].type != Type::Categorical) {
+                if (auto inv = positional_reciprocal(args[1])) {  // 1/(indices+1) or 1/length, from a head
+                    const std::size_t lp = std::max<std::size_t>(std::max(args[0].level, inv->level), 1) - 1;
+                    if (auto c = constant_number(args[0])) return Enc{Type::Rational, {}, {scaled(inv->parts[0], *c)}, inv->level};
+                    const GateId g = layer(lp).circuit.mul(gate(lp, x), gate(lp, inv->parts[0]));
+                    return Enc{Type::Rational, {}, {Lin::coord(write(lp, g))}, lp + 1};
+                }
                 fail(node.loc, "'/' by an unbounded numeric SOp has no exact compilation: the feed-forward basis "
-                               "(add, mul, sign) has no reciprocal; divide by a constant or a finite-valued SOp");
+                               "(add, mul, sign) has no reciprocal; divide by a constant, a finite-valued SOp, "
+                               "indices + 1 or length");
+            }
             if (auto c = constant_number(args[1])) {
                 if (*c == 0) fail(node.loc, "'/' by the constant 0");
                 return Enc{Type::Rational, {}, {scaled(x, Rational(1) / *c)}, args[0].level};
@@ -446,6 +454,36 @@ Enc Builder::compile_map(const SopNode& node) {
             fail(node.loc, "'{}' of an unbounded numeric SOp is not compiled: and/or/not/indicator take finite-valued "
                            "(boolean) operands; compare the number first (e.g. x > 0)", op);
     }
+}
+
+std::optional<Enc> Builder::positional_reciprocal(const Enc& divisor) {
+    if (divisor.type != Type::Integer) return std::nullopt;
+    const Lin& d = divisor.parts[0];
+    auto same = [&](const Lin& l) { return d.terms == l.terms && d.constant == l.constant; };
+    const bool upto = i_ && same(Lin::coord(*i_));  // indices + 1 = encoder position i
+    const bool all = length_ && same(length_->parts[0]);
+    if (!upto && !all) return std::nullopt;
+    std::optional<Enc>& memo = upto ? inv_upto_ : inv_all_;
+    if (memo) return memo;
+    if (!first_real_) {  // [i = 1]: 1 at the first real position only (0 at BOS)
+        Circuit& C = layer(0).circuit;
+        const GateId one = gate(0, Lin::coord(not_bos()));
+        const GateId dd = gate(0, Lin::coord(feature_i()).add(Lin::coord(not_bos()), Rational(-1)));
+        const GateId m1 = C.constant(Rational(-1));
+        first_real_ = write(0, C.add({one, C.mul(m1, C.sign(dd)), C.mul(m1, C.sign(C.mul(m1, dd)))}));
+    }
+    // one head at layer 1: BOS scores -1, real keys 0 (j <= i, or all); the mean of [j = 1] is
+    // 1/#real keys = 1/(p+1) or 1/m
+    SelForm f;
+    if (upto) f.mask = Mask::PastOrSelf;
+    HeadBuild h;
+    h.name = upto ? "1/(indices+1)" : "1/length";
+    score_rows(f, Rational(-1), h);
+    h.values.push_back(Lin::coord(*first_real_));
+    const std::uint32_t raw = add_head(1, std::move(h));
+    const GateId g = layer(1).circuit.mul(gate(1, Lin::coord(raw)), gate(1, Lin::coord(not_bos())));
+    memo = Enc{Type::Rational, {}, {Lin::coord(write(1, g))}, 2};
+    return memo;
 }
 
 bool Builder::is_sum(std::uint32_t width, std::uint32_t mean) {

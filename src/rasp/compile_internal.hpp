@@ -143,6 +143,10 @@ struct Builder {
     // whether `width` is the width of the selector of the mean `mean` of integers (a mask's
     // closed form, or length for all keys): then width * mean is the integer sum over it
     bool is_sum(std::uint32_t width, std::uint32_t mean);
+    // 1/(indices+1) or 1/length (level 2) when the divisor's form is indices + 1 or length
+    std::optional<Enc> positional_reciprocal(const Enc& divisor);
+    std::optional<Enc> inv_upto_, inv_all_;
+    std::optional<std::uint32_t> first_real_;
     Lin scalar(const Enc& e, const SourceLoc& loc, const char* what);
 
     // selectors

@@ -87,6 +87,20 @@ TEST_CASE("rasp compile: lookups and membership of unbounded integers", "[rasp-s
     CHECK(s.compiled == 4);
 }
 
+TEST_CASE("rasp compile: division by indices + 1 and by length", "[rasp-sums]") {
+    const std::string text =
+        "so_far = selector_width(select(tokens, \"a\", ==) and select(indices, indices, <=));\n"
+        "share_so_far = so_far / (indices + 1);\n"
+        "share = count(tokens, \"a\") / length;\n"
+        "inverse = 2 / length;\n"
+        "above_half = share_so_far > 1 / 2;\n";
+    Survey s = check(text, {"a", "b"}, 15);
+    CHECK(s.refused.empty());
+    CHECK(s.compiled == 5);
+    Program p = read_rasp("x = indices / (indices + 2);\n", "t.rasp");
+    CHECK_THROWS_WITH(compile(p, CompileOptions{"x", {"a"}}), Catch::Contains("indices + 1 or length"));
+}
+
 TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the evaluator", "[rasp-sums]") {
     std::mt19937 rng(20261130);
     const char* atoms[] = {"select(tokens, tokens, ==)", "select(tokens, \"a\", ==)", "select(\"b\", tokens, ==)",
