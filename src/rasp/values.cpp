@@ -94,7 +94,9 @@ bool holds(Pred pred, const Value& key, const Value& query, const SourceLoc& loc
     return false;
 }
 
-Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
+namespace {
+
+Value apply_unchecked(SopOp op, const Value* const* args, const SourceLoc& loc) {
     const Value& a = *args[0];
     switch (op) {
         case SopOp::Neg:
@@ -142,6 +144,21 @@ Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
         }
         default: fail(loc, "internal: operator {} is not elementwise", static_cast<int>(op));
     }
+}
+
+}  // namespace
+
+// Results are bounded so that no program (a loop squaring a number, doubling a string) can
+// exhaust memory or time: an error instead.
+constexpr std::size_t kMaxBits = 1 << 16, kMaxStringBytes = 1 << 20;
+
+Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
+    Value r = apply_unchecked(op, args, loc);
+    if (r.is_number() && bit_size(std::get<Rational>(r.v)) > kMaxBits)
+        fail(loc, "the operation gives a number of more than {} bits", kMaxBits);
+    if (r.is_string() && std::get<std::string>(r.v).size() > kMaxStringBytes)
+        fail(loc, "'+' gives a string longer than {} bytes", kMaxStringBytes);
+    return r;
 }
 
 Value apply(const SopNode& node, const Value* const* args, const SourceLoc& loc) {

@@ -101,6 +101,13 @@ TEST_CASE("rasp compile: division by indices + 1 and by length", "[rasp-sums]") 
     CHECK_THROWS_WITH(compile(p, CompileOptions{"x", {"a"}}), Catch::Contains("indices + 1 or length"));
 }
 
+TEST_CASE("rasp compile: a DAG deeper than the limit is refused, not a stack overflow", "[rasp-sums]") {
+    Program p = read_rasp("x = indices;\nfor i in range(3000) { x = x + 1; }\n", "t.rasp");
+    CHECK_THROWS_WITH(compile(p, CompileOptions{"x", {"a"}}), Catch::Contains("more than 2000 operations deep"));
+    Program q = read_rasp("x = indices;\nfor i in range(1500) { x = x + 1; }\n", "t.rasp");
+    CHECK(compile(q, CompileOptions{"x", {"a"}}).kind == Compiled::Kind::Integer);
+}
+
 TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the evaluator", "[rasp-sums]") {
     std::mt19937 rng(20261130);
     const char* atoms[] = {"select(tokens, tokens, ==)", "select(tokens, \"a\", ==)", "select(\"b\", tokens, ==)",

@@ -116,6 +116,13 @@ TEST_CASE("for loops, several assignments and several return values", "[rasp-sta
     CHECK(error_of("for i in [1] { }") == "t.rasp:1:16: a for loop's body needs a statement");
 }
 
+TEST_CASE("runaway constants are errors, not exhausted memory", "[rasp-static]") {
+    CHECK(error_of("x = 3;\nfor i in range(40) { x = x * x; }") == "t.rasp:2:28: the operation gives a number of more than 65536 bits");
+    CHECK(error_of("s = \"ab\";\nfor i in range(40) { s = s + s; }") == "t.rasp:2:28: '+' gives a string longer than 1048576 bytes");
+    CHECK(error_of("x = indices + 3;\nfor i in range(40) { x = x * x; }").find(
+              "the operation gives a number of more than 65536 bits (at position 1)") != std::string::npos);
+}
+
 TEST_CASE("REPL commands in a file: set example and display switches accepted, others refused", "[rasp-static]") {
     Program p = read_rasp("ex = \"a<b\";\nset example ex\nfull seq display on\nexamples off\ny = tokens == \"<\";\n", "t.rasp");
     REQUIRE(p.example);
