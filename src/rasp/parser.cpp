@@ -276,6 +276,14 @@ private:
         return st;
     }
 
+    // A node with its children: its height checked, so that evaluating and destroying the
+    // tree (both recursive) stay shallow even for long operator chains.
+    static ExprPtr grown(ExprPtr e) {
+        for (const ExprPtr& a : e->args) e->height = std::max(e->height, a->height + 1);
+        if (e->height > kMaxHeight) fail(e->loc, "an expression more than {} operations deep", kMaxHeight);
+        return e;
+    }
+
     static ExprPtr node(Expr::Kind k, SourceLoc loc, std::string op = {}) {
         auto e = std::make_unique<Expr>();
         e->kind = k;
@@ -291,7 +299,7 @@ private:
             auto n = node(Expr::Kind::Binary, take().loc, "in");
             n->args.push_back(std::move(e));
             n->args.push_back(ternary());
-            e = std::move(n);
+            e = grown(std::move(n));
         }
         return e;
     }
@@ -305,7 +313,7 @@ private:
             n->args.push_back(std::move(e));
             n->args.push_back(std::move(cond));
             n->args.push_back(logic());
-            e = std::move(n);
+            e = grown(std::move(n));
         }
         return e;
     }
@@ -321,7 +329,7 @@ private:
             auto n = node(Expr::Kind::Binary, take().loc, found);
             n->args.push_back(std::move(e));
             n->args.push_back((this->*next)());
-            e = std::move(n);
+            e = grown(std::move(n));
         }
     }
     ExprPtr logic() { return binary_level({"and", "or"}, &Parser::comparison); }
@@ -336,7 +344,7 @@ private:
             Nest nest(*this, peek().loc);
             auto n = node(Expr::Kind::Unary, peek().loc, take().text);
             n->args.push_back(unary());
-            return n;
+            return grown(std::move(n));
         }
         return postfix();
     }
@@ -351,13 +359,13 @@ private:
                 if (!is(")"))
                     for (ExprPtr& a : exprs()) n->args.push_back(std::move(a));
                 expect(")");
-                e = std::move(n);
+                e = grown(std::move(n));
             } else if (is("[")) {
                 auto n = node(Expr::Kind::Index, take().loc);
                 n->args.push_back(std::move(e));
                 n->args.push_back(expr());
                 expect("]");
-                e = std::move(n);
+                e = grown(std::move(n));
             } else if (is(".")) {
                 fail(peek().loc, "attribute access ('.') is not RASP");
             } else {
@@ -391,7 +399,7 @@ private:
         const char* close = list ? "]" : "}";
         if (is(close)) {
             take();
-            return e;
+            return grown(std::move(e));
         }
         auto item = [&] {
             e->args.push_back(expr());
@@ -408,7 +416,7 @@ private:
             expect("in");
             e->args.push_back(expr());
             expect(close);
-            return e;
+            return grown(std::move(e));
         }
         while (is(",")) {
             take();
@@ -456,17 +464,17 @@ private:
             if (e->op.empty()) fail(op.loc, "select's third argument must be one of == != < <= > >=");
             take();
             expect(")");
-            return e;
+            return grown(std::move(e));
         }
         if (t.text == "aggregate" && is("(", 1)) {
             auto e = node(Expr::Kind::Aggregate, take().loc);
             e->args = call_args(2, 3, "aggregate");
-            return e;
+            return grown(std::move(e));
         }
         if ((t.text == "round" || t.text == "indicator") && is("(", 1)) {
             auto e = node(Expr::Kind::Unary, t.loc, take().text);
             e->args = call_args(1, 1, e->op);
-            return e;
+            return grown(std::move(e));
         }
         auto e = node(Expr::Kind::Name, t.loc, take().text);
         return e;

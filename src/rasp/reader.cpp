@@ -128,6 +128,7 @@ constexpr std::size_t kMaxListSize = 1'000'000;
 constexpr std::size_t kMaxSteps = 5'000'000;  // statements and comprehension elements
 constexpr std::size_t kMaxCallDepth = 100;
 constexpr std::size_t kMaxLoadDepth = 32;
+constexpr std::size_t kMaxEvalDepth = 3000;
 
 class Elaborator {
 public:
@@ -171,7 +172,7 @@ private:
     Env* user_ = nullptr;
     std::unordered_map<std::string, std::uint32_t> sop_ids_, sel_ids_;
     std::vector<const Stmt*> calls_;
-    std::size_t steps_ = 0;
+    std::size_t steps_ = 0, eval_depth_ = 0;
     bool tokens_seen_ = false;
     SourceLoc tokens_loc_;
 
@@ -578,6 +579,13 @@ private:
     }
 
     Val eval(const Expr& e, Env& env) {
+        struct Depth {  // inlined calls nest evaluations: bound them all together
+            std::size_t& d;
+            explicit Depth(std::size_t& depth, const SourceLoc& loc) : d(depth) {
+                if (++d > kMaxEvalDepth) fail(loc, "evaluation nested deeper than {} (expressions and inlined calls)", kMaxEvalDepth);
+            }
+            ~Depth() { --d; }
+        } depth(eval_depth_, e.loc);
         switch (e.kind) {
             case Expr::Kind::Atom: return Val{Val::Kind::Atom, e.value};
             case Expr::Kind::Name: return name(e, env);

@@ -7,7 +7,8 @@
 //   parse_rasp(text, file)   text -> statements, O(length of text). Syntax errors and
 //                  constructs outside the language (draw, show, exit, lambdas, ...) are
 //                  InputError at file:line:col naming the construct. Nesting deeper than
-//                  kMaxNesting (parentheses, brackets, blocks) is an error, not a stack overflow.
+//                  kMaxNesting (parentheses, brackets, blocks) or expressions higher than
+//                  kMaxHeight are errors, not a stack overflow.
 #pragma once
 
 #include <memory>
@@ -20,6 +21,7 @@
 namespace ahat::rasp::syntax {
 
 constexpr int kMaxNesting = 200;
+constexpr std::uint32_t kMaxHeight = 2000;  // operations on a path from an expression to a leaf
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
@@ -45,6 +47,7 @@ struct Expr {
     std::vector<ExprPtr> args;
     std::vector<std::string> names;  // ListComp/DictComp: the iterator names
     SourceLoc loc;
+    std::uint32_t height = 1;        // 1 + the children's greatest (at most kMaxHeight)
 };
 
 struct Stmt;

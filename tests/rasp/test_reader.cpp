@@ -177,6 +177,16 @@ TEST_CASE("names, kinds, calls and recursion are checked", "[rasp-front]") {
     std::string deep = "x = " + std::string(300, '(') + "1" + std::string(300, ')') + ";";
     CHECK(error_of(deep).find(": nesting deeper than 200 levels") != std::string::npos);
     CHECK(error_of("x = " + std::string(100000, '-') + "1;").find("nesting deeper than 200 levels") != std::string::npos);
+    std::string chain = "x = 1";
+    for (int k = 0; k < 100000; ++k) chain += " + 1";
+    CHECK(error_of(chain + ";") == "t.rasp:1:8003: an expression more than 2000 operations deep");
+    std::string calls = "def f0(x) { return x + 1; }\n";
+    for (int k = 1; k < 90; ++k) {
+        std::string body = "f" + std::to_string(k - 1) + "(x)";  // the call under 150 levels of its caller
+        for (int j = 0; j < 150; ++j) body = "(" + body + " + 1)";
+        calls += "def f" + std::to_string(k) + "(x) { return " + body + "; }\n";
+    }
+    CHECK(error_of(calls + "y = f89(indices);").find("evaluation nested deeper than 3000") != std::string::npos);
 }
 
 TEST_CASE("functions see their defining environment when called, like the reference", "[rasp-front]") {

@@ -4,6 +4,7 @@
 // worked out by hand from the reference's Python semantics.
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <catch2/catch.hpp>
 
@@ -178,4 +179,28 @@ TEST_CASE("the prelude: the reference library's names and values", "[rasp-static
           "t.rasp:1:5: unknown name 'count' (a library function: the prelude is off, --no-prelude)");
     CHECK(run("def count(a, b) { return 7; }\nx = count(1, 2);\n", "a") == "x=7\n");  // a program's own wins
     CHECK(run("w = selector_width(select(indices, indices, <));\nn = length;\n", "abc", ReadOptions{false}) == "w=0 1 2\nn=3 3 3\n");
+}
+
+TEST_CASE("random token soup: an error at a location or a program, never a crash", "[rasp-static]") {
+    const char* vocab[] = {"x", "y", "f", "tokens", "indices", "length", "1", "2.5", "\"a\"", "(", ")", "[", "]", "{",
+                           "}", ",", ";", ":", "=", "+", "-", "*", "/", "%", "^", "==", "<", "and", "or", "not", "in",
+                           "if", "else", "for", "def", "return", "load", "set", "example", "select", "aggregate",
+                           "range", "zip", "len", "selector_width", "count", "\n", "True", "exit", "s", "op"};
+    std::mt19937 rng(1130);
+    std::size_t read = 0, refused = 0;
+    for (int t = 0; t < 3000; ++t) {
+        std::string text;
+        const std::size_t len = 1 + rng() % 30;
+        for (std::size_t k = 0; k < len; ++k) text += std::string(vocab[rng() % std::size(vocab)]) + " ";
+        try {
+            Program p = read_rasp(text, "t.rasp");
+            evaluate(p, parse_tokens(p, "ab"));
+            ++read;
+        } catch (const InputError& e) {
+            CHECK(e.loc().file == "t.rasp");
+            ++refused;
+        }
+    }
+    CHECK(read + refused == 3000);
+    CHECK(refused > 2000);
 }
