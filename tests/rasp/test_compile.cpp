@@ -193,7 +193,7 @@ TEST_CASE("rasp compile: constructs without an exact compilation are refused at 
     {
         Build b;
         auto i = b.indices(), n = b.length();
-        refused(b, b.map(SopOp::Div, {i, n}), "t.rasp:3:3", "'/' by an unbounded");
+        refused(b, b.map(SopOp::Div, {i, b.map(SopOp::Add, {n, i})}), "t.rasp:4:3", "'/' by an unbounded");
     }
     {
         Build b;
