@@ -5,8 +5,11 @@
 //              SOp encodings never have one, so they vanish at the BOS row).
 //   Enc        the static type and encoding of one SOp: Categorical (one Lin per value, a
 //              one-hot at every real position), Integer or Rational (one Lin).
+//   SelForm    a selector that one head computes: a conjunction (mask, window, tables,
+//              integer equalities).
+//   SelSum     any compiled selector: a signed sum of SelForms (compile_union.cpp).
 //   Builder    the encoder under construction: coordinates, layers with heads and
-//              feed-forward circuits, memoised SOp encodings, selector forms.
+//              feed-forward circuits, memoised SOp encodings, selector forms and sums.
 // The invariant (proofs/rasp-compile.md): an Enc available at level L holds its values at
 // every real position and 0 at the BOS row in the state after L layers.
 #pragma once
