@@ -11,7 +11,7 @@ namespace ahat::cli {
 namespace {
 
 struct RaspCompileArgs {
-    std::string file, name, alphabet, alphabet_file, output;
+    std::string file, name, alphabet, alphabet_file, output, words_file;
     bool json = false, no_prelude = false, all = false;
     std::size_t all_up_to = 4, random_words = 100, random_len = 40;
     std::uint32_t seed = 1;
@@ -35,7 +35,24 @@ std::string_view kind_name(rasp::Compiled::Kind k) {
 
 // --all: every named SOp compiled and checked against the evaluator; exit 1 on a disagreement.
 int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vector<std::string>& alphabet) {
-    const auto words = rasp::survey_words(alphabet, a.all_up_to, a.random_words, a.random_len, a.seed);
+    auto words = rasp::survey_words(alphabet, a.all_up_to, a.random_words, a.random_len, a.seed);
+    if (!a.words_file.empty()) {  // and the file's words, one a line
+        const std::string text = read_file(a.words_file);
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            std::string line = text.substr(start, end - start);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (!line.empty()) {
+                const rasp::Program& p = prog;
+                std::vector<std::string> w;
+                for (const rasp::Value& t : rasp::parse_tokens(p, line)) w.push_back(rasp::format_element(t));
+                words.push_back(std::move(w));
+            }
+            start = end + 1;
+        }
+    }
     const rasp::Survey s = rasp::survey(prog, alphabet, words);
     if (a.json) {
         json refused = json::array();
@@ -113,6 +130,7 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     sub->add_option("--random-words", args->random_words, "--all: and on this many random words (default 100)");
     sub->add_option("--random-len", args->random_len, "--all: of lengths up to this (default 40)");
     sub->add_option("--seed", args->seed, "--all: the random words' seed (default 1)");
+    sub->add_option("--words", args->words_file, "--all: and on the words of this file, one a line");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }
