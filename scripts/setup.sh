@@ -20,5 +20,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Python tools (benchmark peers such as PyTorch, notebook execution) are optional and never
+# needed by the C++ build or the tests: AHAT_PYTHON=1 installs the pinned requirements.txt.
+if [ "${AHAT_PYTHON:-0}" = "1" ] && [ -f requirements.txt ]; then
+  echo "setup: installing the pinned Python tools of requirements.txt" >&2
+  python3 -m pip install -q -r requirements.txt
+fi
+
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${AHAT_BUILD_TYPE:-Release}" "$@" >/dev/null
 ninja -C "$BUILD_DIR"

@@ -5,6 +5,7 @@
 
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "numeric/engine.hpp"
 
 namespace ahat::capture {
 
@@ -89,10 +90,6 @@ double log2_rational(const Rational& r) {
     return std::log2(std::fabs(mn)) + static_cast<double>(en) - std::log2(md) - static_cast<double>(ed);
 }
 
-namespace {
-
-using Answer = std::vector<std::string>;
-
 std::optional<Answer> safe_decode(const Model& m, const AnyMatrix& out) {
     try {
         return m.decode(out);
@@ -108,60 +105,79 @@ std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expe
     return w;
 }
 
-bool same_argmax(const Trace<Rational>& a, const auto& b) {
-    for (std::size_t l = 0; l < a.heads.size() && l < b.heads.size(); ++l)
-        for (std::size_t h = 0; h < a.heads[l].size(); ++h)
-            if (a.heads[l][h].selected != b.heads[l][h].selected) return false;
-    return true;
+namespace {
+
+// The argmax-set sizes of one exact run: [layer][head][position].
+using Selected = std::vector<std::vector<std::vector<std::uint32_t>>>;
+
+Selected selected_of(const Trace<Rational>& t) {
+    Selected out;
+    for (const auto& layer : t.heads) {
+        auto& l = out.emplace_back();
+        for (const HeadTrace& h : layer) l.push_back(h.selected);
+    }
+    return out;
 }
 
-// The numeric run of one sample in scalar S, scored against the reference and exact's run.
-template <class S>
-void numeric_sample(const Model& m, const Program<S>& prog, const Matrix<Rational>& x, const Sample& smp,
-                    const std::optional<Answer>& exact_answer, const Trace<Rational>& exact_trace, FormatResult& fr) {
-    RunOptions o;
-    o.tie_tolerance = fr.tie_tolerance;
-    RunResult<S> r = prog.run(convert<S>(x), o);
-    std::optional<Answer> got = safe_decode(m, AnyMatrix(std::move(r.outputs)));
-    const std::size_t w = wrong_positions(got, smp.expected);
-    fr.samples += 1;
-    fr.correct += w == 0;
-    fr.wrong_positions += w;
-    fr.differs_from_exact += got != exact_answer;
-    fr.argmax_differs += !same_argmax(exact_trace, r.trace);
-}
-
-struct Programs {
-    std::optional<Program<Rational>> exact;
-    std::optional<Program<double>> dbl;
-    std::optional<Program<float>> flt;
-    std::optional<Program<bfloat16>> bf;
+// The exact run of one sample: what the numeric formats are scored against.
+struct ExactSample {
+    Sample sample;
+    Matrix<Rational> input;
+    std::optional<Answer> answer;
+    Selected selected;
 };
 
+// Every sample of one size in scalar S as one batch of the numeric engine (reference order:
+// bit-for-bit the interpreter), scored against the reference and exact's run.
+template <class S>
+void numeric_batch(const Model& m, const std::vector<ExactSample>& xs, FormatResult& fr) {
+    if (xs.empty()) return;
+    std::vector<Matrix<S>> inputs;
+    for (const ExactSample& x : xs) inputs.push_back(convert<S>(x.input));
+    numeric::EngineOptions o;
+    o.tie_tolerance = fr.tie_tolerance;
+    o.record_selected = true;
+    const numeric::Plan<S> plan(m.encoder);
+    numeric::BatchResult<S> r = plan.run(inputs, o);
+    const std::size_t n = r.n;
+    for (std::size_t b = 0; b < xs.size(); ++b) {
+        std::optional<Answer> got = safe_decode(m, AnyMatrix(std::move(r.outputs[b])));
+        const std::size_t w = wrong_positions(got, xs[b].sample.expected);
+        fr.samples += 1;
+        fr.correct += w == 0;
+        fr.wrong_positions += w;
+        fr.differs_from_exact += got != xs[b].answer;
+        bool same = true;
+        for (std::size_t l = 0; l < xs[b].selected.size() && same; ++l)
+            for (std::size_t h = 0; h < xs[b].selected[l].size() && same; ++h)
+                same = std::equal(xs[b].selected[l][h].begin(), xs[b].selected[l][h].end(),
+                                  r.selected[l][h].begin() + static_cast<std::ptrdiff_t>(b * n));
+        fr.argmax_differs += !same;
+    }
+}
+
 void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, SizeResult& sr) {
-    Programs p;
-    p.exact.emplace(m.encoder);
+    const Program<Rational> exact(m.encoder);
     for (Format f : opts.formats) {
         if (f == Format::Exact) continue;
         FormatResult fr;
         fr.format = f;
         fr.tie_tolerance = opts.tie_tolerance.value_or(default_tolerance(f));
         sr.formats.push_back(fr);
-        if (f == Format::Double) p.dbl.emplace(m.encoder);
-        if (f == Format::Float) p.flt.emplace(m.encoder);
-        if (f == Format::BFloat16) p.bf.emplace(m.encoder);
     }
     FormatResult exact_fr;  // always run: it is the reference for the margins
     std::seed_seq seq{static_cast<std::uint32_t>(opts.seed), static_cast<std::uint32_t>(opts.seed >> 32),
                       static_cast<std::uint32_t>(sr.n)};
     std::mt19937_64 rng(seq);
+    std::vector<ExactSample> xs;
     for (std::size_t k = 0; k < opts.samples; ++k) {
-        const Sample smp = subject.sample(sr.n, rng);
-        const Matrix<Rational> x = m.input(smp.tokens);
+        ExactSample x;
+        x.sample = subject.sample(sr.n, rng);
+        x.input = m.input(x.sample.tokens);
         RunOptions o;
         o.margins = true;
         o.max_bits = opts.max_bits;
-        RunResult<Rational> ex = p.exact->run(x, o);
+        RunResult<Rational> ex = exact.run(x.input, o);
         for (std::size_t l = 0; l < ex.trace.heads.size(); ++l)
             for (std::size_t h = 0; h < ex.trace.heads[l].size(); ++h) {
                 const auto& mg = ex.trace.heads[l][h].margin;
@@ -176,16 +192,18 @@ void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, 
                     sr.layer = l, sr.head = h, sr.position = mg->position;
                 }
             }
-        const std::optional<Answer> exact_answer = safe_decode(m, AnyMatrix(ex.outputs));
-        const std::size_t w = wrong_positions(exact_answer, smp.expected);
+        x.answer = safe_decode(m, AnyMatrix(ex.outputs));
+        const std::size_t w = wrong_positions(x.answer, x.sample.expected);
         exact_fr.samples += 1;
         exact_fr.correct += w == 0;
         exact_fr.wrong_positions += w;
-        for (FormatResult& fr : sr.formats) {
-            if (fr.format == Format::Double) numeric_sample(m, *p.dbl, x, smp, exact_answer, ex.trace, fr);
-            if (fr.format == Format::Float) numeric_sample(m, *p.flt, x, smp, exact_answer, ex.trace, fr);
-            if (fr.format == Format::BFloat16) numeric_sample(m, *p.bf, x, smp, exact_answer, ex.trace, fr);
-        }
+        x.selected = selected_of(ex.trace);
+        xs.push_back(std::move(x));
+    }
+    for (FormatResult& fr : sr.formats) {
+        if (fr.format == Format::Double) numeric_batch<double>(m, xs, fr);
+        if (fr.format == Format::Float) numeric_batch<float>(m, xs, fr);
+        if (fr.format == Format::BFloat16) numeric_batch<bfloat16>(m, xs, fr);
     }
     sr.formats.insert(sr.formats.begin(), exact_fr);
     if (sr.relative_margin) sr.implied_bits = -log2_rational(*sr.relative_margin) + 1;

@@ -12,6 +12,7 @@
 //   SweepOptions / SweepResult / SizeResult / FormatResult / Prediction
 //   sweep(subject, opts)     runs everything; deterministic for a seed.
 //   weights_hash(enc)        FNV-1a 64 of the canonical encoder JSON (write_encoder), hex.
+//   safe_decode, wrong_positions   a run's decoded answer against a reference answer.
 //   parse_sizes(text)        "8..2048" (powers of two) or "8,100,1000"; InputError otherwise.
 //   fit_and_predict(result)  the log-log fit of the relative margin and the break sizes.
 // Cost per size: samples x (one exact run with margins + one run per numeric format); numeric
@@ -124,6 +125,12 @@ struct SweepResult {
 };
 
 SweepResult sweep(const Subject& subject, const SweepOptions& opts);
+
+// A decoded answer (one value per position); none when decoding failed (InputError).
+using Answer = std::vector<std::string>;
+std::optional<Answer> safe_decode(const Model& m, const AnyMatrix& out);
+// Positions where `got` differs from `expected` (all of them when got is none or too short).
+std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expected);
 void fit_and_predict(SweepResult& r);
 
 std::string weights_hash(const Encoder& enc);

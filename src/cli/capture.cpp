@@ -23,18 +23,6 @@ struct CaptureArgs {
     bool json = false, csv = false;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= s.size()) {
-        std::size_t e = s.find(',', pos);
-        if (e == std::string::npos) e = s.size();
-        if (e > pos) out.push_back(s.substr(pos, e - pos));
-        pos = e + 1;
-    }
-    return out;
-}
-
 int run_capture(const CaptureArgs& a) {
     if (a.json && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
     capture::SweepOptions o;
@@ -49,11 +37,7 @@ int run_capture(const CaptureArgs& a) {
         if (!f) fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float, bfloat16)", p);
         o.formats.push_back(*f);
     }
-    const bool is_rasp = a.subject.size() > 5 && a.subject.ends_with(".rasp");
-    if (!is_rasp && (!a.name.empty() || !a.alphabet.empty()))
-        fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files; a task brings its own");
-    capture::Subject subject = is_rasp ? capture::rasp_subject(a.subject, a.name, parse_alphabet(a.alphabet, "--alphabet"))
-                                       : capture::task_subject(a.subject, *std::max_element(o.sizes.begin(), o.sizes.end()));
+    const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
     if (isatty(STDERR_FILENO)) o.progress = [](const std::string& s) { fmt::print(stderr, "  {}\n", s); };
     const capture::SweepResult r = capture::sweep(subject, o);
     if (!a.svg.empty()) emit(a.svg, capture::svg_plot(r));
@@ -70,6 +54,27 @@ int run_capture(const CaptureArgs& a) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        std::size_t e = s.find(',', pos);
+        if (e == std::string::npos) e = s.size();
+        if (e > pos) out.push_back(s.substr(pos, e - pos));
+        pos = e + 1;
+    }
+    return out;
+}
+
+capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
+                              const std::vector<std::size_t>& sizes) {
+    const bool is_rasp = subject.size() > 5 && subject.ends_with(".rasp");
+    if (!is_rasp && (!name.empty() || !alphabet.empty()))
+        fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files; a task brings its own");
+    return is_rasp ? capture::rasp_subject(subject, name, parse_alphabet(alphabet, "--alphabet"))
+                   : capture::task_subject(subject, *std::max_element(sizes.begin(), sizes.end()));
+}
 
 void register_capture(CLI::App& app, Action& action) {
     auto a = std::make_shared<CaptureArgs>();

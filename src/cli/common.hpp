@@ -17,6 +17,9 @@
 namespace ahat {
 struct CompiledCircuit;  // compile/compiled_io.hpp
 }  // namespace ahat
+namespace ahat::capture {
+struct Subject;  // capture/sweep.hpp
+}  // namespace ahat::capture
 
 namespace ahat::cli {
 
@@ -46,6 +49,16 @@ void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_cla
 void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
 void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_compile.cpp
 void register_rasp_repl(CLI::App& app, Action& action);     // src/cli/rasp_repl.cpp
+void register_validate(CLI::App& app, Action& action);   // src/cli/validate.cpp
+void register_bench_kernels(CLI::App& app, Action& action);  // src/cli/bench_kernels.cpp
+
+// A comma-separated list (empty items dropped). Defined in capture.cpp.
+std::vector<std::string> split_list(const std::string& s);
+// The subject of capture and validate: a task name, or a .rasp file with its SOp name and
+// alphabet (parse_alphabet); integer-token tasks fix their vocabulary for the largest size.
+// Defined in capture.cpp.
+capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
+                              const std::vector<std::size_t>& sizes);
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).

@@ -9,7 +9,9 @@ namespace {
 using namespace ahat::lang;
 
 struct CompareArgs {
-    std::string languages, models = "global,local-1,local-2,hybrid-1,hybrid-2,rightmost", rule = "average-hard";
+    std::string languages,
+        models = "global,global-exact,local-1,local-2,local-2-exact,hybrid-1,hybrid-2,hybrid-2-exact,rightmost",
+        rule = "average-hard";
     CompareOptions o;
     bool json = false;
 };
@@ -49,7 +51,7 @@ std::string short_verdict(const Cell& c) {
 }
 
 json cell_json(const Cell& c) {
-    json j{{"language", c.language}, {"model", c.model},   {"logic", c.logic},
+    json j{{"language", c.language}, {"model", c.model},   {"logic", c.logic}, {"precision", c.precision},
            {"verdict", verdict_name(c.verdict)}, {"method", c.method}, {"reason", c.reason}};
     if (c.formula) {
         j["formula"] = *c.formula;
@@ -73,7 +75,12 @@ int run_compare(const CompareArgs& a) {
     std::vector<Model> models = parse_models(a.models, rule_arg(a.rule));
     std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1});
     json doc{{"models", json::array()}, {"max_len", a.o.max_len}, {"random_len", a.o.random_len}, {"languages", json::array()}};
-    for (const auto& m : models) doc["models"].push_back(json{{"name", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)}});
+    for (const auto& m : models)
+        doc["models"].push_back(json{{"name", m.name()},
+                                     {"logic", m.logic()},
+                                     {"rule", rule_name(m.rule)},
+                                     {"precision", m.exact ? "exact" : "fixed"},
+                                     {"assumptions", m.assumptions()}});
     std::vector<std::vector<Cell>> table;
     std::size_t failed = 0;
     for (const auto& l : langs) {
@@ -91,6 +98,9 @@ int run_compare(const CompareArgs& a) {
     if (a.json) {
         print_json(doc);
     } else {
+        fmt::print("models (every input is w$, $ read at the end):\n");
+        for (const auto& m : models) fmt::print("  {:<15} {}: {}\n", m.name(), m.logic(), m.assumptions());
+        fmt::print("\n");
         std::size_t w = 8;
         for (const auto& l : langs) w = std::max(w, l.name.size());
         fmt::print("{:<{}}", "language", w + 2);
@@ -101,12 +111,14 @@ int run_compare(const CompareArgs& a) {
             for (const auto& c : table[i]) fmt::print(" {:<10}", short_verdict(c));
             fmt::print("\n");
         }
-        fmt::print("\nyes dR: recognized by a verified encoder of a depth-R formula; yes*: recognizable by the "
-                   "theorem, not constructed; no: certificate below; ?: undecided\n");
+        fmt::print("\nyes dR: recognized by an encoder of a depth-R formula, verified exactly; yes*: recognizable by "
+                   "the theorem, not constructed; no: in a fixed-precision column, not definable in its logic (= not "
+                   "recognizable at fixed precision), in an -exact column, not recognizable by any encoder of the model "
+                   "in exact arithmetic; certificates below; ?: undecided\n");
         for (std::size_t i = 0; i < langs.size(); ++i) {
             fmt::print("\n{}{}\n", langs[i].name, langs[i].description.empty() ? "" : "  (" + langs[i].description + ")");
             for (const auto& c : table[i]) {
-                fmt::print("  {:<10} {:<16} ", c.model, verdict_name(c.verdict));
+                fmt::print("  {:<15} {:<16} ", c.model, verdict_name(c.verdict));
                 if (c.formula)
                     fmt::print("{}  [{}; {} layers, {} heads, width {}; all {} words <= {}, {} sampled <= {}]", *c.formula,
                                c.method, c.layers, c.heads, c.width, c.verified_words, c.verified_max_len, c.sampled_words,
@@ -114,7 +126,7 @@ int run_compare(const CompareArgs& a) {
                 else
                     fmt::print("{}", c.reason);
                 if (c.witness)
-                    fmt::print("\n  {:<10} {:<16} witness: '{}' in L, '{}' not, equal depth-{} types", "", "", c.witness->member,
+                    fmt::print("\n  {:<15} {:<16} witness: '{}' in L, '{}' not, equal depth-{} types", "", "", c.witness->member,
                                c.witness->non_member, c.witness->depth);
                 fmt::print("\n");
             }
@@ -132,17 +144,18 @@ int run_ltl_verify(const VerifyArgs& a) {
     for (char c : atoms_of(f))
         if (alphabet.find(c) == std::string::npos)
             fail(SourceLoc{"--alphabet", 1, 1}, "the formula's letter '{}' is not in the alphabet '{}'", c, alphabet);
-    CompiledLtl c = compile_ltl(f, alphabet, m.rule);
+    CompiledLtl c = compile_in_model(f, alphabet, m);
     LtlVerifyReport r = verify_ltl(c, alphabet, [&](std::string_view w) { return accepts(f, w); }, a.o);
     if (a.json) {
         print_json(json{{"formula", to_string(f)}, {"model", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)},
+                        {"assumptions", m.assumptions()},
                         {"alphabet", alphabet}, {"depth", temporal_depth(f)}, {"layers", c.layers}, {"heads", c.heads},
                         {"width", c.width}, {"max_len", a.o.max_len}, {"exhaustive_words", r.exhaustive},
                         {"random_len", a.o.random_len}, {"sampled_words", r.sampled}, {"failures", r.failures},
                         {"first_failure", r.first_failure}});
     } else {
-        fmt::print("{} in {} under {}: {} layers, {} heads, width {}\n", to_string(f), m.logic(), rule_name(m.rule), c.layers,
-                   c.heads, c.width);
+        fmt::print("{} in {} (model {}: {}): {} layers, {} heads, width {}\n", to_string(f), m.logic(), m.name(),
+                   m.assumptions(), c.layers, c.heads, c.width);
         fmt::print("all {} words up to length {} and {} sampled words up to length {}: {} disagreements\n", r.exhaustive,
                    a.o.max_len, r.sampled, a.o.random_len, r.failures);
     }
@@ -158,7 +171,8 @@ void register_lang_compare(CLI::App& app, Action& action) {
     CLI::App* sub = group.add_subcommand("compare", "Which attention models recognize which languages, with certificates");
     sub->add_option("languages", args->languages, "comma-separated: library names, re:REGEX, ltl:FORMULA, FILE.dfa, or all")
         ->required();
-    sub->add_option("--models", args->models, "global, local-K, hybrid-K, rightmost")->capture_default_str();
+    sub->add_option("--models", args->models, "global, local-K, hybrid-K, rightmost (fixed precision); global-exact, local-K-exact, "
+                    "hybrid-K-exact (exact arithmetic)")->capture_default_str();
     sub->add_option("--rule", args->rule, "attention rule of the non-rightmost models")->capture_default_str();
     sub->add_option("--max-len", args->o.max_len, "verify constructions on every word up to this length")->capture_default_str();
     sub->add_option("--random-len", args->o.random_len, "and on sampled words up to this length")->capture_default_str();
@@ -172,7 +186,8 @@ void register_lang_compare(CLI::App& app, Action& action) {
     auto vargs = std::make_shared<VerifyArgs>();
     CLI::App* v = group.add_subcommand("verify", "Compile a temporal formula to an encoder and check it against the evaluator");
     v->add_option("formula", vargs->formula, "the formula (docs/languages.md)")->required();
-    v->add_option("--model", vargs->model, "global, local-K, hybrid-K, rightmost")->capture_default_str();
+    v->add_option("--model", vargs->model, "global, local-K, hybrid-K, rightmost, global-exact, local-K-exact, hybrid-K-exact")
+        ->capture_default_str();
     v->add_option("--rule", vargs->rule, "attention rule (rightmost: always unique-hard-right)")->capture_default_str();
     v->add_option("--alphabet", vargs->alphabet, "letters (default ab)");
     v->add_option("--max-len", vargs->o.max_len, "every word up to this length")->capture_default_str();

@@ -22,10 +22,12 @@ int main(int argc, char** argv) {
     register_rasp_compile(app, action);
     register_rasp_repl(app, action);
     register_capture(app, action);
+    register_validate(app, action);
     register_lang_classify(app, action);
     register_lang_compare(app, action);
     register_bench(app, action);
     register_bench_rasp(app, action);
+    register_bench_kernels(app, action);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -10,6 +10,7 @@
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
 #include "exact/bfloat16.hpp"
+#include "numeric/engine.hpp"
 #include "support/json.hpp"
 
 namespace ahat::cli {
@@ -21,6 +22,8 @@ struct RunArgs {
     std::optional<double> tie_tolerance;
     std::size_t max_bits = kDefaultMaxBits;
     bool trace = false, states = false, json = false;
+    std::string engine = "scalar", order = "reference";
+    int threads = 0;
 };
 
 template <class S>
@@ -256,13 +259,103 @@ int run_compiled(const CompiledCircuit& cc, const RunArgs& a) {
     return 2;
 }
 
+// --engine numeric: every input (each line of --input-file, or --input) of a string encoder,
+// batched by length through the numeric engine; one result per input, in input order.
+template <class S>
+int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, const RunArgs& a) {
+    numeric::EngineOptions eo;
+    eo.tie_tolerance = a.tie_tolerance;
+    eo.stop_after = a.layers;
+    eo.threads = a.threads;
+    if (a.order == "fast") eo.order = numeric::Order::Fast;
+    else if (a.order != "reference") fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (reference, fast)", a.order);
+    std::vector<std::vector<std::string>> tokens;
+    for (const std::string& line : lines) tokens.push_back(tokenize_input(enc, line));
+    std::vector<std::size_t> order(lines.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return tokens[x].size() < tokens[y].size(); });
+    std::vector<json> results(lines.size());
+    std::vector<std::string> score_text(lines.size());
+    const numeric::Plan<S> plan(enc);
+    double tol = 0;
+    for (std::size_t k = 0; k < order.size();) {
+        std::size_t e = k;
+        std::vector<std::vector<std::string>> group;
+        while (e < order.size() && tokens[order[e]].size() == tokens[order[k]].size()) group.push_back(tokens[order[e++]]);
+        const numeric::BatchResult<S> r = plan.run(numeric::embed_batch<S>(enc, group), eo);
+        tol = r.tie_tolerance;
+        for (std::size_t b = 0; b < group.size(); ++b) {
+            json j{{"input", order[k + b]}, {"text", lines[order[k + b]]}, {"n", r.n}};
+            if (enc.readout.kind == Readout::Kind::Accept) {
+                j["accepted"] = *r.accepted[b];
+                j["score"] = static_cast<double>(r.score[b]);
+                score_text[order[k + b]] = show(r.score[b]);
+            } else {
+                j["outputs"] = matrix_json(r.outputs[b]);
+            }
+            results[order[k + b]] = std::move(j);
+        }
+        k = e;
+    }
+    for (std::size_t k = 0; k < results.size(); ++k) {
+        json& j = results[k];
+        j["precision"] = scalar_name<S>();
+        j["order"] = a.order;
+        j["tie_tolerance"] = tol;
+        if (a.json) {
+            fmt::print("{}\n", j.dump());
+        } else if (j.contains("accepted")) {
+            fmt::print("{}: {} (score {})\n", j["text"].get<std::string>(), j["accepted"].get<bool>() ? "accept" : "reject", score_text[k]);
+        } else {
+            std::string rows;
+            for (const auto& row : j["outputs"]) {
+                rows += rows.empty() ? "" : " | ";
+                for (std::size_t c = 0; c < row.size(); ++c) rows += (c ? " " : "") + row[c].get<std::string>();
+            }
+            fmt::print("{}: {}\n", j["text"].get<std::string>(), rows);
+        }
+    }
+    return 0;
+}
+
+int run_numeric(const Encoder& enc, const RunArgs& a) {
+    if (enc.input.kind != InputSpec::Kind::String)
+        fail(SourceLoc{a.file, 0, 0}, "--engine numeric runs string encoders (one input string per line of --input-file)");
+    if (a.trace || a.states) fail(SourceLoc{"--engine", 0, 0}, "--trace and --states are for --engine scalar");
+    std::vector<std::string> lines;
+    if (!a.input_file.empty()) {
+        const std::string text = read_file(a.input_file);
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t e = text.find('\n', pos);
+            if (e == std::string::npos) e = text.size();
+            std::string line = text.substr(pos, e - pos);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            lines.push_back(std::move(line));
+            pos = e + 1;
+        }
+    } else {
+        lines.push_back(a.input);
+    }
+    switch (parse_precision(a.precision)) {
+        case Precision::Exact:
+            fail(SourceLoc{"--precision", 0, 0}, "--engine numeric runs double, float or bfloat16; exact runs use --engine scalar");
+        case Precision::Double: return run_numeric_as<double>(enc, lines, a);
+        case Precision::Float: return run_numeric_as<float>(enc, lines, a);
+        case Precision::BFloat16: return run_numeric_as<bfloat16>(enc, lines, a);
+    }
+    return 2;
+}
+
 int run_run(const RunArgs& a) {
     const JValue root = parse_json(read_file(a.file), a.file);
     if (is_compiled_circuit(root)) return run_compiled(compiled_from_json(root), a);
     Encoder enc = encoder_from_json(root);
-    Precision p = parse_precision(a.precision);
     if (!a.input.empty() && !a.input_file.empty())
         fail(SourceLoc{"--input", 0, 0}, "give either --input or --input-file, not both");
+    if (a.engine == "numeric") return run_numeric(enc, a);
+    if (a.engine != "scalar") fail(SourceLoc{"--engine", 0, 0}, "unknown engine '{}' (scalar, numeric)", a.engine);
+    Precision p = parse_precision(a.precision);
     std::string text = a.input_file.empty() ? a.input : read_file(a.input_file);
     std::string source = a.input_file.empty() ? "<input>" : a.input_file;
     Matrix<Rational> x;
@@ -301,7 +394,11 @@ void register_run(CLI::App& app, Action& action) {
         ->capture_default_str();
     sub->add_flag("--trace", args->trace, "print the argmax-set size of every head at every position");
     sub->add_flag("--states", args->states, "print the state after every layer");
-    sub->add_flag("--json", args->json, "print one JSON document");
+    sub->add_flag("--json", args->json, "print one JSON document (--engine numeric: JSON Lines, one record per input)");
+    sub->add_option("--engine", args->engine,
+                    "scalar (default: the interpreter, one input) or numeric (the batched engine: one input per line of --input-file)");
+    sub->add_option("--order", args->order, "--engine numeric: reference (bit-for-bit the scalar run) or fast");
+    sub->add_option("--threads", args->threads, "--engine numeric: threads (0: every core)")->check(CLI::Range(0, 4096));
     sub->callback([args, &action] { action = [args] { return run_run(*args); }; });
 }
 

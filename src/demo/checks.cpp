@@ -91,8 +91,10 @@ DemoCheck capture_check() {
 }
 
 DemoCheck lang_check() {
-    DemoCheck c{"local vs global attention: Σ*a needs a 1-token window, aΣ* needs global, aΣ*b needs both",
-                "ahat lang compare ends-a,starts-a,starts-a-ends-b --models global,local-1,local-2,hybrid-1", 0, 0, ""};
+    DemoCheck c{"local vs global attention at fixed precision: Σ*a needs a 1-token window, aΣ* needs global, aΣ*b "
+                "needs both; with exact averaging one global encoder reads position n-1 and counts",
+                "ahat lang compare ends-a,starts-a,starts-a-ends-b,majority --models global,global-exact,local-1,local-2,hybrid-1",
+                0, 0, ""};
     struct Expect {
         const char* language;
         const char* model;
@@ -104,6 +106,7 @@ DemoCheck lang_check() {
         {"starts-a", "local-1", lang::Verdict::NotRecognizable},   {"starts-a-ends-b", "hybrid-1", lang::Verdict::Recognized},
         {"starts-a-ends-b", "global", lang::Verdict::NotRecognizable},
         {"starts-a-ends-b", "local-1", lang::Verdict::NotRecognizable},
+        {"ends-a", "global-exact", lang::Verdict::Recognized},      {"majority", "global-exact", lang::Verdict::Recognized},
     };
     lang::CompareOptions o;
     for (const auto& e : expects) {

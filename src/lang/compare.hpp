@@ -4,7 +4,11 @@
 //
 // Offers:
 //   resolve_languages(spec, loc)   library names, `re:REGEX`, DFA files (*.dfa), `ltl:FORMULA`
-//                  (alphabet: its letters, or ab), comma-separated, or `all` (the library).
+//                  (alphabet: its letters, or ab; with counts: no automaton), separated by commas
+//                  outside {m,n} and [...], or `all` (the library).
+// Fixed-precision columns decide definability in the model's logic; -exact columns say
+// "recognized" only with an encoder verified exactly and "not recognizable" only with an
+// argument valid in exact arithmetic (locality, the counted window lemma), else undecided.
 //   compare_cell(lang, model, opts)  one cell. Cost: the class decisions (monoid: O(|M| n |Σ|)),
 //                  the syntheses, and a verification of every word up to max_len plus
 //                  3·samples sampled words up to random_len through the exact interpreter.
@@ -38,6 +42,7 @@ struct CompareOptions {
 
 struct Cell {
     std::string language, model, logic;
+    std::string precision;    // "fixed" or "exact": what a "no" is about
     Verdict verdict = Verdict::Undecided;
     std::string method;       // which construction or decision
     std::string reason;       // the certificate's claim, or what is missing

@@ -49,6 +49,7 @@ struct Language {
     std::string source;                         // "builtin", "regex: ...", "dfa: FILE", "ltl: ..."
     std::function<bool(std::string_view)> member;
     std::optional<Dfa> dfa;                     // minimal DFA when the language is regular
+    bool nonregular = false;                    // proved not regular (the library's entries)
     // Optional: a uniformly or otherwise random member of the given length, nullopt when
     // there is none (used for languages with rare members and no DFA, e.g. a^n b^n).
     std::function<std::optional<std::string>(std::size_t, std::mt19937_64&)> sample_member;

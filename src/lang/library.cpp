@@ -31,6 +31,7 @@ Language nonregular(std::string name, std::string description, Member m,
     l.alphabet = "ab";
     l.description = std::move(description);
     l.source = "builtin";
+    l.nonregular = true;
     l.member = std::move(m);
     l.sample_member = std::move(sample);
     return l;

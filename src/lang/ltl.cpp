@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 
 #include "support/error.hpp"
@@ -26,8 +27,53 @@ std::string_view op_symbol(LtlOp op) {
         case LtlOp::Y: return "Y";
         case LtlOp::YWithin: return "Y<=k";
         case LtlOp::Since: return "S";
+        case LtlOp::Count: return "#";
     }
     return "?";
+}
+
+std::string_view rel_symbol(Rel r) {
+    switch (r) {
+        case Rel::Lt: return "<";
+        case Rel::Le: return "<=";
+        case Rel::Eq: return "=";
+        case Rel::Ne: return "!=";
+        case Rel::Ge: return ">=";
+        case Rel::Gt: return ">";
+    }
+    return "?";
+}
+
+bool holds(Rel r, long long x) {
+    switch (r) {
+        case Rel::Lt: return x < 0;
+        case Rel::Le: return x <= 0;
+        case Rel::Eq: return x == 0;
+        case Rel::Ne: return x != 0;
+        case Rel::Ge: return x >= 0;
+        case Rel::Gt: return x > 0;
+    }
+    return false;
+}
+
+std::vector<std::uint32_t> operands(const Formula& f, std::uint32_t id) {
+    const LtlNode& n = f[id];
+    switch (n.op) {
+        case LtlOp::Atom: case LtlOp::True: case LtlOp::False: return {};
+        case LtlOp::And: case LtlOp::Or: case LtlOp::Implies: case LtlOp::Since: return {n.a, n.b};
+        case LtlOp::Count: {
+            std::vector<std::uint32_t> out;
+            for (const auto& [c, x] : f.comparison(id).terms) out.push_back(x);
+            return out;
+        }
+        default: return {n.a};
+    }
+}
+
+bool has_counts(const Formula& f) {
+    for (const auto& n : f.nodes)
+        if (n.op == LtlOp::Count) return true;
+    return false;
 }
 
 std::uint32_t Formula::intern(const LtlNode& n) {
@@ -55,6 +101,18 @@ std::uint32_t Formula::within(std::uint32_t k, std::uint32_t x) {
     return k == 1 ? yesterday(x) : intern({LtlOp::YWithin, 0, k, x, 0});
 }
 std::uint32_t Formula::since(std::uint32_t x, std::uint32_t y) { return intern({LtlOp::Since, 0, 0, x, y}); }
+
+std::uint32_t Formula::count(Comparison c) {
+    // merge equal nodes, drop zero coefficients, order the terms: equal comparisons, one id
+    std::map<std::uint32_t, long long> sum;
+    for (const auto& [coef, x] : c.terms) sum[x] += coef;
+    c.terms.clear();
+    for (const auto& [x, coef] : sum)
+        if (coef != 0) c.terms.emplace_back(coef, x);
+    auto [it, fresh] = comparison_index_.emplace(c, static_cast<std::uint32_t>(comparisons.size()));
+    if (fresh) comparisons.push_back(std::move(c));
+    return intern({LtlOp::Count, 0, it->second, 0, 0});
+}
 
 std::uint32_t Formula::s_neg(std::uint32_t x) {
     switch (nodes[x].op) {
@@ -84,6 +142,8 @@ struct Parser {
     std::string source;
     std::size_t pos = 0;
     Formula f;
+    std::size_t nesting = 0;  // parentheses, brackets and unary operators: bounded (kMaxNesting)
+    static constexpr std::size_t kMaxNesting = 500;
 
     SourceLoc loc(std::size_t at) const { return SourceLoc{source, 1, static_cast<std::uint32_t>(at + 1)}; }
     void skip() {
@@ -99,7 +159,12 @@ struct Parser {
     }
     std::uint32_t implication() {
         std::uint32_t x = disjunction();
-        if (eat("->")) return f.implies(x, implication());
+        if (eat("->")) {
+            if (++nesting > kMaxNesting) fail(loc(pos), "the formula nests deeper than {} levels", kMaxNesting);
+            std::uint32_t y = implication();
+            --nesting;
+            return f.implies(x, y);
+        }
         return x;
     }
     std::uint32_t disjunction() {
@@ -127,6 +192,86 @@ struct Parser {
     std::uint32_t unary() {
         skip();
         if (pos >= s.size()) fail(loc(pos), "expected a formula, found the end of the text");
+        if (++nesting > kMaxNesting) fail(loc(pos), "the formula nests deeper than {} levels", kMaxNesting);
+        std::uint32_t x = unary_inner();
+        --nesting;
+        return x;
+    }
+    std::optional<long long> number() {
+        skip();
+        std::size_t start = pos;
+        long long v = 0;
+        while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+            if (v > 100000000000LL) fail(loc(start), "the number is too large (at most 10^12)");
+            v = v * 10 + (s[pos++] - '0');
+        }
+        if (pos == start) return std::nullopt;
+        return v;
+    }
+    // After '[': terms compared by a relation, then ']'. `open` is the column of '['.
+    std::uint32_t comparison(std::size_t open) {
+        Comparison c;
+        std::optional<std::uint32_t> window;
+        std::size_t window_at = 0;
+        auto side = [&](long long sign) {
+            bool first = true;
+            for (;;) {
+                skip();
+                long long term_sign = sign;
+                if (!first || (pos < s.size() && (s[pos] == '-' || s[pos] == '+'))) {
+                    if (eat("+")) {
+                    } else if (eat("-")) {
+                        term_sign = -sign;
+                    } else if (!first) {
+                        return;
+                    }
+                }
+                first = false;
+                skip();
+                std::size_t at = pos;
+                std::optional<long long> coef = number();
+                if (coef) eat("*");
+                skip();
+                if (pos < s.size() && s[pos] == '#') {
+                    ++pos;
+                    std::uint32_t k = 0;
+                    if (s.substr(pos, 2) == "<=") {
+                        pos += 2;
+                        std::size_t start = pos;
+                        auto kk = number();
+                        if (!kk || *kk == 0 || *kk > 64) fail(loc(start), "expected a window from 1 to 64 after #<=");
+                        k = static_cast<std::uint32_t>(*kk);
+                    }
+                    if (window && *window != k)
+                        fail(loc(at), "one comparison counts over one range (this term: {}, the column {} term: {})",
+                             k ? fmt::format("#<={}", k) : std::string("#"), window_at + 1,
+                             *window ? fmt::format("#<={}", *window) : std::string("#"));
+                    if (!window) window = k, window_at = at;
+                    std::uint32_t x = unary();
+                    c.terms.emplace_back(term_sign * coef.value_or(1), x);
+                } else if (coef) {
+                    c.constant += term_sign * *coef;
+                } else {
+                    fail(loc(at), "expected a number or a count #A in the comparison opened at column {}", open + 1);
+                }
+            }
+        };
+        side(1);
+        skip();
+        static constexpr std::pair<std::string_view, Rel> kRels[] = {
+            {"<=", Rel::Le}, {">=", Rel::Ge}, {"!=", Rel::Ne}, {"<", Rel::Lt}, {">", Rel::Gt}, {"=", Rel::Eq}};
+        std::optional<Rel> rel;
+        for (const auto& [sym, r] : kRels)
+            if (!rel && eat(sym)) rel = r;
+        if (!rel) fail(loc(pos), "expected a relation (< <= = != >= >) in the comparison opened at column {}", open + 1);
+        side(-1);
+        if (!eat("]")) fail(loc(pos), "expected ']' to close the '[' at column {}", open + 1);
+        if (!window) fail(loc(open), "a comparison needs at least one count #A");
+        c.rel = *rel;
+        c.window = *window;
+        return f.count(std::move(c));
+    }
+    std::uint32_t unary_inner() {
         std::size_t at = pos;
         char c = s[pos];
         if (c == '!' || c == '~') return ++pos, f.neg(unary());
@@ -145,6 +290,7 @@ struct Parser {
             }
             return f.yesterday(unary());
         }
+        if (c == '[') return ++pos, comparison(at);
         if (c == '(') {
             ++pos;
             std::uint32_t x = implication();
@@ -210,6 +356,21 @@ void print(const Formula& f, std::uint32_t id, std::string& out) {
         case LtlOp::Or: sub(n.a, p); out += " | "; sub(n.b, p + 1); return;
         case LtlOp::And: sub(n.a, p); out += " & "; sub(n.b, p + 1); return;
         case LtlOp::Since: sub(n.a, p); out += " S "; sub(n.b, p + 1); return;
+        case LtlOp::Count: {
+            const Comparison& c = f.comparison(id);
+            out += '[';
+            bool first = true;
+            for (const auto& [coef, x] : c.terms) {
+                long long mag = coef < 0 ? -coef : coef;
+                out += first ? (coef < 0 ? "-" : "") : (coef < 0 ? " - " : " + ");
+                if (mag != 1) out += fmt::format("{} ", mag);
+                out += c.window ? fmt::format("#<={} ", c.window) : std::string("#");
+                sub(x, 5);
+                first = false;
+            }
+            out += fmt::format(" {} {}]", rel_symbol(c.rel), -c.constant);
+            return;
+        }
     }
 }
 
@@ -238,6 +399,9 @@ std::uint32_t temporal_depth(const Formula& f, std::uint32_t id) {
             case LtlOp::Not: d[i] = d[n.a]; break;
             case LtlOp::And: case LtlOp::Or: case LtlOp::Implies: d[i] = std::max(d[n.a], d[n.b]); break;
             case LtlOp::Since: d[i] = 1 + std::max(d[n.a], d[n.b]); break;
+            case LtlOp::Count:
+                for (std::uint32_t x : operands(f, i)) d[i] = std::max(d[i], 1 + d[x]);
+                break;
             default: d[i] = 1 + d[n.a]; break;
         }
     }
@@ -254,6 +418,7 @@ std::string atoms_of(const Formula& f) {
 std::vector<std::vector<bool>> evaluate(const Formula& f, std::string_view w) {
     std::size_t n = w.size();
     std::vector<std::vector<bool>> v(f.size(), std::vector<bool>(n + 1, false));
+    std::vector<std::vector<long long>> prefix;  // for the count node being evaluated
     for (std::uint32_t id = 0; id < f.size(); ++id) {
         const LtlNode& x = f[id];
         auto& out = v[id];
@@ -276,6 +441,22 @@ std::vector<std::vector<bool>> evaluate(const Formula& f, std::string_view w) {
                     break;
                 }
                 case LtlOp::Since: out[i] = i > 0 && (v[x.b][i - 1] || (v[x.a][i - 1] && out[i - 1])); break;
+                case LtlOp::Count: {
+                    const Comparison& c = f.comparison(id);
+                    if (i == 0) {  // prefix[t][j]: positions before j where term t holds
+                        prefix.assign(c.terms.size(), std::vector<long long>(n + 2, 0));
+                        for (std::size_t t = 0; t < c.terms.size(); ++t)
+                            for (std::size_t j = 0; j <= n; ++j)
+                                prefix[t][j + 1] = prefix[t][j] + (v[c.terms[t].second][j] ? 1 : 0);
+                    }
+                    std::size_t lo = c.window == 0 ? 0 : (i > c.window ? i - c.window : 0);
+                    std::size_t hi = c.window == 0 ? i + 1 : i;  // positions lo..hi-1
+                    long long sum = c.constant;
+                    for (std::size_t t = 0; t < c.terms.size(); ++t)
+                        sum += c.terms[t].first * (prefix[t][hi] - prefix[t][lo]);
+                    out[i] = holds(c.rel, sum);
+                    break;
+                }
             }
         }
     }
@@ -354,6 +535,7 @@ struct Stepper {
 }  // namespace
 
 Dfa ltl_dfa(const Formula& f, const std::string& alphabet, std::size_t max_states) {
+    if (has_counts(f)) fail(SourceLoc{}, "a formula with counts can define a non-regular language: no automaton is built");
     Stepper st(f);
     std::map<std::vector<bool>, std::uint32_t> ids;
     std::vector<std::vector<bool>> states;

@@ -1,14 +1,22 @@
-// Temporal formulas -> AHAT encoders (proofs/ltl-compile.md), and the models they belong to.
+// Temporal formulas -> AHAT encoders (proofs/ltl-compile.md, proofs/counting-compile.md), and
+// the models they belong to.
 //
 // Offers:
-//   Model, parse_model        global | local-k | hybrid-k | rightmost (docs/languages.md):
-//                  the logic (which operators) and the attention rule it runs under.
+//   Model, parse_model        global | local-k | hybrid-k | rightmost, fixed precision, and
+//                  global-exact | local-k-exact | hybrid-k-exact, exact arithmetic
+//                  (docs/languages.md): the logic (which operators), the attention rule, and
+//                  assumptions() naming precision, rule, mask, window and what the input carries.
 //   check_in_model(f, m)      InputError naming the first operator outside the model's logic.
 //   compile_ltl(f, alphabet, rule)   one coordinate per subformula, one attention layer per
 //                  temporal nesting level (all operators of a level share it), booleans in the
 //                  feed-forward circuits, a one-hot embedding of alphabet + EOS ("$"), no
 //                  positional features; acceptance read at the last (EOS) position.
 //                  O(|f|) to build; S needs the unique-hard-right rule (refused otherwise).
+//                  Counts and, with y_by_position, Y without a window add a two-layer prelude
+//                  (first-position flag, 1/i) and compile exactly (proofs/counting-compile.md):
+//                  Y reads position i-1 by an average-hard head whose keys increase with j.
+//   compile_in_model(f, alphabet, m)   compile_ltl with the model's rule and, for exact models
+//                  without a window of 1, Y by position.
 //   compiled_accepts(prog, w) runs the encoder on w.EOS, exactly: O(layers n^2 |f|).
 //   verify_ltl(...)           compiled acceptance = a reference on every word up to max_len and
 //                  on random, periodic and near-miss words up to random_len (fixed seed).
@@ -16,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,13 +40,19 @@ struct Model {
     ModelKind kind = ModelKind::Global;
     std::uint32_t k = 0;                // window of local-k and hybrid-k
     Rule rule = Rule::AverageHard;      // rightmost: UniqueHardRight
-    std::string name() const;           // "global", "local-2", ...
-    std::string logic() const;          // "LTL[P]", "LTL[Y<=2]", "LTL[P,Y<=1]", "LTL[Y,S]"
-    bool allows(const LtlNode& n) const;
+    bool exact = false;                 // exact rational arithmetic (else fixed precision)
+    std::string name() const;           // "global", "local-2", "hybrid-1-exact", ...
+    // Fixed precision: the logic of the equivalence, "LTL[P]", "LTL[Y<=2]", "LTL[P,Y<=1]",
+    // "LTL[Y,S]". Exact: the operators ahat compiles for the model, e.g. "LTL[P,Y,#]".
+    std::string logic() const;
+    std::string assumptions() const;    // precision; rule; mask; window; input
+    bool allows(const LtlNode& n, const Formula& f) const;
 };
 
-// Names: global, local-K, hybrid-K, rightmost; `rule` applies to global/local/hybrid
-// (average-hard, unique-hard-left or uniform: non-recency rules). InputError at loc otherwise.
+// Names: global, local-K, hybrid-K, rightmost, and global-exact, local-K-exact, hybrid-K-exact.
+// `rule` applies to all but rightmost: global takes average-hard, unique-hard-left or uniform;
+// local, hybrid and every exact model take average-hard or uniform (leftmost ties inside a
+// window read position i-k, outside LTL[Y<=k]). InputError at loc otherwise.
 Model parse_model(std::string_view name, const SourceLoc& loc, Rule rule = Rule::AverageHard);
 
 void check_in_model(const Formula& f, const Model& m, const SourceLoc& loc);
@@ -47,9 +62,11 @@ inline constexpr const char* kEos = "$";
 struct CompiledLtl {
     Encoder enc;
     std::size_t layers = 0, heads = 0, width = 0;
+    std::optional<std::uint32_t> seen, inv;  // the prelude's coordinates, when there is one
 };
 
-CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule);
+CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule, bool y_by_position = false);
+CompiledLtl compile_in_model(const Formula& f, const std::string& alphabet, const Model& m);
 
 bool compiled_accepts(const Program<Rational>& prog, std::string_view w);
 

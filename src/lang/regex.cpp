@@ -3,7 +3,9 @@
 #include "lang/regex.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "support/error.hpp"
@@ -18,7 +20,7 @@ struct Token {
 };
 
 bool special(const Token& t) {
-    static const std::string s = "|*+?().[]!\\";
+    static const std::string s = "|*+?().[]{}!\\";
     return !t.escaped && (t.text == "ε" || t.text == "∅" || (t.text.size() == 1 && s.find(t.text[0]) != std::string::npos));
 }
 
@@ -97,6 +99,10 @@ private:
     std::uint32_t col() const { return pos_ < toks_.size() ? toks_[pos_].col : end_col_; }
 
     std::uint32_t add(Regex& r, RegexNode n) {
+        // the size of the node once repetitions are expanded (the automaton builds that many)
+        std::size_t size = 1;
+        for (auto c : n.children) size += weight_[c];
+        weight_.push_back(size);
         r.nodes.push_back(std::move(n));
         return static_cast<std::uint32_t>(r.nodes.size() - 1);
     }
@@ -123,10 +129,46 @@ private:
         return parts.size() == 1 ? parts[0] : add(r, RegexNode{RegexNode::Kind::Concat, {}, parts});
     }
 
+    // After '{': m}, m,} or m,n} (0 <= m <= n <= kMaxRepeat).
+    std::uint32_t parse_repeat(Regex& r, std::uint32_t n, std::uint32_t open) {
+        auto number = [&]() -> std::optional<std::size_t> {
+            std::string digits;
+            while (pos_ < toks_.size() && !toks_[pos_].escaped && toks_[pos_].text.size() == 1 &&
+                   std::isdigit(static_cast<unsigned char>(toks_[pos_].text[0])) && digits.size() < 6)
+                digits += toks_[pos_++].text;
+            if (digits.empty()) return std::nullopt;
+            return std::stoul(digits);
+        };
+        auto lo = number();
+        if (!lo) error(col(), "expected a count after the '{{' at column {} (x{{m}}, x{{m,}} or x{{m,n}})", open);
+        std::optional<std::size_t> hi = lo;
+        if (at(",")) {
+            ++pos_;
+            hi = number();
+        }
+        if (!at("}")) error(col(), "expected '}}' to close the '{{' at column {} (x{{m}}, x{{m,}} or x{{m,n}})", open);
+        ++pos_;
+        if ((hi && *hi < *lo) || *lo > kMaxRepeat || (hi && *hi > kMaxRepeat))
+            error(open, "a repetition needs m <= n <= {} (x{{m,n}})", kMaxRepeat);
+        if (weight_[n] * std::max<std::size_t>(hi.value_or(*lo + 1), 1) > kMaxExpanded)
+            error(open, "the repetition expands to more than {} regex nodes", kMaxExpanded);
+        std::vector<std::uint32_t> parts(*lo, n);
+        if (!hi) parts.push_back(add(r, RegexNode{RegexNode::Kind::Star, {}, {n}}));
+        else if (*hi > *lo) parts.insert(parts.end(), *hi - *lo, add(r, RegexNode{RegexNode::Kind::Optional, {}, {n}}));
+        if (parts.empty()) return add(r, RegexNode{RegexNode::Kind::Epsilon, {}, {}});
+        return parts.size() == 1 ? parts[0] : add(r, RegexNode{RegexNode::Kind::Concat, {}, parts});
+    }
+
     std::uint32_t parse_postfix(Regex& r) {
         std::uint32_t n = parse_atom(r);
         for (;;) {
             RegexNode::Kind k;
+            if (at("{")) {
+                std::uint32_t open = col();
+                ++pos_;
+                n = parse_repeat(r, n, open);
+                continue;
+            }
             if (at("*")) k = RegexNode::Kind::Star;
             else if (at("+")) k = RegexNode::Kind::Plus;
             else if (at("?")) k = RegexNode::Kind::Optional;
@@ -139,15 +181,19 @@ private:
     std::uint32_t parse_atom(Regex& r) {
         std::uint32_t c = col();
         const Token& t = toks_[pos_];
+        if (!t.escaped && (t.text == "^" || t.text == "$"))
+            error(c, "'{}': a regex matches whole words, there are no anchors (write \\{} for the letter)", t.text, t.text);
         if (!special(t)) {
             ++pos_;
             return add_letters(r, Pending{t.text, false, false}, c);
         }
         ++pos_;
         if (t.text == "(") {
+            if (++depth_ > kMaxDepth) error(c, "parentheses nest deeper than {} levels", kMaxDepth);
             std::uint32_t inner = parse_union(r);
             if (!at(")")) error(col(), "expected ')' to close the '(' at column {}", c);
             ++pos_;
+            --depth_;
             return inner;
         }
         if (t.text == ".") return add_letters(r, Pending{"", false, true}, c);
@@ -162,8 +208,17 @@ private:
             while (pos_ < toks_.size() && !at("]")) {
                 const Token& l = toks_[pos_];
                 if (special(l) || l.text.size() != 1) error(l.col, "'{}' inside a class: escape it with '\\'", l.text);
-                p.chars += l.text;
                 ++pos_;
+                bool range = !l.escaped && !p.chars.empty() && l.text == "-" && pos_ < toks_.size() && !at("]");
+                if (!range) {
+                    p.chars += l.text;
+                    continue;
+                }
+                const Token& hi = toks_[pos_++];  // a-z: every character from the previous one to hi
+                char from = p.chars.back();
+                if (special(hi) || hi.text.size() != 1 || hi.text[0] < from)
+                    error(l.col, "a range x-y inside a class needs printable letters with x <= y");
+                for (char x = static_cast<char>(from + 1); x <= hi.text[0] && x > from; ++x) p.chars += x;
             }
             if (!at("]")) error(col(), "expected ']' to close the '[' at column {}", c);
             ++pos_;
@@ -173,9 +228,11 @@ private:
         error(c, "'{}' needs an operand before it", t.text);
     }
 
+    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 100000;
+    std::vector<std::size_t> weight_;  // per node: its size with repetitions expanded
     std::string source_;
     std::vector<Token> toks_;
-    std::size_t pos_ = 0;
+    std::size_t pos_ = 0, depth_ = 0;
     std::uint32_t end_col_ = 1;
     std::vector<std::pair<std::uint32_t, Pending>> pending_;
     std::map<std::uint32_t, std::uint32_t> letter_col_;

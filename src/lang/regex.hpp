@@ -8,10 +8,13 @@
 //   regex_to_dfa(r)              Thompson NFA, then subset construction (complete, not minimal).
 //   compile_regex(text, alph)    parse + subset construction + minimize.
 // Syntax: letters (any printable non-space character that is not special; `\c` escapes
-// one), concatenation, `|`, postfix `*` `+` `?`, parentheses, `.` any letter of the
-// alphabet, classes `[ab]` and `[^ab]` (complement within the alphabet), `()` or `ε` for
-// the empty word, `∅` or `!` for the empty language. Spaces are ignored. The alphabet is
-// the given one, or else the letters occurring in the regex in sorted order.
+// one), concatenation, `|`, postfix `*` `+` `?` and counts `{m}` `{m,}` `{m,n}` (n <= 1000,
+// at most 10^5 nodes once expanded), parentheses (nesting <= 500), `.` any letter of the
+// alphabet, classes `[ab]`, `[a-d]` and `[^ab]` (complement within the alphabet), `()` or `ε`
+// for the empty word, `∅` or `!` for the empty language. Spaces are ignored. Special characters (| * + ? ( ) . [ ] { } ! \)
+// are letters only when escaped; `^` and `$` (anchors elsewhere) are errors unless escaped,
+// since a regex always matches whole words. The alphabet is the given one, or else the letters
+// occurring in the regex (classes and ranges included) in sorted order.
 #pragma once
 
 #include <cstdint>

@@ -11,11 +11,35 @@
 //                   the Y-chain of u over the quotient's P-formula, plus the short members.
 //   window_formula(d, k, ...)   LTL[Y<=k] for a definite language that is a union of depth-r
 //                   EOS types (r <= max_depth), through characteristic formulas of the types;
-//                   the check on all words up to max(kr + k, degree) is complete.
+//                   the check on all words up to max(kr + k, degree) is complete. counted:
+//                   the exact local-k types (multisets), characterized with counts #<=k.
+//   profile_formula(d, k, ...)  LTL[P,Y<=k] when membership is a function of the profile (the
+//                   depth-r window type of $, the set of depth-r window types before $): a
+//                   search over (state, last kr+1 letters, types seen), complete when it ends
+//                   (at most max_states); a disjunction over accepting profiles, each reduced
+//                   greedily to the literals that keep out every rejecting profile. This covers
+//                   the locally testable languages (factors = window types with k = 1).
+//   smallest_formula(d, past, window, max_size)   a formula of at most max_size nodes over
+//                   atoms, true, !, &, |, P (when past) and Y<=window (when window > 0) whose
+//                   automaton is d's (checked by ltl_dfa and DFA equivalence: complete), found
+//                   by enumeration in order of size keeping one formula per distinct meaning on
+//                   every position of every word up to N = max(3·window, states + 1, 4) (fewer
+//                   when that exceeds 12000 positions). Minimal in nodes up to that filter
+//                   (two formulas equal on those words are taken as one); nullopt beyond
+//                   max_size or the budget (40000 formulas, 4·10^5 pairs: a fraction of a second).
+//   exceptions_formula(d, with_y)   when L or its complement is finite (at most 64 words): the
+//                   disjunction of "the word is exactly w" over the finite side, negated when
+//                   that side is the complement. With Y: the Y-chain of w ending in !Y true;
+//                   without: P^n true & !P^(n+1) true and P(w_j & P^j true & !P^(j+1) true)
+//                   for each letter (LTL[P]). Size O(sum of |w|) resp. O(sum of |w|^2).
+//   counting_formula(alphabet, member, max_len)  the smallest conjunction of at most two
+//                   literals [sum c_x #x REL 0] (c_x in -1..1), H[...], !P(x & P y) that agrees
+//                   with member on every word up to max_len; callers verify it further.
 // Every formula reads acceptance at the EOS position; callers compile and verify them.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -32,6 +56,13 @@ struct WindowFormula {
     std::uint32_t depth = 0;
 };
 std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::size_t degree,
-                                            std::uint32_t max_depth = 4, std::size_t max_words = 20000);
+                                            std::uint32_t max_depth = 4, std::size_t max_words = 20000,
+                                            bool counted = false);
+std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std::uint32_t max_depth = 3,
+                                             std::size_t max_states = 50000);
+std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t window, std::size_t max_size = 9);
+std::optional<Formula> exceptions_formula(const Dfa& d, bool with_y);
+std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
+                                        std::size_t max_len = 8);
 
 }  // namespace ahat::lang

@@ -48,15 +48,20 @@ std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t 
     bool window = model_.kind == ModelKind::Local || model_.kind == ModelKind::Hybrid;
     for (std::uint32_t r = 1; r <= depth; ++r) {
         std::vector<std::uint32_t> next(n + 1);
-        std::set<std::uint32_t> seen;  // type_{r-1} over j < i
+        std::multiset<std::uint32_t> seen;  // type_{r-1} over j < i
         for (std::size_t i = 0; i <= n; ++i) {
             std::vector<std::uint32_t> key{r, letter[i], kSep};
-            if (past) key.insert(key.end(), seen.begin(), seen.end());
+            if (past) {  // exact: averages see multiplicities, so the key keeps them
+                std::vector<std::uint32_t> p(seen.begin(), seen.end());
+                if (!model_.exact) p = sorted_unique(std::move(p));
+                key.insert(key.end(), p.begin(), p.end());
+            }
             key.push_back(kSep);
             if (window) {
                 std::vector<std::uint32_t> win;
                 for (std::size_t j = i; j > 0 && i - j < model_.k; --j) win.push_back(t[j - 1]);
-                win = sorted_unique(std::move(win));
+                if (model_.exact) std::sort(win.begin(), win.end());
+                else win = sorted_unique(std::move(win));
                 key.insert(key.end(), win.begin(), win.end());
             }
             if (model_.kind == ModelKind::Rightmost) {
@@ -119,10 +124,16 @@ std::uint32_t agreement_depth(const Model& m, const std::string& alphabet, std::
 }
 
 std::optional<RotationFamily> rotation_family(std::uint32_t k, const std::string& alphabet, const Membership& member,
-                                              std::size_t degree) {
+                                              std::size_t degree, bool counted) {
     if (k < 2) return std::nullopt;
-    auto letters = [](const std::string& s) {
-        std::string l = s;
+    auto letters = [&](const std::string& s) {
+        std::string l;
+        if (counted) {  // the letters of a window of k: u repeated k/|u| times, sorted
+            for (std::size_t i = 0; i < k / s.size(); ++i) l += s;
+            std::sort(l.begin(), l.end());
+            return l;
+        }
+        l = s;
         std::sort(l.begin(), l.end());
         l.erase(std::unique(l.begin(), l.end()), l.end());
         return l;
@@ -135,7 +146,8 @@ std::optional<RotationFamily> rotation_family(std::uint32_t k, const std::string
     std::vector<std::string> words = shortlex(alphabet, std::min<std::size_t>(k, 4));
     for (const auto& u : words)
         for (const auto& v : words)
-            if (!u.empty() && !v.empty() && letters(u) == letters(v) && member(power(u)) && !member(power(v)))
+            if (!u.empty() && !v.empty() && (!counted || (k % u.size() == 0 && k % v.size() == 0)) &&
+                letters(u) == letters(v) && member(power(u)) && !member(power(v)))
                 return RotationFamily{u, v};
     return std::nullopt;
 }

@@ -6,6 +6,9 @@
 //                        type_{r+1}(i) = (letter, the set of type_r over the model's reach):
 //                        all j < i (P), the window i-k..i-1 (Y<=k), both (hybrid), or for
 //                        LTL[Y,S] the set of pairs (type_r(j), set of type_r over j<l<i), j < i.
+//                        Exact models keep multisets instead of sets (an average sees how often
+//                        each value occurs): equal depth-r types then mean that no encoder of the
+//                        model with r layers separates the positions (docs/languages.md).
 //                        Two positions with equal depth-r types satisfy the same formulas of
 //                        temporal depth <= r (docs/languages.md). Per word of length n:
 //                        O(r n^2 log n) (P, window), O(r n^3 log n) (S).
@@ -20,6 +23,8 @@
 //                        u^m, v^m of different membership for all large m — by the lemma of
 //                        docs/languages.md, u^m and v^m agree at depth r once |u|m, |v|m >= kr,
 //                        so no LTL[Y<=k] formula of any depth defines the language.
+//                        counted: |u| and |v| divide k and every window of k letters of u^m and of
+//                        v^m holds the same multiset of letters (the exact local-k lemma).
 #pragma once
 
 #include <cstdint>
@@ -73,6 +78,6 @@ struct RotationFamily {
     std::string u, v;  // u^m is a member for large m, v^m is not
 };
 std::optional<RotationFamily> rotation_family(std::uint32_t k, const std::string& alphabet, const Membership& member,
-                                              std::size_t degree);
+                                              std::size_t degree, bool counted = false);
 
 }  // namespace ahat::lang

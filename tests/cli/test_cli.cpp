@@ -398,3 +398,40 @@ TEST_CASE("cli usage errors exit 2", "[cli]") {
     CHECK(v.rc == 0);
     CHECK_THAT(v.out, Catch::Contains("0.1.0"));
 }
+
+TEST_CASE("cli lang: exact models, counts, assumptions, refused rules", "[cli]") {
+    // exact models: counts compile; every model names its assumptions
+    auto cnt = run_ahat("lang verify '[#a > #b]' --model global-exact --max-len 6 --random-len 30 --samples 2");
+    CHECK(cnt.rc == 0);
+    CHECK(cnt.out.find("precision: exact rational arithmetic") != std::string::npos);
+    CHECK(cnt.out.find("0 disagreements") != std::string::npos);
+    auto fixed = run_ahat("lang verify '[#a > #b]' --model global");
+    CHECK(fixed.rc == 2);
+    CHECK(fixed.err.find("operator # is outside LTL[P] (model global)") != std::string::npos);
+    auto left = run_ahat("lang compare ends-a --models local-2 --rule unique-hard-left");
+    CHECK(left.rc == 2);
+    CHECK(left.err.find("--models:1:1: model 'local-2' needs average-hard or uniform attention") != std::string::npos);
+    auto j = run_ahat("lang compare majority --models global,global-exact --max-len 4 --random-len 8 --samples 1 "
+                      "--witness-len 4 --json");
+    REQUIRE(j.rc == 0);
+    json doc = json::parse(j.out);
+    REQUIRE(doc["models"].size() == 2);
+    CHECK(doc["models"][0]["precision"] == "fixed");
+    CHECK(doc["models"][1]["precision"] == "exact");
+    CHECK(doc["models"][1]["logic"] == "LTL[P,Y,#]");
+    CHECK(doc["models"][1]["assumptions"].get<std::string>().find("no positional features") != std::string::npos);
+    const json& cells = doc["languages"][0]["cells"];
+    CHECK(cells[0]["verdict"] == "not-recognizable");
+    CHECK(cells[0]["reason"].get<std::string>().find("not definable in LTL[P] (= not recognizable at fixed precision)") == 0);
+    CHECK(cells[1]["verdict"] == "recognized");
+    CHECK(cells[1]["formula"] == "[#a - #b > 0]");
+    CHECK(cells[1]["heads"] == 4);
+    auto table = run_ahat("lang compare ends-a --models global,global-exact --max-len 4 --random-len 8 --samples 1 "
+                          "--witness-len 4");
+    REQUIRE(table.rc == 0);
+    CHECK(table.out.find("global-exact    LTL[P,Y,#]: precision: exact rational arithmetic; rule: average-hard; mask: "
+                         "strict (j < i); no window") != std::string::npos);
+    auto bad_formula = run_ahat("lang verify '[#a >]' --model global-exact");
+    CHECK(bad_formula.rc == 2);
+    CHECK(bad_formula.err.find("FORMULA:1:6: expected a number or a count") != std::string::npos);
+}

@@ -1,22 +1,30 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <random>
+
 #include "lang/compare.hpp"
+#include "lang/dfa_io.hpp"
 #include "support/error.hpp"
 
 using namespace ahat;
 using namespace ahat::lang;
 
 namespace {
-Cell cell(const std::string& lang, const char* model) {
+CompareOptions quick(std::size_t samples = 2) {  // small verification and witness budgets
     CompareOptions o;
     o.max_len = 6;
     o.random_len = 16;
-    o.samples = 2;
+    o.samples = samples;
     o.witness_len = 6;
     o.witness_depth = 2;
+    return o;
+}
+
+Cell cell(const std::string& lang, const char* model) {
     auto langs = resolve_languages(lang, {});
     REQUIRE(langs.size() == 1);
-    return compare_cell(langs[0], parse_model(model, {}), o);
+    return compare_cell(langs[0], parse_model(model, {}), quick());
 }
 }  // namespace
 
@@ -45,8 +53,10 @@ TEST_CASE("compare: window 1 beats window 2, global and local are incomparable, 
     Cell p = cell("re:(b*ab*a)*b*", "rightmost");
     CHECK(p.verdict == Verdict::NotRecognizable);
     CHECK(p.method == "aperiodicity");
-    // (ab)*: star-free, recognizable by the rightmost model (theorem), no construction here
-    CHECK(cell("re:(ab)*", "rightmost").verdict == Verdict::Recognizable);
+    // (ab)*: star-free and a function of window-1 profiles, so constructed; Dyck of depth <= 2:
+    // star-free (recognizable by the theorem), no construction here
+    CHECK(cell("re:(ab)*", "rightmost").verdict == Verdict::Recognized);
+    CHECK(cell("dyck-depth-2", "rightmost").verdict == Verdict::Recognizable);
 }
 
 TEST_CASE("compare: languages from formulas, and bad specifications", "[logic]") {
@@ -71,4 +81,105 @@ TEST_CASE("compare: the CLI", "[logic]") {
     auto bad = ahat_test::run_ahat("lang verify 'Y a' --model local-2");
     CHECK(bad.rc == 2);
     CHECK(bad.err.find("outside LTL[Y<=2]") != std::string::npos);
+}
+
+TEST_CASE("compare: the decidable hybrid cells (type profiles, the prefix family, ltl: formulas)", "[logic]") {
+    for (const char* lang : {"factor-aa", "no-aa", "ab-star"}) {
+        Cell c = cell(lang, "hybrid-1");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        CHECK(c.method == "a function of window-1 type profiles of depth 1");
+    }
+    CHECK(*cell("factor-aa", "hybrid-1").formula == "P (a & Y a & !Y !a)");
+    for (const char* lang : {"factor-aa", "no-aa"}) {
+        Cell c = cell(lang, "hybrid-2");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        CHECK(c.method == "a function of window-2 type profiles of depth 2");
+    }
+    const Model h2 = parse_model("hybrid-2", {});
+    for (const char* lang : {"ends-a", "second-last-a", "third-last-a", "ends-ab", "starts-a-ends-b", "first-equals-last",
+                             "ab-star", "dyck-depth-2", "ab-ba-star"}) {
+        Cell c = cell(lang, "hybrid-2");
+        INFO(lang << ": " << c.reason);
+        CHECK(c.verdict == Verdict::NotRecognizable);
+        CHECK(c.method == "prefix family");
+        REQUIRE(c.witness);
+        const Language l = resolve_languages(lang, {}).front();
+        CHECK(l.member(c.witness->member));
+        CHECK_FALSE(l.member(c.witness->non_member));
+        // the lemma: R|u| >= 2d, here R = states + 1 >= 3, so the types agree to depth >= 3
+        CHECK(c.witness->depth >= 3);
+        CHECK(agreement_depth(h2, "ab", c.witness->member, c.witness->non_member, 3) == 3);
+    }
+    // the lemma on instances: (ab)^r a and (ab)^r agree on LTL[P,Y<=2] to depth r (R|u| = 2r >= 2d);
+    // LTL[P,Y] tells them apart at depth 1 (Y reads the last letter)
+    const Model h1 = parse_model("hybrid-1", {});
+    for (std::uint32_t r = 1; r <= 6; ++r) {
+        std::string y;
+        for (std::uint32_t i = 0; i < r; ++i) y += "ab";
+        INFO("r = " << r);
+        CHECK(agreement_depth(h2, "ab", y + "a", y, r) == r);
+        CHECK(agreement_depth(h1, "ab", y + "a", y, r) == 0);
+    }
+    // a formula given with ltl: decides the cells of the logics that contain it
+    Cell f = cell("ltl:P(!Y<=2 b & Y<=2 Y<=2 true) | !Y<=2 b & Y<=2 Y<=2 true", "hybrid-2");
+    CHECK(f.verdict == Verdict::Recognized);
+    CHECK(f.method == "the formula itself");
+    CHECK(cell("ltl:[#a > #b]", "global-exact").method == "the formula itself");
+    CHECK(cell("ltl:[#a > #b]", "global").verdict == Verdict::Undecided);  // no automaton, regularity not decided
+}
+
+TEST_CASE("compare: all words but a finite set, in every column, with small formulas", "[logic]") {
+    // all words except the empty word, a and aa
+    for (const char* m : {"global", "local-1", "local-2", "local-3", "local-3-exact", "hybrid-1", "hybrid-3", "rightmost"}) {
+        Cell c = cell("re:.{3,}|b|ab|ba|bb", m);
+        INFO(m << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        REQUIRE(c.formula);
+        CHECK(c.formula->size() < 200);
+    }
+    CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 (b | Y<=3 Y<=3 a)");  // 6 nodes
+}
+
+TEST_CASE("compare: random automata, exact columns never below the fixed columns they contain", "[logic]") {
+    // global-exact (average-hard) contains LTL[P, Y] and hybrid-k-exact contains LTL[P, Y<=k]:
+    // an exact column may say "no" only in local models, and never where its fixed column says yes
+    std::mt19937_64 rng(11);
+    std::size_t cells = 0, exact_yes = 0;
+    for (int t = 0; t < 40; ++t) {
+        Dfa d;
+        d.alphabet = "ab";
+        std::uint32_t n = 2 + static_cast<std::uint32_t>(rng() % 4);
+        d.start = 0;
+        for (std::uint32_t q = 0; q < n; ++q) {
+            d.delta.push_back({static_cast<std::uint32_t>(rng() % n), static_cast<std::uint32_t>(rng() % n)});
+            d.accepting.push_back(rng() % 2 == 0);
+        }
+        Language l;
+        l.name = fmt::format("random-{}", t);
+        l.dfa = minimize(d);
+        l.alphabet = "ab";
+        l.member = [m = *l.dfa](std::string_view w) { return m.accepts(w); };
+        auto at = [&](const char* m) { return compare_cell(l, parse_model(m, {}), quick(1)); };
+        std::map<std::string, Cell> c;
+        for (const char* m : {"global", "hybrid-1", "hybrid-2", "local-2", "global-exact", "hybrid-2-exact", "local-2-exact"})
+            c[m] = at(m);
+        for (const auto& [m, x] : c) {
+            INFO(l.name << " " << write_dfa(*l.dfa) << m << ": " << x.reason);
+            CHECK_FALSE(x.construction_failed);
+            ++cells;
+        }
+        auto yes = [&](const char* m) { return c[m].verdict == Verdict::Recognized; };
+        INFO(l.name << "\n" << write_dfa(*l.dfa));
+        if (yes("global") || yes("hybrid-1")) CHECK(yes("global-exact"));
+        if (yes("hybrid-2") || yes("hybrid-1")) CHECK(yes("hybrid-2-exact"));
+        if (yes("local-2")) CHECK(yes("local-2-exact"));
+        CHECK(c["global-exact"].verdict != Verdict::NotRecognizable);
+        CHECK(c["hybrid-2-exact"].verdict != Verdict::NotRecognizable);
+        if (c["local-2-exact"].verdict == Verdict::NotRecognizable) CHECK(c["local-2"].verdict == Verdict::NotRecognizable);
+        exact_yes += yes("global-exact") ? 1 : 0;
+    }
+    CHECK(cells == 40 * 7);
+    CHECK(exact_yes > 0);
 }

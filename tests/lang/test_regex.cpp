@@ -124,3 +124,36 @@ TEST_CASE(".dfa files round-trip and report located errors", "[automata]") {
     CHECK(where("alphabet aa\n") == "bad.dfa:1:11: letter 'a' repeated");
     CHECK(where("alphabet ab\nstart s\ns ab t\n") == "bad.dfa:3:3: a letter is one character, got 'ab'");
 }
+
+TEST_CASE("regex counts {m}, {m,}, {m,n} and ranges in classes", "[automata]") {
+    CHECK(compile_regex("a{2,3}", "ab") == compile_regex("aa|aaa", "ab"));
+    CHECK(compile_regex("a{2,}", "ab") == compile_regex("aaa*", "ab"));
+    CHECK(compile_regex("(ab){2}", "ab") == compile_regex("abab", "ab"));
+    CHECK(compile_regex("(ab){0}", "ab") == compile_regex("()", "ab"));
+    CHECK(compile_regex(".{3,}|b|ab|ba|bb", "ab") == compile_regex("(a|b)(a|b)(a|b)+|b|ab|ba|bb", "ab"));
+    CHECK(compile_regex("a{1}{3}", "ab") == compile_regex("aaa", "ab"));
+    Regex r = parse_regex("[a-c]x");
+    CHECK(r.alphabet == "abcx");
+    CHECK(regex_matches(r, "bx"));
+    CHECK_FALSE(regex_matches(r, "xx"));
+    CHECK(parse_regex("[-a]").alphabet == "-a");       // a leading '-' is a letter
+    CHECK(parse_regex("a\\{2\\}").alphabet == "2a{}");  // escaped braces are letters
+    auto err = [](const std::string& text) {
+        try {
+            parse_regex(text, "");
+        } catch (const ahat::InputError& e) {
+            return fmt::format("{}:{}:{}: {}", e.loc().file, e.loc().line, e.loc().col, e.what());
+        }
+        return std::string();
+    };
+    CHECK(err("a{") == "regex:1:3: expected a count after the '{' at column 2 (x{m}, x{m,} or x{m,n})");
+    CHECK(err("a{2") == "regex:1:4: expected '}' to close the '{' at column 2 (x{m}, x{m,} or x{m,n})");
+    CHECK(err("a{3,2}") == "regex:1:2: a repetition needs m <= n <= 1000 (x{m,n})");
+    CHECK(err("a{1001}") == "regex:1:2: a repetition needs m <= n <= 1000 (x{m,n})");
+    CHECK(err("{2}") == "regex:1:1: '{' needs an operand before it");
+    CHECK(err("a{1000}{1000}") == "regex:1:8: the repetition expands to more than 100000 regex nodes");
+    CHECK(err("ab$") == "regex:1:3: '$': a regex matches whole words, there are no anchors (write \\$ for the letter)");
+    CHECK(err("^ab") == "regex:1:1: '^': a regex matches whole words, there are no anchors (write \\^ for the letter)");
+    CHECK(err("[c-a]") == "regex:1:3: a range x-y inside a class needs printable letters with x <= y");
+    CHECK(err(std::string(600, '(') + "a") == "regex:1:501: parentheses nest deeper than 500 levels");
+}

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "lang/classes.hpp"
+#include "lang/generate.hpp"
 #include "lang/ltl_compile.hpp"
 #include "lang/regex.hpp"
 #include "lang/synth.hpp"
@@ -66,4 +67,60 @@ TEST_CASE("synth: the hybrid over suffix quotients, and window types", "[logic]"
     check_formula(wf->formula, w, "local-2");
     // Sigma* a is not a union of window-2 types at any small depth
     CHECK_FALSE(window_formula(compile_regex("(a|b)*a", "ab"), 2, 1, 3));
+}
+
+TEST_CASE("synth: the smallest formula by size, checked by automaton equivalence", "[logic]") {
+    Dfa cofinite = compile_regex(".{3,}|b|ab|ba|bb", "ab");  // every word but the empty word, a and aa
+    auto g = smallest_formula(cofinite, true, 0);
+    REQUIRE(g);
+    CHECK(to_string(*g) == "P (b | P P a)");
+    CHECK(ltl_dfa(*g, "ab") == cofinite);
+    auto l3 = smallest_formula(cofinite, false, 3);
+    REQUIRE(l3);
+    CHECK(ltl_dfa(*l3, "ab") == cofinite);
+    CHECK(l3->size() <= 6);  // six distinct nodes at most (the formula has six in its tree)
+    // parity of a's: no formula of these logics, so none within 6 nodes either
+    CHECK_FALSE(smallest_formula(compile_regex("(b*ab*a)*b*", "ab"), true, 1, 6));
+}
+
+TEST_CASE("synth: type profiles decide locally testable languages in the hybrids", "[logic]") {
+    Dfa factor_aa = compile_regex("(a|b)*aa(a|b)*", "ab");
+    for (std::uint32_t k : {1u, 2u}) {
+        auto pf = profile_formula(factor_aa, k);
+        INFO("k = " << k);
+        REQUIRE(pf);
+        CHECK(ltl_dfa(pf->formula, "ab") == factor_aa);  // the whole language, not a sample
+        for (const auto& n : pf->formula.nodes)
+            if (n.op == LtlOp::Y || n.op == LtlOp::YWithin) CHECK(n.k == k);
+    }
+    Dfa ab_star = compile_regex("(ab)*", "ab");
+    auto pf = profile_formula(ab_star, 1);
+    REQUIRE(pf);
+    CHECK(ltl_dfa(pf->formula, "ab") == ab_star);
+    // Σ*a is not a function of window-2 profiles (the prefix family (ab)^R a / (ab)^R)
+    CHECK_FALSE(profile_formula(compile_regex("(a|b)*a", "ab"), 2));
+    // counted window types: most of the last three letters are a (exact local-3)
+    Dfa most = compile_regex("a|aa|.*(aa.|a.a|.aa)", "ab");
+    CHECK_FALSE(window_formula(most, 3, *definite_degree(most)));
+    auto wf = window_formula(most, 3, *definite_degree(most), 4, 20000, true);
+    REQUIRE(wf);
+    CHECK(wf->depth == 1);
+    for (const auto& w : all_words("ab", 10)) CHECK(accepts(wf->formula, w) == most.accepts(w));
+}
+
+TEST_CASE("synth: finitely many members or non-members as exact words", "[logic]") {
+    Dfa cofinite = compile_regex(".{4,}|()|b|aa|ab|ba|aaa|aab|abb|baa|bab|bba|bbb", "ab");  // all but a, bb, aba
+    auto y = exceptions_formula(cofinite, true);
+    REQUIRE(y);
+    CHECK(to_string(*y) == "!(Y (a & !Y true) | Y (b & Y (b & !Y true)) | Y (a & Y (b & Y (a & !Y true))))");
+    CHECK(ltl_dfa(*y, "ab") == cofinite);
+    auto p = exceptions_formula(cofinite, false);
+    REQUIRE(p);
+    CHECK(ltl_dfa(*p, "ab") == cofinite);
+    for (const auto& n : p->nodes) CHECK((n.op != LtlOp::Y && n.op != LtlOp::YWithin));
+    Dfa finite = compile_regex("ab|b", "ab");
+    auto fy = exceptions_formula(finite, true);
+    REQUIRE(fy);
+    CHECK(ltl_dfa(*fy, "ab") == finite);
+    CHECK_FALSE(exceptions_formula(compile_regex("(a|b)*a", "ab"), true));  // infinitely many of both
 }

@@ -1,0 +1,160 @@
+// ahat bench kernels [--n 1024,4096,16384,65536] [--dk 16,64] [--rule hard,softmax]
+//                    [--mask none,causal] [--precision float,double] [--heads 4] [--batch 1]
+//                    [--order fast|reference] [--repeats 3] [--json]
+// ahat bench programs [--tasks sort,histogram,copy] [--n 1024,...,65536] [--batch 16]
+//                     [--interpreter-up-to 2048] [--json]
+// The numeric engine's speed (src/bench/kernels_bench.hpp, docs/numeric.md). With --json, one
+// JSON Lines record per shape, in the keys bench/compare_kernels.py reads.
+#include <unistd.h>
+
+#include "bench/kernels_bench.hpp"
+#include "cli/common.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct KernelArgs {
+    std::string n = "1024,4096,16384,65536", dk = "16,64", rule = "hard,softmax", mask = "none,causal", precision = "float,double",
+                order = "fast";
+    std::size_t heads = 4, batch = 1, repeats = 3;
+    bool json_out = false;
+};
+
+struct ProgramArgs {
+    std::string tasks = "sort,histogram,copy", n = "1024,2048,4096,8192,16384,32768,65536";
+    std::size_t batch = 16, interpreter_up_to = 2048;
+    bool json_out = false;
+};
+
+std::vector<std::size_t> sizes_of(const std::string& text, const char* option) {
+    std::vector<std::size_t> out;
+    for (const std::string& s : split_list(text)) {
+        std::size_t v = 0;
+        bool ok = !s.empty() && s.size() <= 9;
+        for (char c : s) ok = ok && c >= '0' && c <= '9';
+        if (ok)
+            for (char c : s) v = v * 10 + static_cast<std::size_t>(c - '0');
+        if (!ok || v == 0) fail(SourceLoc{option, 0, 0}, "bad value '{}' (positive integers below 10^9, comma-separated)", s);
+        out.push_back(v);
+    }
+    if (out.empty()) fail(SourceLoc{option, 0, 0}, "no values given");
+    return out;
+}
+
+std::vector<bool> choice(const std::string& text, const char* option, const char* no, const char* yes) {
+    std::vector<bool> out;
+    for (const std::string& s : split_list(text)) {
+        if (s == no) out.push_back(false);
+        else if (s == yes) out.push_back(true);
+        else fail(SourceLoc{option, 0, 0}, "unknown value '{}' ({} or {})", s, no, yes);
+    }
+    if (out.empty()) fail(SourceLoc{option, 0, 0}, "no values given");
+    return out;
+}
+
+int run_kernels(const KernelArgs& a) {
+    numeric::Order order;
+    if (a.order == "fast") order = numeric::Order::Fast;
+    else if (a.order == "reference") order = numeric::Order::Reference;
+    else fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (fast, reference)", a.order);
+    const bool tty = isatty(STDERR_FILENO);
+    for (std::size_t n : sizes_of(a.n, "--n"))
+        for (std::size_t dk : sizes_of(a.dk, "--dk"))
+            for (bool softmax : choice(a.rule, "--rule", "hard", "softmax"))
+                for (bool causal : choice(a.mask, "--mask", "none", "causal"))
+                    for (bool dbl : choice(a.precision, "--precision", "float", "double")) {
+                        KernelShape s{n, dk, a.heads, a.batch, softmax, causal, dbl};
+                        if (tty) fmt::print(stderr, "  n = {}, dk = {}, {}, {}, {}...\n", n, dk, softmax ? "softmax" : "hard", causal ? "causal" : "none", dbl ? "double" : "float");
+                        const KernelPoint p = bench_kernel(s, order, a.repeats);
+                        const json j{{"impl", "ahat-numeric"},
+                                     {"n", n},
+                                     {"dk", dk},
+                                     {"heads", a.heads},
+                                     {"batch", a.batch},
+                                     {"rule", softmax ? "softmax" : "hard"},
+                                     {"mask", causal ? "causal" : "none"},
+                                     {"precision", dbl ? "double" : "float"},
+                                     {"ms", p.ms},
+                                     {"scores_per_s", p.pairs_per_second},
+                                     {"flops_per_s", p.flops_per_second},
+                                     {"peak_bytes", p.peak_bytes},
+                                     {"status", "ok"},
+                                     {"gemm_flops_per_s", p.gemm_flops_per_second},
+                                     {"copy_bytes_per_s", p.copy_bytes_per_second},
+                                     {"fraction_of_gemm", p.fraction_of_gemm},
+                                     {"isa", p.isa},
+                                     {"order", p.order}};
+                        if (a.json_out) fmt::print("{}\n", j.dump());
+                        else
+                            fmt::print("n {:>6} dk {:>3} {:<7} {:<6} {:<6} {:>10.2f} ms {:>10.3e} scores/s  {:.1f}% of GEMM  peak +{} MiB\n", n, dk,
+                                       softmax ? "softmax" : "hard", causal ? "causal" : "none", dbl ? "double" : "float", p.ms,
+                                       p.pairs_per_second, 100 * p.fraction_of_gemm, p.peak_bytes >> 20);
+                        std::fflush(stdout);
+                    }
+    return 0;
+}
+
+int run_programs(const ProgramArgs& a) {
+    const bool tty = isatty(STDERR_FILENO);
+    bool ok = true;
+    for (const std::string& task : split_list(a.tasks))
+        for (std::size_t n : sizes_of(a.n, "--n")) {
+            if (tty) fmt::print(stderr, "  {} n = {}...\n", task, n);
+            const ProgramPoint p = bench_program(task, n, a.batch, a.interpreter_up_to);
+            ok = ok && p.reference_equals_interpreter;
+            auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+            const json j{{"task", p.task},
+                         {"n", p.n},
+                         {"batch", p.batch},
+                         {"layers", p.layers},
+                         {"heads", p.heads},
+                         {"width", p.width},
+                         {"precision", "float"},
+                         {"engine_seconds", p.engine_seconds},
+                         {"engine_tokens_per_s", p.engine_tokens_per_second},
+                         {"reference_seconds", p.reference_seconds},
+                         {"reference_tokens_per_s", p.reference_tokens_per_second},
+                         {"interpreter_seconds", opt(p.interpreter_seconds)},
+                         {"interpreter_tokens_per_s", opt(p.interpreter_tokens_per_second)},
+                         {"speedup", opt(p.speedup)},
+                         {"reference_equals_interpreter", p.reference_equals_interpreter}};
+            if (a.json_out) fmt::print("{}\n", j.dump());
+            else
+                fmt::print("{:<10} n {:>6} x {:>3}: engine {:.3e} tokens/s (reference order {:.3e}), interpreter {}, speed-up {}\n", task, n,
+                           a.batch, p.engine_tokens_per_second, p.reference_tokens_per_second,
+                           p.interpreter_tokens_per_second ? fmt::format("{:.3e} tokens/s", *p.interpreter_tokens_per_second) : "not run",
+                           p.speedup ? fmt::format("{:.1f}x", *p.speedup) : "-");
+            std::fflush(stdout);
+        }
+    if (!ok) throw CheckFailed("the engine's reference order differs from the interpreter");
+    return 0;
+}
+
+}  // namespace
+
+void register_bench_kernels(CLI::App& app, Action& action) {
+    CLI::App& bench = command_group(app, "bench", "Measurements");
+    auto k = std::make_shared<KernelArgs>();
+    CLI::App* sub = bench.add_subcommand("kernels", "Attention kernels of the numeric engine, with this machine's GEMM and copy ceilings");
+    sub->add_option("--n", k->n, "sequence lengths")->capture_default_str();
+    sub->add_option("--dk", k->dk, "key widths (= value widths)")->capture_default_str();
+    sub->add_option("--rule", k->rule, "hard (average-hard), softmax")->capture_default_str();
+    sub->add_option("--mask", k->mask, "none, causal (j <= i)")->capture_default_str();
+    sub->add_option("--precision", k->precision, "float, double")->capture_default_str();
+    sub->add_option("--heads", k->heads, "heads")->capture_default_str()->check(CLI::Range(1, 1024));
+    sub->add_option("--batch", k->batch, "instances")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    sub->add_option("--order", k->order, "fast or reference")->capture_default_str();
+    sub->add_option("--repeats", k->repeats, "timed runs after one warm-up (median)")->capture_default_str()->check(CLI::Range(1, 1000));
+    sub->add_flag("--json", k->json_out, "JSON Lines, one record per shape");
+    sub->callback([k, &action] { action = [k] { return run_kernels(*k); }; });
+    auto p = std::make_shared<ProgramArgs>();
+    CLI::App* prog = bench.add_subcommand("programs", "Compiled tasks in float: the engine against the scalar interpreter");
+    prog->add_option("--tasks", p->tasks, "compilable tasks")->capture_default_str();
+    prog->add_option("--n", p->n, "sequence lengths")->capture_default_str();
+    prog->add_option("--batch", p->batch, "instances per run")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    prog->add_option("--interpreter-up-to", p->interpreter_up_to, "run the scalar interpreter for n up to this")->capture_default_str();
+    prog->add_flag("--json", p->json_out, "JSON Lines, one record per task and size");
+    prog->callback([p, &action] { action = [p] { return run_programs(*p); }; });
+}
+
+}  // namespace ahat::cli

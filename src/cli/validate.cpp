@@ -1,0 +1,151 @@
+// ahat validate TASK|PROG.rasp [--sizes 8..65536] [--samples N] [--seed S]
+//               [--precision double,float,bfloat16] [--order reference|fast] [--tie-tolerance T]
+//               [--exact-up-to N] [--threads T] [--as-softmax] [--beta-max B]
+//               [--name SOP] [--alphabet A] [--json | --csv] [--quiet]
+// The numeric engine against exact runs and the subject's reference at scale
+// (src/numeric/validate.hpp, docs/numeric.md).
+#include <cmath>
+
+#include "capture/subjects.hpp"
+#include "cli/common.hpp"
+#include "capture/validate.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct ValidateArgs {
+    std::string subject, sizes = "8..65536", precision = "double,float,bfloat16", order = "reference", name, alphabet;
+    std::size_t samples = 16, exact_up_to = 512, bfloat16_up_to = 4096;
+    std::uint64_t seed = 1;
+    std::optional<double> tie_tolerance;
+    int threads = 0;
+    double beta_max = 0x1p40;
+    bool as_softmax = false, json_out = false, csv = false, quiet = false;
+};
+
+template <class T>
+json or_null(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json row_json(const capture::ValidateRow& r) {
+    return json{{"type", "size"},
+                {"n", r.n},
+                {"format", capture::format_name(r.format)},
+                {"tie_tolerance", r.tie_tolerance},
+                {"samples", r.samples},
+                {"correct", r.correct},
+                {"accuracy", r.samples ? double(r.correct) / double(r.samples) : 1.0},
+                {"wrong_positions", r.wrong_positions},
+                {"exact_agree", or_null(r.exact_agree)},
+                {"argmax_agree", or_null(r.argmax_agree)},
+                {"max_error", or_null(r.max_error)},
+                {"seconds", r.seconds},
+                {"tokens_per_second", r.tokens_per_second},
+                {"beta", or_null(r.beta)},
+                {"margin", r.margin ? json(to_string(*r.margin)) : json(nullptr)},
+                {"margin_float", r.margin ? json(r.margin->convert_to<double>()) : json(nullptr)}};
+}
+
+std::string opt_size(const std::optional<std::size_t>& v) { return v ? fmt::format("{}", *v) : "none"; }
+std::string opt_double(const std::optional<double>& v, const char* spec = "{:.3g}") {
+    return v ? fmt::format(fmt::runtime(spec), *v) : "none";
+}
+
+int run_validate(const ValidateArgs& a) {
+    if (a.json_out && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
+    capture::ValidateOptions o;
+    o.sizes = capture::parse_sizes(a.sizes);
+    o.samples = a.samples, o.seed = a.seed, o.tie_tolerance = a.tie_tolerance, o.exact_up_to = a.exact_up_to;
+    o.bfloat16_up_to = a.bfloat16_up_to;
+    o.threads = a.threads, o.as_softmax = a.as_softmax, o.beta_max = a.beta_max;
+    if (a.order == "reference") o.order = numeric::Order::Reference;
+    else if (a.order == "fast") o.order = numeric::Order::Fast;
+    else fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (reference, fast)", a.order);
+    if (a.tie_tolerance && !(*a.tie_tolerance >= 0 && *a.tie_tolerance < 1))
+        fail(SourceLoc{"--tie-tolerance", 0, 0}, "the tie tolerance must lie in [0, 1), got {}", *a.tie_tolerance);
+    if (!(a.beta_max >= 1 && std::isfinite(a.beta_max))) fail(SourceLoc{"--beta-max", 0, 0}, "--beta-max must be a finite number >= 1");
+    o.formats.clear();
+    for (const std::string& p : split_list(a.precision)) {
+        auto f = capture::parse_format(p);
+        if (!f || *f == capture::Format::Exact)
+            fail(SourceLoc{"--precision", 0, 0}, "unknown numeric precision '{}' (double, float, bfloat16)", p);
+        o.formats.push_back(*f);
+    }
+    const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
+    if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "validate: {}\n", s); };
+    const capture::ValidateResult r = capture::validate(subject, o);
+    if (a.json_out) {
+        for (const auto& row : r.rows) fmt::print("{}\n", row_json(row).dump());
+        for (const auto& s : r.summaries)
+            fmt::print("{}\n", json{{"type", "summary"},
+                                    {"subject", r.subject},
+                                    {"format", capture::format_name(s.format)},
+                                    {"first_failure", or_null(s.first_failure)},
+                                    {"predicted_break", or_null(s.predicted_break)},
+                                    {"beta_slope", or_null(s.beta_slope)},
+                                    {"margin_slope", or_null(s.margin_slope)},
+                                    {"exact_ok", r.exact_ok}}
+                                   .dump());
+    } else if (a.csv) {
+        fmt::print("n,format,tie_tolerance,samples,correct,accuracy,wrong_positions,exact_agree,argmax_agree,max_error,seconds,tokens_per_second,beta,margin_float\n");
+        auto cell = [](const json& j) { return j.is_null() ? std::string() : j.dump(); };
+        for (const auto& row : r.rows) {
+            const json j = row_json(row);
+            std::string line;
+            for (const char* k : {"n", "format", "tie_tolerance", "samples", "correct", "accuracy", "wrong_positions", "exact_agree",
+                                  "argmax_agree", "max_error", "seconds", "tokens_per_second", "beta", "margin_float"}) {
+                if (!line.empty()) line += ',';
+                line += j[k].is_string() ? j[k].get<std::string>() : cell(j[k]);
+            }
+            fmt::print("{}\n", line);
+        }
+    } else {
+        fmt::print("validate {}: numeric engine ({} order) against exact runs (n <= {}) and the reference\n", r.subject, a.order, a.exact_up_to);
+        fmt::print("  {:>7} {:<9} {:>9} {:>10} {:>10} {:>10} {:>12}{}\n", "n", "format", "accuracy", "exact-agree", "argmax-agree",
+                   "max-error", "tokens/s", a.as_softmax ? "  beta*" : "");
+        for (const auto& row : r.rows)
+            fmt::print("  {:>7} {:<9} {:>8.1f}% {:>10} {:>10} {:>10} {:>12.3g}{}\n", row.n, capture::format_name(row.format),
+                       100.0 * double(row.correct) / double(std::max<std::size_t>(row.samples, 1)),
+                       row.exact_agree ? fmt::format("{}/{}", *row.exact_agree, row.samples) : "-",
+                       row.argmax_agree ? fmt::format("{}/{}", *row.argmax_agree, row.samples) : "-", opt_double(row.max_error),
+                       row.tokens_per_second, a.as_softmax ? "  " + opt_double(row.beta, "{:.4g}") : "");
+        for (const auto& s : r.summaries)
+            fmt::print("  {}: first failing size {}, capture's predicted break {}{}\n", capture::format_name(s.format),
+                       opt_size(s.first_failure), opt_double(s.predicted_break, "{:.0f}"),
+                       a.as_softmax ? fmt::format(", beta*(n) ~ n^{} beside exact gap ~ n^{}", opt_double(s.beta_slope, "{:.2f}"),
+                                                  opt_double(s.margin_slope, "{:.2f}"))
+                                    : "");
+        fmt::print("  assumptions: tie tolerance per format (docs/semantics.md), {} samples per size, seed {}\n", a.samples, a.seed);
+    }
+    if (!r.exact_ok) throw CheckFailed("the exact run disagrees with the subject's reference");
+    return 0;
+}
+
+}  // namespace
+
+void register_validate(CLI::App& app, Action& action) {
+    auto a = std::make_shared<ValidateArgs>();
+    CLI::App* sub = app.add_subcommand("validate", "The numeric engine against exact runs and the reference, across sizes and precisions");
+    sub->add_option("subject", a->subject, "a task name (docs/tasks.md) or a .rasp file")->required();
+    sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
+    sub->add_option("--samples", a->samples, "instances per size (one batch)")->capture_default_str()->check(CLI::Range(1, 100000));
+    sub->add_option("--seed", a->seed, "random seed")->capture_default_str();
+    sub->add_option("--precision", a->precision, "numeric formats to run")->capture_default_str();
+    sub->add_option("--order", a->order, "reference (bit-for-bit the interpreter) or fast")->capture_default_str();
+    sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
+    sub->add_option("--exact-up-to", a->exact_up_to, "run the exact interpreter for sizes up to this")->capture_default_str();
+    sub->add_option("--bfloat16-up-to", a->bfloat16_up_to, "run the emulated bfloat16 format for sizes up to this (it is scalar: O(n^2) per head)")
+        ->capture_default_str();
+    sub->add_option("--threads", a->threads, "threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 4096));
+    sub->add_flag("--as-softmax", a->as_softmax, "run average-hard heads as softmax and search the smallest beta that decodes");
+    sub->add_option("--beta-max", a->beta_max, "largest beta tried by --as-softmax")->capture_default_str();
+    sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
+    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' (one per character, commas included) or '0 1 2' (separated by white space)");
+    sub->add_flag("--json", a->json_out, "JSON Lines: one record per size and format (type \"size\"), then one per format (type \"summary\")");
+    sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
+    sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
+    sub->callback([a, &action] { action = [a] { return run_validate(*a); }; });
+}
+
+}  // namespace ahat::cli

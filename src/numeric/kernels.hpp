@@ -1,0 +1,72 @@
+// Attention kernels of the numeric engine (internal to src/numeric).
+//
+// Offers:
+//   HeadJob<S>     one head on one instance: Q (n x dk), K (n x dk), V (n x dv) row-major, the
+//                  output A (n x dv, written, not accumulated), |M_i| per query (optional),
+//                  rule, mask, window, beta, tie tolerance, and the query range to do.
+//   attend(job, order)   runs the job with the kernels of the best instruction set this
+//                  processor has (AVX-512 or the x86-64 baseline; chosen once at start-up).
+//   kernel_isa()   the instruction set chosen: "avx512" or "baseline".
+// Reference order (Order::Reference) repeats the scalar interpreter's arithmetic operation
+// for operation, so results are bit-for-bit those of Program<S> (docs/numeric.md says how):
+// lanes hold queries, and each lane does exactly the scalar operations of its query. The fast
+// order fuses multiply-adds, streams softmax online with a vector exp, and sums whole groups
+// of equal keys at once; its error is measured against the reference, never assumed.
+// Cost per head and instance: O(|allowed pairs| dk) for hard and softmax heads on the dense
+// tiles (two passes over the keys for hard rules: the maximum, then the tie set), O(n dv) for
+// uniform heads whose allowed sets start at 0 (prefix sums), O(n G (dk + dv)) on the grouped
+// path (fast order, G distinct keys, no window). Memory: O(W (dk + dv)) per query tile.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "encoder/encoder.hpp"
+#include "exact/bfloat16.hpp"
+
+namespace ahat::numeric {
+
+enum class Order : std::uint8_t { Reference, Fast };
+
+template <class S>
+struct HeadJob {
+    const S* Q = nullptr;
+    const S* K = nullptr;
+    const S* V = nullptr;
+    S* A = nullptr;
+    std::uint32_t* selected = nullptr;  // n entries or null
+    std::size_t n = 0, dk = 0, dv = 0;
+    Rule rule = Rule::AverageHard;
+    Mask mask = Mask::None;
+    std::optional<std::uint64_t> window;
+    S beta = S(1);
+    double tol = 0;
+    bool constant_keys = false;  // every key row equal (or dk = 0): the whole allowed set ties
+    std::size_t q_begin = 0, q_end = 0;
+};
+
+// Query tile width (lanes) of the kernels for S.
+template <class S>
+constexpr std::size_t lanes() {
+    return std::is_same_v<S, double> ? 8 : std::is_same_v<S, float> ? 16 : 8;
+}
+
+template <class S>
+void attend(const HeadJob<S>& job, Order order);
+std::string_view kernel_isa();
+// Tests: use the baseline kernels even where AVX-512 exists (true), or the best again
+// (false); returns whether the baseline was forced before.
+bool force_baseline_kernels(bool on);
+
+// C (M x N) = A (M x K) B (K x N) with register tiles (M a multiple of 4, N of 2 lanes<S>()):
+// the multiply-add ceiling that `ahat bench kernels` measures beside the attention kernels.
+template <class S>
+void gemm(const S* A, const S* B, S* C, std::size_t M, std::size_t N, std::size_t K);
+
+// Grouped path (fast order): true when it handled the job (keys with few distinct rows).
+template <class S>
+bool attend_grouped(const HeadJob<S>& job);
+
+}  // namespace ahat::numeric

@@ -1,0 +1,281 @@
+// The numeric engine against the scalar interpreter: bit-for-bit in reference order on random
+// encoders of every rule, mask and window (with feed-forward circuits and biases), on every
+// compiled task and on both circuit constructions; the same bits with 1 and 2 threads and with
+// either instruction set; the fast order close to the reference.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+
+#include "capture/subjects.hpp"
+#include "circuit/families.hpp"
+#include "compile/circuit_to_encoder.hpp"
+#include "encoder/interpreter.hpp"
+#include "numeric/engine.hpp"
+#include "tasks/tasks.hpp"
+#include "test_scale.hpp"
+
+using namespace ahat;
+using namespace ahat::numeric;
+
+namespace {
+
+Rational small_value(std::mt19937_64& rng, int range) {
+    const long long p = static_cast<long long>(rng() % (2 * range + 1)) - range;
+    const long long q = static_cast<long long>(rng() % 4) + 1;  // 1/3 and 1/4 round in binary
+    return Rational(Integer(p), Integer(q * (q == 2 ? 3 : 1)));
+}
+
+Affine<Rational> random_affine(std::mt19937_64& rng, std::size_t rows, std::size_t d, int range, bool sparse) {
+    Matrix<Rational> m(rows, d);
+    std::vector<Rational> b(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < d; ++c)
+            if (!sparse || rng() % 2 == 0) m.at(r, c) = small_value(rng, range);
+        if (rng() % 2) b[r] = small_value(rng, 1);
+    }
+    return Affine<Rational>(Sparse<Rational>::from_dense(m), b);
+}
+
+// A random feed-forward circuit: reads 2..3 coordinates, mixes add, mul, sign and constants.
+FeedForward random_ffn(std::mt19937_64& rng, std::size_t d) {
+    FeedForward f;
+    Circuit& c = f.circuit;
+    std::vector<GateId> pool;
+    const std::size_t reads = 2 + rng() % 2;
+    for (std::size_t k = 0; k < reads; ++k) {
+        pool.push_back(c.input());
+        f.reads.push_back(static_cast<std::uint32_t>(rng() % d));
+    }
+    pool.push_back(c.constant(small_value(rng, 2)));
+    for (int g = 0; g < 6; ++g) {
+        const GateId a = pool[rng() % pool.size()], b = pool[rng() % pool.size()];
+        switch (rng() % 4) {
+            case 0: pool.push_back(c.add({a, b, pool[rng() % pool.size()]})); break;
+            case 1: pool.push_back(c.mul(a, b)); break;
+            case 2: pool.push_back(c.sign(a)); break;
+            default: pool.push_back(c.sub(a, b)); break;
+        }
+    }
+    const std::size_t outs = 1 + rng() % 2;
+    const auto first = static_cast<std::uint32_t>(rng() % d);
+    for (std::size_t k = 0; k < outs; ++k) {
+        c.outputs.push_back(pool[pool.size() - 1 - k]);
+        f.writes.push_back(static_cast<std::uint32_t>((first + k) % d));  // distinct coordinates
+    }
+    return f;
+}
+
+Encoder random_encoder(std::mt19937_64& rng, bool softmax) {
+    Encoder enc;
+    const std::size_t d = 3 + rng() % 4;
+    enc.d = static_cast<std::uint32_t>(d);
+    const std::size_t layers = 1 + rng() % 3;
+    for (std::size_t l = 0; l < layers; ++l) {
+        Layer layer;
+        const std::size_t heads = 1 + rng() % 3;
+        for (std::size_t k = 0; k < heads; ++k) {
+            Head h;
+            h.rule = static_cast<Rule>(rng() % (softmax ? 5 : 4));
+            h.mask = static_cast<Mask>(rng() % 5);
+            if (rng() % 3 == 0) h.window = rng() % 5;
+            if (h.rule == Rule::Softmax) h.beta = Rational(Integer(1 + rng() % 8), Integer(2));
+            const std::size_t dk = rng() % 5 == 0 ? 0 : 1 + rng() % 4, dv = 1 + rng() % 3;
+            // Small integer keys make exact ties common; sometimes every key is equal.
+            h.query = random_affine(rng, dk, d, 2, false);
+            h.key = random_affine(rng, dk, d, 1, true);
+            h.value = random_affine(rng, dv, d, 2, false);
+            Matrix<Rational> O(d, dv);
+            for (std::size_t r = 0; r < d; ++r)
+                for (std::size_t c = 0; c < dv; ++c)
+                    if (rng() % 3 == 0) O.at(r, c) = small_value(rng, 1);
+            h.output = Sparse<Rational>::from_dense(O);
+            layer.heads.push_back(std::move(h));
+        }
+        if (rng() % 2) layer.ffn = random_ffn(rng, d);
+        enc.layers.push_back(std::move(layer));
+    }
+    for (std::uint32_t c = 0; c < d; ++c) enc.readout.coordinates.push_back(c);
+    return enc;
+}
+
+template <class S>
+std::vector<Matrix<S>> random_inputs(std::mt19937_64& rng, std::size_t B, std::size_t n, std::size_t d) {
+    std::vector<Matrix<S>> in;
+    for (std::size_t b = 0; b < B; ++b) {
+        Matrix<Rational> x(n, d);
+        for (auto& v : x.data) v = rng() % 3 == 0 ? Rational(Integer(static_cast<long long>(rng() % 3))) : small_value(rng, 3);
+        in.push_back(convert<S>(x));
+    }
+    return in;
+}
+
+template <class S>
+bool same_bits(const S* a, const S* b, std::size_t count) {
+    return std::memcmp(a, b, count * sizeof(S)) == 0;
+}
+
+// Plan<S> in reference order equals Program<S> on every instance: final state, readout and
+// every |M_i|; returns the engine's result.
+template <class S>
+BatchResult<S> check_against_interpreter(const Encoder& enc, const std::vector<Matrix<S>>& inputs, const EngineOptions& base = {}) {
+    EngineOptions opts = base;
+    opts.record_selected = true;
+    const BatchResult<S> got = Plan<S>(enc).run(inputs, opts);
+    const Program<S> prog(enc);
+    const std::size_t d = enc.d, n = got.n;
+    RunOptions ro;
+    ro.tie_tolerance = opts.tie_tolerance;
+    ro.stop_after = opts.stop_after;
+    for (std::size_t b = 0; b < inputs.size(); ++b) {
+        const RunResult<S> want = prog.run(inputs[b], ro);
+        INFO("instance " << b << " of " << inputs.size() << ", n = " << n << ", " << scalar_name<S>());
+        REQUIRE(same_bits(got.state.data() + b * n * d, want.state.data.data(), n * d));
+        if (enc.readout.kind == Readout::Kind::Sequence) {
+            REQUIRE(same_bits(got.outputs[b].data.data(), want.outputs.data.data(), want.outputs.data.size()));
+        } else {
+            REQUIRE(got.accepted[b] == want.accepted);
+            REQUIRE(same_bits(&got.score[b], &want.score, 1));
+        }
+        for (std::size_t l = 0; l < got.layers_run; ++l)
+            for (std::size_t h = 0; h < got.selected[l].size(); ++h) {
+                INFO("layer " << l << " head " << h);
+                const auto& s = got.selected[l][h];
+                REQUIRE(std::vector<std::uint32_t>(s.begin() + static_cast<std::ptrdiff_t>(b * n),
+                                                   s.begin() + static_cast<std::ptrdiff_t>((b + 1) * n)) ==
+                        want.trace.heads[l][h].selected);
+            }
+    }
+    return got;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("numeric engine: reference order is bit-for-bit the interpreter on random encoders", "[numeric]", double, float, bfloat16) {
+    std::mt19937_64 rng(91);
+    const int encoders = ahat_test::iterations(std::is_same_v<TestType, bfloat16> ? 60 : 150);
+    for (int e = 0; e < encoders; ++e) {
+        const Encoder enc = random_encoder(rng, true);
+        const std::size_t B = 1 + rng() % 3;
+        const std::size_t n = rng() % 6 == 0 ? rng() % 3 : 1 + rng() % 70;
+        INFO("encoder " << e);
+        check_against_interpreter<TestType>(enc, random_inputs<TestType>(rng, B, n, enc.d));
+    }
+}
+
+TEST_CASE("numeric engine: tie tolerances and early stops follow the interpreter", "[numeric]") {
+    std::mt19937_64 rng(17);
+    for (int e = 0; e < ahat_test::iterations(40); ++e) {
+        const Encoder enc = random_encoder(rng, false);
+        EngineOptions opts;
+        opts.tie_tolerance = std::vector<double>{0.0, 1e-3, 0.25}[rng() % 3];
+        opts.stop_after = rng() % (enc.layers.size() + 1);
+        check_against_interpreter<float>(enc, random_inputs<float>(rng, 2, 1 + rng() % 50, enc.d), opts);
+        check_against_interpreter<double>(enc, random_inputs<double>(rng, 2, 1 + rng() % 50, enc.d), opts);
+    }
+}
+
+TEST_CASE("numeric engine: the result does not depend on threads or instruction set", "[numeric]") {
+    std::mt19937_64 rng(23);
+    for (int e = 0; e < ahat_test::iterations(30); ++e) {
+        const Encoder enc = random_encoder(rng, true);
+        const auto inputs = random_inputs<float>(rng, 3, 200 + rng() % 400, enc.d);
+        for (Order order : {Order::Reference, Order::Fast}) {
+            EngineOptions one, two;
+            one.order = two.order = order;
+            one.threads = 1, two.threads = 2;
+            one.record_selected = two.record_selected = true;
+            const Plan<float> plan(enc);
+            const auto a = plan.run(inputs, one), b = plan.run(inputs, two);
+            REQUIRE(a.state.size() == b.state.size());
+            REQUIRE(same_bits(a.state.data(), b.state.data(), a.state.size()));
+            REQUIRE(a.selected == b.selected);
+            if (order == Order::Reference) {
+                const bool was = force_baseline_kernels(true);
+                const auto c = plan.run(inputs, two);
+                force_baseline_kernels(was);
+                REQUIRE(same_bits(a.state.data(), c.state.data(), a.state.size()));
+            }
+        }
+    }
+}
+
+TEST_CASE("numeric engine: the fast order stays close to the reference", "[numeric]") {
+    std::mt19937_64 rng(29);
+    double worst = 0;
+    for (int e = 0; e < ahat_test::iterations(60); ++e) {
+        Encoder enc = random_encoder(rng, true);
+        enc.layers.resize(1);  // one layer: no sign gate downstream to amplify a rounding
+        enc.layers[0].ffn.reset();
+        const auto inputs = random_inputs<double>(rng, 2, 100 + rng() % 300, enc.d);
+        EngineOptions ref, fast;
+        fast.order = Order::Fast;
+        // A wide tolerance: ties between distinct scores are decided alike in both orders.
+        ref.tie_tolerance = fast.tie_tolerance = 1e-6;
+        const Plan<double> plan(enc);
+        const auto a = plan.run(inputs, ref), b = plan.run(inputs, fast);
+        for (std::size_t k = 0; k < a.state.size(); ++k) {
+            const double err = std::abs(a.state[k] - b.state[k]) / std::max(1.0, std::abs(a.state[k]));
+            worst = std::max(worst, err);
+        }
+    }
+    CHECK(worst < 1e-9);
+}
+
+TEST_CASE("numeric engine: every compiled task, bit-for-bit, in float and double", "[numeric][tasks]") {
+    std::mt19937_64 rng(5);
+    for (const std::string& name : capture::task_names()) {
+        const capture::Subject subject = capture::task_subject(name, 64);
+        if (!subject.not_compilable.empty()) continue;
+        const capture::Model model = subject.compile();
+        for (std::size_t n : {tasks::find_task(name)->min_size, std::size_t(9), std::size_t(40)}) {
+            std::vector<Matrix<Rational>> exact;
+            for (int s = 0; s < 3; ++s) exact.push_back(model.input(subject.sample(n, rng).tokens));
+            std::vector<Matrix<float>> f;
+            std::vector<Matrix<double>> dd;
+            for (const auto& x : exact) f.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
+            INFO(name << " n = " << n);
+            check_against_interpreter<float>(model.encoder, f);
+            check_against_interpreter<double>(model.encoder, dd);
+        }
+    }
+}
+
+TEST_CASE("numeric engine: both circuit constructions, bit-for-bit", "[numeric][compile]") {
+    std::mt19937_64 rng(3);
+    for (Construction con : {Construction::Wire, Construction::Gate}) {
+        for (int t = 0; t < 6; ++t) {
+            const Circuit c = random_circuit(RandomCircuitParams{4, 3, static_cast<std::size_t>(20 + t * 5), 3, rng()});
+            const Encoder enc = circuit_encoder(con, 3);
+            const Encoding e = encode(con, c);
+            std::vector<Rational> x;
+            for (std::size_t k = 0; k < c.inputs.size(); ++k) x.push_back(small_value(rng, 3));
+            const Matrix<Rational> tokens = with_inputs(e, x);
+            check_against_interpreter<double>(enc, {convert<double>(tokens)});
+            check_against_interpreter<float>(enc, {convert<float>(tokens)});
+        }
+    }
+}
+
+TEST_CASE("numeric engine: bad batches are refused", "[numeric]") {
+    std::mt19937_64 rng(1);
+    const Encoder enc = random_encoder(rng, false);
+    const Plan<float> plan(enc);
+    std::vector<Matrix<float>> wrong_width{Matrix<float>(3, enc.d + 1)};
+    REQUIRE_THROWS_AS(plan.run(wrong_width), InputError);
+    std::vector<Matrix<float>> mixed{Matrix<float>(3, enc.d), Matrix<float>(4, enc.d)};
+    REQUIRE_THROWS_AS(plan.run(mixed), InputError);
+}
+
+TEST_CASE("numeric engine: as_softmax turns average-hard heads into softmax heads", "[numeric]") {
+    std::mt19937_64 rng(2);
+    const Encoder enc = random_encoder(rng, false);
+    const Encoder soft = as_softmax(enc, Rational(7));
+    for (std::size_t l = 0; l < enc.layers.size(); ++l)
+        for (std::size_t h = 0; h < enc.layers[l].heads.size(); ++h) {
+            const Head& a = enc.layers[l].heads[h];
+            const Head& b = soft.layers[l].heads[h];
+            CHECK(b.rule == (a.rule == Rule::AverageHard ? Rule::Softmax : a.rule));
+            if (a.rule == Rule::AverageHard) CHECK(b.beta == 7);
+        }
+}
