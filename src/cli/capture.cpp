@@ -32,7 +32,7 @@ int run_capture(const CaptureArgs& a) {
     o.tie_tolerance = a.tie_tolerance;
     o.max_bits = a.max_bits;
     o.formats.clear();
-    for (const std::string& p : split_list(a.precision, false)) {
+    for (const std::string& p : split_list(a.precision)) {
         auto f = capture::parse_format(p);
         if (!f) fail(SourceLoc{"--precision", 0, 0}, "unknown precision '{}' (exact, double, float, bfloat16)", p);
         o.formats.push_back(*f);
@@ -55,12 +55,8 @@ int run_capture(const CaptureArgs& a) {
 
 }  // namespace
 
-std::vector<std::string> split_list(const std::string& s, bool chars_without_commas) {
+std::vector<std::string> split_list(const std::string& s) {
     std::vector<std::string> out;
-    if (chars_without_commas && s.find(',') == std::string::npos) {
-        for (char c : s) out.emplace_back(1, c);
-        return out;
-    }
     std::size_t pos = 0;
     while (pos <= s.size()) {
         std::size_t e = s.find(',', pos);
@@ -76,7 +72,7 @@ capture::Subject subject_from(const std::string& subject, const std::string& nam
     const bool is_rasp = subject.size() > 5 && subject.ends_with(".rasp");
     if (!is_rasp && (!name.empty() || !alphabet.empty()))
         fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files; a task brings its own");
-    return is_rasp ? capture::rasp_subject(subject, name, split_list(alphabet, true))
+    return is_rasp ? capture::rasp_subject(subject, name, parse_alphabet(alphabet, "--alphabet"))
                    : capture::task_subject(subject, *std::max_element(sizes.begin(), sizes.end()));
 }
 
@@ -91,7 +87,7 @@ void register_capture(CLI::App& app, Action& action) {
     sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
     sub->add_option("--max-bits", a->max_bits, "exact runs' resource guard (0: none)")->capture_default_str();
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
-    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or 'a,b,c' or '0,1,2'");
+    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' (one per character, commas included) or '0 1 2' (separated by white space)");
     sub->add_flag("--json", a->json, "JSON Lines: one object per size, then a summary");
     sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
     sub->add_option("--svg", a->svg, "write a plot of accuracy against size");

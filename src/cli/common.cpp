@@ -1,5 +1,9 @@
 #include "cli/common.hpp"
 
+#include <algorithm>
+
+#include "support/utf8.hpp"
+
 #include <cctype>
 #include <cstdio>
 
@@ -73,7 +77,7 @@ json rationals_json(const std::vector<Rational>& v) {
 }
 
 void print_json(const json& j) {
-    std::string s = j.dump();
+    std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fputc('\n', stdout);
 }
@@ -92,6 +96,39 @@ CLI::App& command_group(CLI::App& app, const std::string& name, const std::strin
     CLI::App* group = app.add_subcommand(name, description);
     group->require_subcommand(1);
     return *group;
+}
+
+std::vector<std::string> parse_alphabet(std::string_view text, const std::string& where) {
+    if (!valid_utf8(text)) fail(SourceLoc{where, 0, 0}, "the alphabet is not UTF-8 text");
+    std::vector<std::string> out;
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    if (std::none_of(text.begin(), text.end(), space)) {
+        out = code_points(text);
+    } else {
+        for (std::size_t i = 0; i < text.size();) {
+            while (i < text.size() && space(text[i])) ++i;
+            if (i == text.size()) break;
+            std::string sym;
+            for (; i < text.size() && !space(text[i]); ++i) {
+                if (text[i] != '\\') {
+                    sym += text[i];
+                    continue;
+                }
+                const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+                const char* named = next == 's' ? " " : next == 't' ? "\t" : next == 'n' ? "\n" : next == '\\' ? "\\" : nullptr;
+                if (!named)
+                    fail(SourceLoc{where, 0, 0}, "unknown escape '\\{}' in the alphabet (\\s space, \\t tab, \\n newline, \\\\ backslash)",
+                         std::string(1, next));
+                sym += named;
+                ++i;
+            }
+            out.push_back(std::move(sym));
+        }
+    }
+    for (std::size_t i = 0; i < out.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (out[i] == out[j]) fail(SourceLoc{where, 0, 0}, "the symbol '{}' is given twice in the alphabet", out[i]);
+    return out;
 }
 
 }  // namespace ahat::cli

@@ -48,14 +48,15 @@ void register_bench_rasp(CLI::App& app, Action& action); // src/cli/bench_rasp.c
 void register_lang_classify(CLI::App& app, Action& action);  // src/cli/lang_classify.cpp
 void register_rasp_run(CLI::App& app, Action& action);   // src/cli/rasp_run.cpp
 void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_compile.cpp
+void register_rasp_repl(CLI::App& app, Action& action);     // src/cli/rasp_repl.cpp
 void register_validate(CLI::App& app, Action& action);   // src/cli/validate.cpp
 void register_bench_kernels(CLI::App& app, Action& action);  // src/cli/bench_kernels.cpp
 
-// A comma-separated list (empty items dropped); with chars_without_commas, a text without
-// commas is split into its characters ("abc" -> a, b, c). Defined in capture.cpp.
-std::vector<std::string> split_list(const std::string& s, bool chars_without_commas = false);
+// A comma-separated list (empty items dropped). Defined in capture.cpp.
+std::vector<std::string> split_list(const std::string& s);
 // The subject of capture and validate: a task name, or a .rasp file with its SOp name and
-// alphabet; integer-token tasks fix their vocabulary for the largest size. Defined in capture.cpp.
+// alphabet (parse_alphabet); integer-token tasks fix their vocabulary for the largest size.
+// Defined in capture.cpp.
 capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
                               const std::vector<std::size_t>& sizes);
 
@@ -79,6 +80,12 @@ json rationals_json(const std::vector<Rational>& v);
 json compiled_shape_json(const ahat::CompiledCircuit& cc);
 // Print one JSON document on stdout.
 void print_json(const json& j);
+
+// An alphabet as given on the command line or in a file (docs/cli.md, "Alphabets"): text
+// without white space is one symbol per code point (commas included); text with white space
+// is the words between it, where \s, \t, \n and \\ name a space, tab, newline and
+// backslash. A repeated symbol is an error at `where`.
+std::vector<std::string> parse_alphabet(std::string_view text, const std::string& where);
 // Write text to a file atomically, or to stdout when path is empty or "-".
 void emit(const std::string& path, const std::string& text);
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     register_decompile(app, action);
     register_rasp_run(app, action);
     register_rasp_compile(app, action);
+    register_rasp_repl(app, action);
     register_capture(app, action);
     register_validate(app, action);
     register_lang_classify(app, action);

@@ -1,5 +1,6 @@
 // ahat rasp compile PROG.rasp [--name SOP] [--alphabet abc | --alphabet-file F] -o enc.json [--json]
 // Compiles one SOp of a RASP program to an encoder JSON (then: ahat run enc.json --input ...).
+// With --all: compiles every named SOp and checks each against the evaluator (rasp::survey).
 #include "cli/common.hpp"
 #include "encoder/encoder_json.hpp"
 #include "rasp/compile.hpp"
@@ -10,27 +11,17 @@ namespace ahat::cli {
 namespace {
 
 struct RaspCompileArgs {
-    std::string file, name, alphabet, alphabet_file, output;
-    bool json = false;
+    std::string file, name, alphabet, alphabet_file, output, words_file;
+    bool json = false, no_prelude = false, all = false;
+    std::size_t all_up_to = 4, random_words = 100, random_len = 40;
+    std::uint32_t seed = 1;
 };
 
-// "abc" -> a, b, c; text with white space or commas -> the symbols between them.
-std::vector<std::string> parse_alphabet(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.find_first_of(" \t\n,") == std::string::npos) {
-        for (char ch : text) out.emplace_back(1, ch);
-        return out;
-    }
-    std::string cur;
-    for (char ch : text + " ") {
-        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == ',') {
-            if (!cur.empty()) out.push_back(cur);
-            cur.clear();
-        } else {
-            cur += ch;
-        }
-    }
-    return out;
+// A file's last line break is not part of the alphabet ("abc\n" is a, b, c).
+std::string without_final_newline(std::string text) {
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return text;
 }
 
 std::string_view kind_name(rasp::Compiled::Kind k) {
@@ -42,13 +33,51 @@ std::string_view kind_name(rasp::Compiled::Kind k) {
     return "?";
 }
 
+// --all: every named SOp compiled and checked against the evaluator; exit 1 on a disagreement.
+int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vector<std::string>& alphabet) {
+    auto words = rasp::survey_words(alphabet, a.all_up_to, a.random_words, a.random_len, a.seed);
+    if (!a.words_file.empty()) {  // and the file's words, one a line
+        const std::string text = read_file(a.words_file);
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            std::string line = text.substr(start, end - start);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (!line.empty()) {
+                const rasp::Program& p = prog;
+                std::vector<std::string> w;
+                for (const rasp::Value& t : rasp::parse_tokens(p, line)) w.push_back(rasp::format_element(t));
+                words.push_back(std::move(w));
+            }
+            start = end + 1;
+        }
+    }
+    const rasp::Survey s = rasp::survey(prog, alphabet, words);
+    if (a.json) {
+        json refused = json::array();
+        for (const auto& [name, why] : s.refused) refused.push_back(json{{"name", name}, {"why", why}});
+        print_json(json{{"program", a.file}, {"sops", s.sops}, {"compiled", s.compiled}, {"words", s.words},
+                        {"checked", s.checked}, {"disagreements", s.disagreements}, {"refused", refused}});
+    } else {
+        fmt::print("{}: {} of {} named s-ops compile; {} runs on {} words (all up to length {}, {} random up to {}): {} disagree\n",
+                   a.file, s.compiled, s.sops, s.checked, s.words, a.all_up_to, a.random_words, a.random_len,
+                   s.disagreements.size());
+        for (const auto& [name, why] : s.refused) fmt::print("  refused {}: {}\n", name, why);
+        for (const std::string& d : s.disagreements) fmt::print("  DISAGREES {}\n", d);
+    }
+    return s.disagreements.empty() ? 0 : 1;
+}
+
 int run_rasp_compile(const RaspCompileArgs& a) {
     if (!a.alphabet.empty() && !a.alphabet_file.empty())
         fail(SourceLoc{"--alphabet", 0, 0}, "give either --alphabet or --alphabet-file, not both");
-    rasp::Program prog = rasp::load_rasp(a.file);
+    rasp::Program prog = rasp::load_rasp(a.file, rasp::ReadOptions{!a.no_prelude});
     rasp::CompileOptions opts;
     opts.name = a.name;
-    opts.alphabet = parse_alphabet(a.alphabet_file.empty() ? a.alphabet : read_file(a.alphabet_file));
+    opts.alphabet = a.alphabet_file.empty() ? parse_alphabet(a.alphabet, "--alphabet")
+                                            : parse_alphabet(without_final_newline(read_file(a.alphabet_file)), a.alphabet_file);
+    if (a.all) return survey(a, prog, opts.alphabet);
     rasp::Compiled c = rasp::compile(prog, opts);
     emit(a.output, write_encoder(c.encoder));
 
@@ -65,7 +94,7 @@ int run_rasp_compile(const RaspCompileArgs& a) {
                {"width", c.encoder.d},                      {"features", features},  {"alphabet", opts.alphabet.empty() ? c.encoder.input.alphabet : opts.alphabet},
                {"bos", c.encoder.input.bos.value_or("")}};
         if (c.kind == rasp::Compiled::Kind::Categorical) j["values"] = values;
-        fmt::print(sink, "{}\n", j.dump());
+        fmt::print(sink, "{}\n", j.dump(-1, ' ', false, json::error_handler_t::replace));
         return 0;
     }
     fmt::print(sink, "compiled SOp '{}' of {} to {}\n  {} layers, {} heads, width d = {}\n  features: {}\n", c.name,
@@ -89,9 +118,19 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     sub->add_option("program", args->file, "the .rasp file")->required();
     sub->add_option("--name", args->name, "the SOp to compile (default: the last one the program names)");
     sub->add_option("--alphabet", args->alphabet,
-                    "the token vocabulary: characters (\"abc\"), or symbols separated by spaces or commas");
-    sub->add_option("--alphabet-file", args->alphabet_file, "read the vocabulary from a file (symbols separated by white space)");
+                    "the token vocabulary: one symbol per character (\"abc\", commas included), or symbols separated by "
+                    "white space (\"0 1 10\"; \\s names a space)");
+    sub->add_option("--alphabet-file", args->alphabet_file, "read the vocabulary from a file (as --alphabet: one symbol per character, or symbols "
+                    "separated by white space)");
     sub->add_option("-o,--output", args->output, "the encoder file (default: stdout, with the summary on stderr)");
+    sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
+    sub->add_flag("--all", args->all, "compile every named s-op (no file written) and check each encoder against "
+                                      "the evaluator; exit 1 on a disagreement");
+    sub->add_option("--all-up-to", args->all_up_to, "--all: check on every word up to this length (default 4)");
+    sub->add_option("--random-words", args->random_words, "--all: and on this many random words (default 100)");
+    sub->add_option("--random-len", args->random_len, "--all: of lengths up to this (default 40)");
+    sub->add_option("--seed", args->seed, "--all: the random words' seed (default 1)");
+    sub->add_option("--words", args->words_file, "--all: and on the words of this file, one a line");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

@@ -142,7 +142,7 @@ void register_validate(CLI::App& app, Action& action) {
     sub->add_flag("--as-softmax", a->as_softmax, "run average-hard heads as softmax and search the smallest beta that decodes");
     sub->add_option("--beta-max", a->beta_max, "largest beta tried by --as-softmax")->capture_default_str();
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
-    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or 'a,b,c'");
+    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' (one per character, commas included) or '0 1 2' (separated by white space)");
     sub->add_flag("--json", a->json_out, "JSON Lines: one record per size and format (type \"size\"), then one per format (type \"summary\")");
     sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");

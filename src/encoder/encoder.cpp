@@ -1,4 +1,5 @@
 #include "encoder/encoder.hpp"
+#include "support/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -174,20 +175,23 @@ std::pair<std::int64_t, std::int64_t> allowed_interval(const Head& h, std::int64
 }
 
 std::vector<std::string> tokenize_input(const Encoder& enc, std::string_view text) {
-    bool by_space = text.find_first_of(" \t\n") != std::string_view::npos;
-    for (const auto& s : enc.input.alphabet) by_space = by_space || s.size() > 1;
+    // One token per code point when every symbol is one code point (a space too, where it is
+    // a symbol); otherwise, or for spaced text over symbols without a space, the words.
+    bool single = true, space_symbol = false;
+    for (const auto& s : enc.input.alphabet) {
+        single = single && code_points(s).size() == 1;
+        space_symbol = space_symbol || s == " ";
+    }
+    const bool by_space = !single || (!space_symbol && text.find_first_of(" \t\n") != std::string_view::npos);
+    if (!by_space) return code_points(text);
     std::vector<std::string> out;
-    if (by_space) {
-        std::size_t i = 0;
-        while (i < text.size()) {
-            while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-            std::size_t j = i;
-            while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-            if (j > i) out.emplace_back(text.substr(i, j - i));
-            i = j;
-        }
-    } else {
-        for (char c : text) out.emplace_back(1, c);
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+        std::size_t j = i;
+        while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+        if (j > i) out.emplace_back(text.substr(i, j - i));
+        i = j;
     }
     return out;
 }

@@ -109,8 +109,9 @@ std::pair<std::int64_t, std::int64_t> allowed_interval(const Head& h, std::int64
 // String front end. Tokens must be in the alphabet (InputError otherwise).
 Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& tokens);
 
-// Splits an input string into tokens: by whitespace when the alphabet has a symbol longer
-// than one character or the text contains spaces, else character by character.
+// Splits an input string into tokens: one per Unicode code point when every symbol is one
+// code point (and the text has no white space, unless a space is a symbol); otherwise the
+// words between white space.
 std::vector<std::string> tokenize_input(const Encoder& enc, std::string_view text);
 
 }  // namespace ahat

@@ -204,8 +204,10 @@ InputSpec read_input(const JValue& v, std::size_t d) {
     in.kind = InputSpec::Kind::String;
     for (const JValue& s : v.at("alphabet").array("alphabet")) {
         const std::string& sym = s.string("alphabet symbol");
-        if (sym.empty() || sym.find_first_of(" \t\n") != std::string::npos)
-            fail(s.loc, "alphabet symbols must be non-empty and contain no white space");
+        // white space only as a one-character symbol (tokenize_input: then text splits per character)
+        if (sym.empty() || (sym.size() > 1 && sym.find_first_of(" \t\n") != std::string::npos))
+            fail(s.loc, "alphabet symbols must be non-empty and contain no white space (a lone space, tab or "
+                        "newline is a symbol)");
         for (const auto& prev : in.alphabet)
             if (prev == sym) fail(s.loc, "alphabet symbol \"{}\" appears twice", sym);
         in.alphabet.push_back(sym);

@@ -1,6 +1,8 @@
 // The RASP compiler, part 1: coordinates, feed-forward circuits and SOp encodings (tokens,
 // indices, length, constants, elementwise maps). Selectors, aggregates and widths are in
 // compile_select.cpp, the encoder's assembly and decode() in compile_encoder.cpp.
+#include <functional>
+
 #include "rasp/compile_internal.hpp"
 
 namespace ahat::rasp::detail {
@@ -210,7 +212,7 @@ Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
     for (std::size_t t = 0; t < total; ++t) {
         std::vector<Value> in;
         for (std::size_t k = 0; k < args.size(); ++k) in.push_back(args[k].values[idx[k]]);
-        if (auto r = apply_op(node.op, in)) {
+        if (auto r = apply_op(node, in)) {
             any = true;
             std::size_t p = 0;
             while (p < values.size() && !(values[p] == *r)) ++p;
@@ -267,7 +269,48 @@ Enc Builder::compile_lookup(const SopNode& node, const std::vector<Enc>& args) {
     return e;
 }
 
+std::optional<std::uint32_t> Builder::reciprocal_width(std::uint32_t mean) {
+    const SopNode& m = prog.sops[mean];
+    if (m.op != SopOp::Aggregate) return std::nullopt;
+    auto is_const = [&](std::uint32_t id, long v) {
+        const SopNode& c = prog.sops[id];
+        return c.op == SopOp::Constant && c.constant.is_number() && std::get<Rational>(c.constant.v) == v;
+    };
+    auto is_first = [&](std::uint32_t id) {  // indices == 0 (either order)
+        const SopNode& e = prog.sops[id];
+        return e.op == SopOp::Eq && ((prog.sops[e.args[0]].op == SopOp::Indices && is_const(e.args[1], 0)) ||
+                                     (prog.sops[e.args[1]].op == SopOp::Indices && is_const(e.args[0], 0)));
+    };
+    const SopNode& v = prog.sops[m.args[0]];
+    if (!(v.op == SopOp::Indicator && is_first(v.args[0]))) return std::nullopt;
+    std::function<bool(std::uint32_t)> has_first = [&](std::uint32_t id) {  // key 0 selected for every query
+        const SelNode& s = prog.sels[id];
+        switch (s.op) {
+            case SelOp::Select:
+                return s.pred == Pred::True ||
+                       (s.pred == Pred::Eq && prog.sops[s.keys].op == SopOp::Indices && is_const(s.queries, 0));
+            case SelOp::Or: return has_first(s.args[0]) || has_first(s.args[1]);
+            case SelOp::And: return has_first(s.args[0]) && has_first(s.args[1]);
+            case SelOp::Not: return false;
+        }
+        return false;
+    };
+    if (!has_first(m.selector)) return std::nullopt;
+    return m.selector;
+}
+
 Enc Builder::compile_map(const SopNode& node) {
+    if (node.op == SopOp::Div) {  // x / (1/width(S)) = x * width(S) (proofs/rasp-compile.md)
+        if (auto s = reciprocal_width(node.args[1])) {
+            const Enc x = sop(node.args[0]);
+            const Enc w = width_of_sel(*s, node.loc);
+            const Type t = integer_valued(x) ? Type::Integer : Type::Rational;
+            if (auto c = constant_number(x)) return Enc{t, {}, {scaled(w.parts[0], *c)}, w.level};
+            const std::size_t l = std::max<std::size_t>(std::max(x.level, w.level), 1) - 1;
+            const GateId g = layer(l).circuit.mul(gate(l, scalar(x, node.loc, "a dividend")), gate(l, w.parts[0]));
+            return Enc{t, {}, {Lin::coord(write(l, g))}, l + 1};
+        }
+    }
     std::vector<Enc> args;
     for (std::uint32_t a : node.args) args.push_back(sop(a));
     bool all_cat = true;
@@ -298,7 +341,8 @@ Enc Builder::compile_map(const SopNode& node) {
         case SopOp::Neg:
             return Enc{args[0].type, {}, {scaled(args[0].parts[0], Rational(-1))}, level};
         case SopOp::Mul: {
-            const Type t = numeric_type(integer_valued(args[0]) && integer_valued(args[1]));
+            const bool sum = is_sum(node.args[0], node.args[1]) || is_sum(node.args[1], node.args[0]);
+            const Type t = numeric_type(sum || (integer_valued(args[0]) && integer_valued(args[1])));
             for (int k = 0; k < 2; ++k)
                 if (auto c = constant_number(args[k]))
                     return Enc{t, {}, {scaled(scalar(args[1 - k], node.loc, what), *c)}, args[1 - k].level};
@@ -307,9 +351,17 @@ Enc Builder::compile_map(const SopNode& node) {
         }
         case SopOp::Div: {
             Lin x = scalar(args[0], node.loc, what);
-            if (args[1].type != Type::Categorical)
+            if (args[1].type != Type::Categorical) {
+                if (auto inv = positional_reciprocal(args[1])) {  // 1/(indices+1) or 1/length, from a head
+                    const std::size_t lp = std::max<std::size_t>(std::max(args[0].level, inv->level), 1) - 1;
+                    if (auto c = constant_number(args[0])) return Enc{Type::Rational, {}, {scaled(inv->parts[0], *c)}, inv->level};
+                    const GateId g = layer(lp).circuit.mul(gate(lp, x), gate(lp, inv->parts[0]));
+                    return Enc{Type::Rational, {}, {Lin::coord(write(lp, g))}, lp + 1};
+                }
                 fail(node.loc, "'/' by an unbounded numeric SOp has no exact compilation: the feed-forward basis "
-                               "(add, mul, sign) has no reciprocal; divide by a constant or a finite-valued SOp");
+                               "(add, mul, sign) has no reciprocal; divide by a constant, a finite-valued SOp, "
+                               "indices + 1 or length");
+            }
             if (auto c = constant_number(args[1])) {
                 if (*c == 0) fail(node.loc, "'/' by the constant 0");
                 return Enc{Type::Rational, {}, {scaled(x, Rational(1) / *c)}, args[0].level};
@@ -323,8 +375,10 @@ Enc Builder::compile_map(const SopNode& node) {
             GateId g = layer(l).circuit.mul(gate(l, x), gate(l, inv));
             return Enc{Type::Rational, {}, {Lin::coord(write(l, g))}, l + 1};
         }
-        case SopOp::Mod:
         case SopOp::Round:
+            if (args[0].type == Type::Integer) return args[0];  // round of an integer is itself
+            [[fallthrough]];
+        case SopOp::Mod:
             fail(node.loc, "'{}' of an unbounded numeric SOp has no exact compilation: it is not a finite "
                            "combination of sign gates (the function has infinitely many jumps)", op);
         case SopOp::Eq: case SopOp::Ne: case SopOp::Lt: case SopOp::Le: case SopOp::Gt: case SopOp::Ge: {
@@ -357,10 +411,96 @@ Enc Builder::compile_map(const SopNode& node) {
                               C.mul(gate(l, f), gate(l, scalar(args[2], node.loc, what)))});
             return Enc{numeric_type(integer_valued(args[0]) && integer_valued(args[2])), {}, {Lin::coord(write(l, g))}, l + 1};
         }
+        case SopOp::Lookup: {  // [x == k] = nb - sign(x - k) - sign(k - x) for each numeric key k
+            Circuit& C = layer(l).circuit;
+            const Lin x = scalar(args[0], node.loc, "an index");
+            const GateId one = gate(l, Lin::coord(not_bos()));
+            Enc e{Type::Categorical, {}, {}, l + 1};
+            Lin hit;  // 1 where some key matches
+            for (const auto& [key, value] : node.table) {
+                if (!key.is_number() && !key.is_bool()) continue;  // a number never equals a string
+                const Rational k = key.is_bool() ? Rational(std::get<bool>(key.v) ? 1 : 0) : std::get<Rational>(key.v);
+                const GateId d = gate(l, Lin(x).add(Lin::coord(not_bos()), -k));
+                const GateId eq = C.add({one, C.mul(C.constant(Rational(-1)), C.sign(d)),
+                                         C.mul(C.constant(Rational(-1)), C.sign(C.mul(C.constant(Rational(-1)), d)))});
+                const Lin eql = Lin::coord(write(l, eq));
+                hit.add(eql, Rational(1));
+                auto it = std::find(e.values.begin(), e.values.end(), value);
+                if (it == e.values.end()) {
+                    e.values.push_back(value);
+                    e.parts.push_back(eql);
+                } else {
+                    e.parts[static_cast<std::size_t>(it - e.values.begin())].add(eql, Rational(1));
+                }
+            }
+            if (!node.constant.is_none()) {  // the default where no key matches (a missing key raises otherwise)
+                Lin miss = Lin::coord(not_bos());
+                miss.add(hit, Rational(-1));
+                auto it = std::find(e.values.begin(), e.values.end(), node.constant);
+                if (it == e.values.end()) {
+                    e.values.push_back(node.constant);
+                    e.parts.push_back(miss);
+                } else {
+                    e.parts[static_cast<std::size_t>(it - e.values.begin())].add(miss, Rational(1));
+                }
+            }
+            if (e.values.empty()) fail(node.loc, "indexing by a number: no key of the list or dict is a number");
+            return e;
+        }
+        case SopOp::Pow:
+            fail(node.loc, "'^' of an unbounded numeric SOp has no exact compilation: powers are not a finite "
+                           "combination of add, mul and sign gates for every exponent");
         default:
             fail(node.loc, "'{}' of an unbounded numeric SOp is not compiled: and/or/not/indicator take finite-valued "
                            "(boolean) operands; compare the number first (e.g. x > 0)", op);
     }
+}
+
+std::optional<Enc> Builder::positional_reciprocal(const Enc& divisor) {
+    if (divisor.type != Type::Integer) return std::nullopt;
+    const Lin& d = divisor.parts[0];
+    auto same = [&](const Lin& l) { return d.terms == l.terms && d.constant == l.constant; };
+    const bool upto = i_ && same(Lin::coord(*i_));  // indices + 1 = encoder position i
+    const bool all = length_ && same(length_->parts[0]);
+    if (!upto && !all) return std::nullopt;
+    std::optional<Enc>& memo = upto ? inv_upto_ : inv_all_;
+    if (memo) return memo;
+    if (!first_real_) {  // [i = 1]: 1 at the first real position only (0 at BOS)
+        Circuit& C = layer(0).circuit;
+        const GateId one = gate(0, Lin::coord(not_bos()));
+        const GateId dd = gate(0, Lin::coord(feature_i()).add(Lin::coord(not_bos()), Rational(-1)));
+        const GateId m1 = C.constant(Rational(-1));
+        first_real_ = write(0, C.add({one, C.mul(m1, C.sign(dd)), C.mul(m1, C.sign(C.mul(m1, dd)))}));
+    }
+    // one head at layer 1: BOS scores -1, real keys 0 (j <= i, or all); the mean of [j = 1] is
+    // 1/#real keys = 1/(p+1) or 1/m
+    SelForm f;
+    if (upto) f.mask = Mask::PastOrSelf;
+    HeadBuild h;
+    h.name = upto ? "1/(indices+1)" : "1/length";
+    score_rows(f, Rational(-1), h);
+    h.values.push_back(Lin::coord(*first_real_));
+    const std::uint32_t raw = add_head(1, std::move(h));
+    const GateId g = layer(1).circuit.mul(gate(1, Lin::coord(raw)), gate(1, Lin::coord(not_bos())));
+    memo = Enc{Type::Rational, {}, {Lin::coord(write(1, g))}, 2};
+    return memo;
+}
+
+bool Builder::is_sum(std::uint32_t width, std::uint32_t mean) {
+    const SopNode& m = prog.sops[mean];
+    if (m.op != SopOp::Aggregate || !integer_valued(sop(m.args[0]))) return false;
+    const SelSum& s = selsum(m.selector);
+    if (!plain(s)) return false;
+    const SelForm& f = s.terms[0].second;
+    if (!f.tables.empty() || !f.eqs.empty()) return false;
+    if (!f.mask && !f.window0) return prog.sops[width].op == SopOp::Length;
+    const Enc& w = sop(width);
+    if (w.type == Type::Categorical || !i_) return false;
+    Lin closed = Lin::coord(*i_);  // the mask's width: i for j <= i, i - 1 for j < i, 1 for j == i
+    if (f.window0) closed = Lin::coord(not_bos());
+    else if (f.mask == Mask::Past) closed.add(Lin::coord(not_bos()), Rational(-1));
+    else if (f.mask != Mask::PastOrSelf) return false;
+    return w.parts[0].terms == closed.terms && w.parts[0].constant == closed.constant;
 }
 
 Enc Builder::square(std::uint32_t id) {

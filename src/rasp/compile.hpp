@@ -8,6 +8,12 @@
 //                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
+//   survey(prog, alphabet, words)   compiles every named SOp (each name's last assignment)
+//                       and runs each encoder exactly beside the evaluator on every word the
+//                       evaluator accepts: counts, refusals (located reasons), disagreements.
+//                       O(#SOps * (compile + #words * run)).
+//   survey_words(alphabet, all_up_to, random_count, random_max_len, seed)   every word of
+//                       length <= all_up_to, then random words of length <= random_max_len.
 //   decode(c, outputs)  the RASP values at the input positions (the beginning-of-sequence
 //                       row, where the encoder has one, is dropped). Exact outputs decode
 //                       exactly or throw; numeric outputs decode to the nearest admissible
@@ -38,6 +44,19 @@ struct CompileOptions {
 };
 
 Compiled compile(const Program& prog, const CompileOptions& opts);
+
+struct Survey {
+    std::size_t sops = 0, compiled = 0;  // named SOps, and those that compile
+    std::size_t words = 0, checked = 0;  // words the evaluator accepts; (SOp, word) pairs run
+    std::vector<std::pair<std::string, std::string>> refused;  // name, "file:line:col: why"
+    std::vector<std::string> disagreements;
+};
+
+Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
+              const std::vector<std::vector<std::string>>& words);
+std::vector<std::vector<std::string>> survey_words(const std::vector<std::string>& alphabet, std::size_t all_up_to,
+                                                   std::size_t random_count, std::size_t random_max_len,
+                                                   std::uint32_t seed);
 
 template <class S>
 std::vector<Value> decode(const Compiled& c, const Matrix<S>& outputs);

@@ -40,6 +40,52 @@ std::uint32_t pick_sop(const Program& prog, const std::string& name) {
     fail(SourceLoc{prog.file, 0, 0}, "the program defines no '{}'", name);
 }
 
+// The longest chain of operands (SOps and selectors) below SOp `root`, without recursion: the
+// compiler recurses along operands, so a deeper DAG is refused instead of overflowing the stack.
+std::size_t dag_depth(const Program& prog, std::uint32_t root) {
+    std::vector<std::size_t> sop_depth(prog.sops.size(), 0), sel_depth(prog.sels.size(), 0);
+    std::vector<char> sop_done(prog.sops.size(), 0), sel_done(prog.sels.size(), 0);
+    std::vector<std::pair<bool, std::uint32_t>> stack{{false, root}};  // (is selector, id)
+    auto children = [&](bool is_sel, std::uint32_t id) {
+        std::vector<std::pair<bool, std::uint32_t>> out;
+        if (is_sel) {
+            const SelNode& s = prog.sels[id];
+            for (std::uint32_t a : s.args) out.emplace_back(true, a);
+            if (s.op == SelOp::Select && s.pred != Pred::True && s.pred != Pred::False)
+                out.insert(out.end(), {{false, s.keys}, {false, s.queries}});
+        } else {
+            const SopNode& s = prog.sops[id];
+            for (std::uint32_t a : s.args) out.emplace_back(false, a);
+            if (s.op == SopOp::Aggregate || s.op == SopOp::SelectorWidth) out.emplace_back(true, s.selector);
+        }
+        return out;
+    };
+    while (!stack.empty()) {
+        auto [is_sel, id] = stack.back();
+        if ((is_sel ? sel_done : sop_done)[id]) {
+            stack.pop_back();
+            continue;
+        }
+        bool ready = true;
+        std::size_t d = 0;
+        for (auto [cs, cid] : children(is_sel, id)) {
+            if (!(cs ? sel_done : sop_done)[cid]) {
+                stack.emplace_back(cs, cid);
+                ready = false;
+            } else {
+                d = std::max(d, (cs ? sel_depth : sop_depth)[cid] + 1);
+            }
+        }
+        if (!ready) continue;
+        (is_sel ? sel_depth : sop_depth)[id] = d;
+        (is_sel ? sel_done : sop_done)[id] = 1;
+        stack.pop_back();
+    }
+    return sop_depth[root];
+}
+
+constexpr std::size_t kMaxDepth = 2000;
+
 }  // namespace
 
 Compiled compile(const Program& prog, const CompileOptions& opts) {
@@ -52,9 +98,19 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
             if (alphabet[a] == alphabet[b]) fail(SourceLoc{"--alphabet", 0, 0}, "the symbol '{}' is listed twice", alphabet[a]);
 
     const std::uint32_t id = pick_sop(prog, opts.name);
+    if (dag_depth(prog, id) > kMaxDepth)
+        fail(prog.sops[id].loc, "this s-op is more than {} operations deep: not compiled (the compiler follows "
+                                "operands recursively)", kMaxDepth);
     Builder B(prog, alphabet);
     B.not_bos();
-    const Enc e = B.sop(id);
+    const Enc e = [&] {
+        try {
+            return B.sop(id);
+        } catch (const InputError& err) {  // every refusal points at the proofs of what compiles
+            if (std::string(err.what()).find("proofs/") != std::string::npos) throw;
+            throw InputError(err.loc(), std::string(err.what()) + " (proofs/rasp-compile.md)");
+        }
+    }();
 
     // the readout needs plain coordinates: materialise Lins that are not one
     std::vector<std::uint32_t> coords;

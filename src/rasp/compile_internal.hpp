@@ -5,8 +5,11 @@
 //              SOp encodings never have one, so they vanish at the BOS row).
 //   Enc        the static type and encoding of one SOp: Categorical (one Lin per value, a
 //              one-hot at every real position), Integer or Rational (one Lin).
+//   SelForm    a selector that one head computes: a conjunction (mask, window, tables,
+//              integer equalities).
+//   SelSum     any compiled selector: a signed sum of SelForms (compile_union.cpp).
 //   Builder    the encoder under construction: coordinates, layers with heads and
-//              feed-forward circuits, memoised SOp encodings, selector forms.
+//              feed-forward circuits, memoised SOp encodings, selector forms and sums.
 // The invariant (proofs/rasp-compile.md): an Enc available at level L holds its values at
 // every real position and 0 at the BOS row in the state after L layers.
 #pragma once
@@ -85,6 +88,15 @@ struct SelForm {
     bool nonempty = false;     // at least one key per query (the default is never used)
 };
 
+// A selector as a signed sum of conjunctions (inclusion-exclusion): its 0/1 matrix is
+// sum_t coef_t * [term_t]. `parts` marks sums whose terms all select subsets of the selector
+// (or, and, != as j<i plus j>i), so that a categorical aggregate selecting at most one key
+// is the signed sum of the terms' one-hots; `not` of a non-table breaks it.
+struct SelSum {
+    std::vector<std::pair<int, SelForm>> terms;
+    bool parts = true;
+};
+
 struct Builder {
     const Program& prog;
     std::vector<std::string> alphabet;
@@ -121,10 +133,34 @@ struct Builder {
     Enc compile_lookup(const SopNode& node, const std::vector<Enc>& args);
     Enc compile_aggregate(const SopNode& node);
     Enc compile_width(const SopNode& node);
+    // one head (two for a width) over one conjunction; parts: categorical one-hots over the
+    // values' values (0 where nothing is selected, no default or None coordinate), or the raw
+    // mean with 0 at an empty selection, for reading with a flag (compile_union.cpp)
+    Enc aggregate_form(const SopNode& node, const SelForm& f, bool parts);
+    Enc width_form(const SelForm& f, const SourceLoc& loc);
+    Enc width_of_sel(std::uint32_t sel, const SourceLoc& loc);
+    // the selector S when `mean` is aggregate(S, indicator(indices == 0)) and S selects key 0
+    // for every query: then mean = 1/width(S), and x / mean = x * width(S)
+    std::optional<std::uint32_t> reciprocal_width(std::uint32_t mean);
     Enc square(std::uint32_t id);
+    // whether `width` is the width of the selector of the mean `mean` of integers (a mask's
+    // closed form, or length for all keys): then width * mean is the integer sum over it
+    bool is_sum(std::uint32_t width, std::uint32_t mean);
+    // 1/(indices+1) or 1/length (level 2) when the divisor's form is indices + 1 or length
+    std::optional<Enc> positional_reciprocal(const Enc& divisor);
+    std::optional<Enc> inv_upto_, inv_all_;
+    std::optional<std::uint32_t> first_real_;
     Lin scalar(const Enc& e, const SourceLoc& loc, const char* what);
 
     // selectors
+    std::vector<std::optional<SelSum>> sums;
+    const SelSum& selsum(std::uint32_t id);
+    SelSum compile_selsum(std::uint32_t id);
+    bool plain(const SelSum& s) const;  // one term with coefficient 1 that one head computes
+    Enc width_of(const SelForm& f, const SourceLoc& loc);
+    Enc flag_of(const SelForm& f, const SourceLoc& loc);  // [f selects some key], level-tagged
+    Enc product(const Enc& x, const Enc& flag);           // x (any encoding) times a 0/1 flag
+    Enc aggregate_sum(const SopNode& node, const SelSum& s);
     const SelForm& sel(std::uint32_t id);
     SelForm compile_sel(std::uint32_t id);
     std::size_t form_level(const SelForm& f);
@@ -135,7 +171,7 @@ struct Builder {
 };
 
 // RASP's elementwise operators on values (Python semantics); nullopt where RASP raises.
-std::optional<Value> apply_op(SopOp op, const std::vector<Value>& args);
+std::optional<Value> apply_op(const SopNode& node, const std::vector<Value>& args);
 bool truthy(const Value& v);
 bool integer_valued(const Enc& e);  // Integer, or finite with integer / boolean values only
 std::optional<bool> apply_pred(Pred p, const Value& key, const Value& query);

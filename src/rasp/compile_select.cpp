@@ -192,9 +192,19 @@ std::uint32_t Builder::add_head(std::size_t l, HeadBuild h) {
 }
 
 Enc Builder::compile_aggregate(const SopNode& node) {
-    const SelForm f = sel(node.selector);
+    const SelSum& s = selsum(node.selector);
+    if (s.terms.empty()) {
+        SelForm never;
+        never.never = true;
+        return aggregate_form(node, never, false);
+    }
+    if (plain(s)) return aggregate_form(node, s.terms[0].second, false);
+    return aggregate_sum(node, s);
+}
+
+Enc Builder::aggregate_form(const SopNode& node, const SelForm& f, bool parts) {
     const Enc v = sop(node.args[0]);
-    const Value& dflt = node.constant;
+    const Value dflt = parts ? Value{Rational(0)} : node.constant;
     // The reference averages numbers and returns a single selected value as it is: numbers
     // (numeric SOps, or finite SOps of numbers) take the mean path, everything else one-hots.
     bool numbers = v.type != Type::Categorical;
@@ -203,6 +213,23 @@ Enc Builder::compile_aggregate(const SopNode& node) {
         for (const Value& x : v.values) numbers = numbers && x.is_number();
     }
     const bool numerical = numbers;
+    if (parts && !numerical) {  // one-hots of the selected value, 0 at an empty selection
+        if (f.window0) return v;
+        HeadBuild h;
+        h.name = fmt::format("aggregate {} (part)", node.loc.str());
+        h.loc = node.loc;
+        score_rows(f, Rational(-1) / 2, h);
+        h.values = v.parts;
+        const std::size_t l = std::max(form_level(f), v.level);
+        const std::uint32_t raw = add_head(l, std::move(h));
+        Enc e;
+        e.level = l + 1;
+        e.values = v.values;
+        for (std::size_t k = 0; k < v.values.size(); ++k)
+            e.parts.push_back(Lin::coord(write(l, layer(l).circuit.mul(gate(l, Lin::coord(raw + static_cast<std::uint32_t>(k))),
+                                                                        gate(l, Lin::coord(not_bos()))))));
+        return e;
+    }
     if (numerical && !dflt.is_number() && !f.nonempty)
         fail(node.loc, "aggregate of numbers with the non-numeric default {} is not compiled: the mean is one "
                        "numeric coordinate, which cannot also hold {} for an empty selection",
@@ -212,18 +239,14 @@ Enc Builder::compile_aggregate(const SopNode& node) {
         if (!numerical || !dflt.is_number()) return constant_enc(dflt);
         return Enc{is_integer(dnum) ? Type::Integer : Type::Rational, {}, {scaled(Lin::coord(not_bos()), dnum)}, 0};
     }
-    if (f.window0 && !has_terms(f)) {  // selects exactly the query's own position
+    if (f.window0 && (!has_terms(f) || parts)) {  // the query's own position (parts: read with a flag)
         if (numerical && v.type == Type::Categorical) {
             Lin s = scalar(v, node.loc, "a numerical aggregate's value");
             return Enc{integer_valued(v) ? Type::Integer : Type::Rational, {}, {s}, v.level};
         }
         return v;
     }
-    if (has_terms(f) && (f.window0 || f.mask == Mask::Future || f.mask == Mask::FutureOrSelf))
-        fail(node.loc, "aggregate over a future or same-position mask combined with another condition is not "
-                       "compiled: such a mask excludes the BOS position, which supplies the default when nothing "
-                       "is selected");
-    if (f.mask == Mask::Future && ((numerical && dnum != 0) || (!numerical && !dflt.is_none())))
+    if (f.mask == Mask::Future && !parts && ((numerical && dnum != 0) || (!numerical && !dflt.is_none())))
         fail(node.loc, "aggregate over select(indices, indices, >) with a default other than 0/None is not compiled: "
                        "the last position selects nothing and its mask allows no BOS to carry the default");
 
@@ -281,8 +304,21 @@ Enc Builder::compile_aggregate(const SopNode& node) {
     return e;
 }
 
-Enc Builder::compile_width(const SopNode& node) {
-    const SelForm f = sel(node.selector);
+Enc Builder::compile_width(const SopNode& node) { return width_of_sel(node.selector, node.loc); }
+
+Enc Builder::width_of_sel(std::uint32_t sel_id, const SourceLoc& loc) {
+    const SelSum& s = selsum(sel_id);
+    if (plain(s)) return width_form(s.terms[0].second, loc);
+    Enc e{Type::Integer, {}, {Lin{}}, 0};  // the signed sum of the terms' widths
+    for (const auto& [c, f] : s.terms) {
+        const Enc w = width_of(f, loc);
+        e.parts[0].add(w.parts[0], Rational(c));
+        e.level = std::max(e.level, w.level);
+    }
+    return e;
+}
+
+Enc Builder::width_form(const SelForm& f, const SourceLoc& loc) {
     const Lin nb = Lin::coord(not_bos());
     if (f.never) return Enc{Type::Integer, {}, {Lin{}}, 0};
     if (!has_terms(f)) {  // closed forms in indices and length
@@ -297,13 +333,10 @@ Enc Builder::compile_width(const SopNode& node) {
         if (f.mask == Mask::FutureOrSelf) w.add(idx, Rational(-1));
         return Enc{Type::Integer, {}, {w}, len.level};
     }
-    if (f.window0 || f.mask == Mask::Future || f.mask == Mask::FutureOrSelf)
-        fail(node.loc, "selector_width over a future or same-position mask combined with another condition is not "
-                       "compiled: the mask excludes the BOS position the width construction counts with");
     // layer l: BOS ties with the selected keys; averaging `first` gives a = 1/(w+1)
     HeadBuild h1;
-    h1.name = fmt::format("selector_width {} (1/(w+1))", node.loc.str());
-    h1.loc = node.loc;
+    h1.name = fmt::format("selector_width {} (1/(w+1))", loc.str());
+    h1.loc = loc;
     score_rows(f, Rational(0), h1);
     Lin first;
     first.constant = 1;
@@ -315,8 +348,8 @@ Enc Builder::compile_width(const SopNode& node) {
     const std::uint32_t a2 = write(l, layer(l).circuit.mul(ga, ga));
     // layer l+1: query (a, 1, a^2), key (2/(j+1), -1/(j+1)^2, -1): -(a - 1/(j+1))^2 is 0 at j = w only
     HeadBuild h2;
-    h2.name = fmt::format("selector_width {} (w)", node.loc.str());
-    h2.loc = node.loc;
+    h2.name = fmt::format("selector_width {} (w)", loc.str());
+    h2.loc = loc;
     const Enc inv2 = inv_pos_sq();
     h2.rows.push_back(Row{Lin::coord(a), scaled(Lin::coord(inv_pos()), Rational(2))});
     Lin one;

@@ -15,11 +15,11 @@ std::optional<bool> apply_pred(Pred p, const Value& key, const Value& query) {
     }
 }
 
-std::optional<Value> apply_op(SopOp op, const std::vector<Value>& args) {
+std::optional<Value> apply_op(const SopNode& node, const std::vector<Value>& args) {
     const Value* ptrs[3] = {};
     for (std::size_t k = 0; k < args.size() && k < 3; ++k) ptrs[k] = &args[k];
     try {
-        return apply(op, ptrs, SourceLoc{});
+        return apply(node, ptrs, SourceLoc{});
     } catch (const InputError&) {
         return std::nullopt;
     }
@@ -48,6 +48,8 @@ std::string_view sop_op_name(SopOp op) {
         case SopOp::Not: return "not";
         case SopOp::Indicator: return "indicator";
         case SopOp::Round: return "round";
+        case SopOp::Pow: return "^";
+        case SopOp::Lookup: return "indexing";
         case SopOp::IfElse: return "if-else";
         case SopOp::Aggregate: return "aggregate";
         case SopOp::SelectorWidth: return "selector_width";

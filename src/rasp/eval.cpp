@@ -6,6 +6,7 @@
 
 #include "rasp/eval.hpp"
 #include "rasp/values.hpp"
+#include "support/utf8.hpp"
 
 namespace ahat::rasp {
 namespace {
@@ -84,7 +85,7 @@ private:
         for (std::size_t i = 0; i < n_; ++i) {
             for (std::size_t a = 0; a < s.args.size() && a < 3; ++a) args[a] = &ev_.sops[s.args[a]][i];
             try {
-                out.push_back(apply(s.op, args, s.loc));
+                out.push_back(apply(s, args, s.loc));
             } catch (const InputError& e) {
                 throw InputError(e.loc(), fmt::format("{} (at position {})", e.what(), i));
             }
@@ -222,24 +223,12 @@ private:
     }
 };
 
-// Length in bytes of the UTF-8 sequence starting with byte c (1 for stray bytes).
-std::size_t utf8_length(unsigned char c) {
-    if (c >= 0xF0 && c < 0xF8) return 4;
-    if (c >= 0xE0) return c < 0xF0 ? 3 : 1;
-    if (c >= 0xC0) return 2;
-    return 1;
-}
-
 }  // namespace
 
 std::vector<Value> parse_tokens(const Program& prog, std::string_view text) {
     std::vector<Value> out;
     if (prog.tokens == Program::TokenKind::String) {
-        for (std::size_t i = 0; i < text.size();) {
-            std::size_t len = std::min(utf8_length(static_cast<unsigned char>(text[i])), text.size() - i);
-            out.push_back(Value{std::string(text.substr(i, len))});
-            i += len;
-        }
+        for (std::string& c : code_points(text)) out.push_back(Value{std::move(c)});
         return out;
     }
     std::size_t i = 0;

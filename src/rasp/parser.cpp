@@ -1,9 +1,11 @@
 // RASP lexer and recursive-descent parser (syntax.hpp). Precedences, lowest first, as the
-// reference grammar orders its alternatives: `x if c else y` (left-associative), `and`/`or`
-// (one level, left-associative), comparisons, `+ -`, `%`, `* /`, prefix `not - +`, then calls.
+// reference grammar orders its alternatives: `x in y`, `x if c else y` (left-associative),
+// `and`/`or` (one level, left-associative), comparisons, `+ -`, `%`, `* /`, `^`, prefix
+// `not - +`, then calls and indexing.
 #include <cctype>
 
 #include "rasp/syntax.hpp"
+#include "support/utf8.hpp"
 
 namespace ahat::rasp::syntax {
 namespace {
@@ -18,10 +20,10 @@ std::vector<Tok> lex(std::string_view s, const std::string& file) {
     std::vector<Tok> out;
     std::uint32_t line = 1, col = 1;
     std::size_t i = 0;
-    auto advance = [&](std::size_t k) {
-        for (std::size_t j = 0; j < k; ++j, ++i) {
+    auto advance = [&](std::size_t k) {  // columns count code points
+        for (std::size_t j = 0; j < k && i < s.size(); ++j, ++i) {
             if (s[i] == '\n') ++line, col = 1;
-            else ++col;
+            else if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++col;
         }
     };
     while (i < s.size()) {
@@ -62,7 +64,8 @@ std::vector<Tok> lex(std::string_view s, const std::string& file) {
             for (const char* op : two)
                 if (s.substr(i, 2) == op) j = i + 2;
             if (j == i + 1 && std::string_view("()[]{},;:=<>+-*/%^.").find(c) == std::string_view::npos)
-                fail(t.loc, "unexpected character '{}'", std::string(1, c));
+                fail(t.loc, "unexpected character '{}'",
+                     std::string(s.substr(i, std::min(utf8_length(static_cast<unsigned char>(c)), s.size() - i))));
         }
         t.text = std::string(s.substr(i, j - i));
         advance(j - i);
@@ -74,28 +77,31 @@ std::vector<Tok> lex(std::string_view s, const std::string& file) {
     return out;
 }
 
-// Names of reference-RASP constructs outside the supported subset, with what they are.
-const char* unsupported_call(const std::string& name) {
-    if (name == "range") return "range(...) (lists are not supported)";
-    if (name == "zip") return "zip(...) (lists are not supported)";
-    if (name == "len") return "len(...) (lists are not supported)";
-    if (name == "draw") return "draw(...)";
-    return nullptr;
-}
-
 class Parser {
 public:
     Parser(std::vector<Tok> toks) : t_(std::move(toks)) {}
 
     std::vector<StmtPtr> program() {
         std::vector<StmtPtr> out;
-        while (!at_end()) out.push_back(statement(false));
+        while (!at_end()) {
+            if (StmtPtr s = repl_statement()) out.push_back(std::move(s));
+            else out.push_back(statement());
+        }
         return out;
     }
 
 private:
     std::vector<Tok> t_;
     std::size_t p_ = 0;
+    int depth_ = 0;
+
+    struct Nest {  // bounds the recursion: parentheses, brackets, blocks
+        Parser& p;
+        Nest(Parser& parser, const SourceLoc& loc) : p(parser) {
+            if (++p.depth_ > kMaxNesting) fail(loc, "nesting deeper than {} levels", kMaxNesting);
+        }
+        ~Nest() { --p.depth_; }
+    };
 
     const Tok& peek(std::size_t k = 0) const { return t_[std::min(p_ + k, t_.size() - 1)]; }
     bool at_end() const { return peek().type == Tok::Type::End; }
@@ -118,40 +124,128 @@ private:
         return take().text;
     }
     static bool is_keyword(const std::string& s) {
-        for (const char* k : {"def", "return", "if", "else", "not", "and", "or", "for", "in"})
+        for (const char* k : {"def", "return", "if", "else", "not", "and", "or", "for", "in", "load"})
             if (s == k) return true;
         return false;
     }
+    std::vector<std::string> ids(const char* what) {  // a, b, c
+        std::vector<std::string> out{expect_id(what)};
+        while (is(",")) {
+            take();
+            out.push_back(expect_id(what));
+        }
+        return out;
+    }
+    std::vector<ExprPtr> exprs() {  // e1, e2, ...
+        std::vector<ExprPtr> out;
+        out.push_back(expr());
+        while (is(",")) {
+            take();
+            out.push_back(expr());
+        }
+        return out;
+    }
 
-    StmtPtr statement(bool in_def) {
+    // The reference REPL's commands (top level only; they take no ';'). `set example` and the
+    // display switches are accepted; the rest are refused with the reason.
+    StmtPtr repl_statement() {
         const Tok& t = peek();
+        if (t.type != Tok::Type::Id || is("=", 1) || is(",", 1)) return nullptr;
+        auto st = std::make_unique<Stmt>();
+        st->loc = t.loc;
+        std::size_t k = 0;
+        std::string subset;
+        auto subset_at = [&](std::size_t at) -> std::size_t {  // tokens of "s-op" / "selector" at `at`
+            if (is("s", at) && is("-", at + 1) && is("op", at + 2)) return 3;
+            if (is("selector", at)) return 1;
+            return 0;
+        };
+        auto finish = [&](std::size_t count) {
+            for (std::size_t j = 0; j < count; ++j) take();
+            if (is(";")) take();
+        };
+        if (t.text == "set") {
+            k = 1 + subset_at(1);
+            if (!is("example", k)) return nullptr;
+            st->kind = Stmt::Kind::SetExample;
+            st->name = subset_at(1) == 3 ? "s-op" : subset_at(1) == 1 ? "selector" : "";
+            for (std::size_t j = 0; j <= k; ++j) take();
+            st->exprs.push_back(expr());
+            if (is(";")) take();
+            return st;
+        }
+        if (t.text == "full" && is("seq", 1) && is("display", 2) && (is("on", 3) || is("off", 3))) {
+            st->kind = Stmt::Kind::Note;
+            st->name = "full seq display " + peek(3).text;
+            finish(4);
+            return st;
+        }
+        k = subset_at(0);
+        if (is("examples", k) && (is("on", k + 1) || is("off", k + 1))) {
+            st->kind = Stmt::Kind::Note;
+            st->name = (k == 3 ? "s-op " : k == 1 ? "selector " : "") + std::string("examples ") + peek(k + 1).text;
+            finish(k + 2);
+            return st;
+        }
+        if (is("show", 0) && is("example", subset_at(1) + 1))
+            fail(t.loc, "the REPL command 'show example' is not supported in a program file: it prints the REPL's "
+                        "current example (`ahat rasp run` prints every result on its --input)");
+        if (t.text == "exit" || t.text == "quit")  // keywords of the reference grammar, never names
+            fail(t.loc, "the REPL command '{}' is not supported in a program file: it ends an interactive session",
+                 t.text);
+        return nullptr;
+    }
+
+    StmtPtr statement() {
+        const Tok& t = peek();
+        Nest nest(*this, t.loc);
         auto st = std::make_unique<Stmt>();
         st->loc = t.loc;
         if (t.type == Tok::Type::Id) {
             if (t.text == "def") return def();
-            if (t.text == "for") fail(t.loc, "for loops are not supported (RASP programs here are straight-line)");
-            if (t.text == "load") fail(t.loc, "load statements are not supported: put the whole program in one file");
-            if (t.text == "return") fail(t.loc, "{}", in_def ? "unexpected 'return'" : "'return' outside a function");
-            if ((t.text == "set" || t.text == "show" || t.text == "exit" || t.text == "quit" || t.text == "examples" ||
-                 t.text == "full") && !is("=", 1))
-                fail(t.loc, "REPL command '{}' is not supported in a program file", t.text);
+            if (t.text == "for") return for_loop();
+            if (t.text == "load") {
+                take();
+                if (peek().type != Tok::Type::Str) unexpected("a file name in double quotes");
+                st->kind = Stmt::Kind::Load;
+                const std::string& s = take().text;
+                st->name = s.substr(1, s.size() - 2);
+                expect(";");
+                return st;
+            }
+            if (t.text == "return") fail(t.loc, "{}", "'return' outside a function (or not at the end of its body)");
+            if (t.text == "draw" && is("(", 1))
+                fail(t.loc, "draw(...) is not supported: ahat does not draw computation flows (`ahat rasp run` "
+                            "prints the values, `ahat rasp compile` the layers and heads)");
             if (t.text == "import" || t.text == "from")
-                fail(t.loc, "'{}' is not RASP: imports are not supported", t.text);
+                fail(t.loc, "'{}' is not RASP: use load \"file\"", t.text);
             if (is("=", 1) || is(",", 1)) {
                 st->kind = Stmt::Kind::Assign;
-                st->name = expect_id("a name");
-                if (is(",")) fail(peek().loc, "multiple assignment (a, b = ...) is not supported");
+                st->names = ids("a name");
                 expect("=");
-                st->expr = expr();
-                if (is(",")) fail(peek().loc, "multiple assignment (a = x, y) is not supported");
+                st->exprs = exprs();
                 expect(";");
                 return st;
             }
         }
         st->kind = Stmt::Kind::Expr;
-        st->expr = expr();
+        st->exprs.push_back(expr());
         expect(";");
         return st;
+    }
+
+    void block(Stmt& st, bool until_return) {
+        expect("{");
+        while (until_return ? !is("return") : !is("}")) {
+            if (!until_return && at_end()) unexpected("'}'");
+            if (until_return && is("}")) fail(peek().loc, "function '{}' has no return statement", st.name);
+            if (until_return && at_end()) unexpected("'return'");
+            st.body.push_back(statement());
+        }
+        if (!until_return) {
+            if (st.body.empty()) fail(peek().loc, "a for loop's body needs a statement");
+            take();
+        }
     }
 
     StmtPtr def() {
@@ -160,27 +254,34 @@ private:
         st->kind = Stmt::Kind::Def;
         st->name = expect_id("a function name");
         expect("(");
-        if (!is(")")) {
-            st->params.push_back(expect_id("a parameter name"));
-            while (is(",")) {
-                take();
-                st->params.push_back(expect_id("a parameter name"));
-            }
-        }
+        if (!is(")")) st->names = ids("a parameter name");
         expect(")");
-        expect("{");
-        while (!is("return")) {
-            if (is("}")) fail(peek().loc, "function '{}' has no return statement", st->name);
-            if (at_end()) unexpected("'return'");
-            st->body.push_back(statement(true));
-        }
+        block(*st, true);
         take();
-        st->expr = expr();
-        if (is(",")) fail(peek().loc, "returning several values is not supported");
+        st->exprs = exprs();
         expect(";");
         if (!is("}")) unexpected("'}' (a function ends with its return statement)");
         take();
         return st;
+    }
+
+    StmtPtr for_loop() {
+        auto st = std::make_unique<Stmt>();
+        st->loc = take().loc;
+        st->kind = Stmt::Kind::For;
+        st->names = ids("a loop variable");
+        expect("in");
+        st->exprs.push_back(expr());
+        block(*st, false);
+        return st;
+    }
+
+    // A node with its children: its height checked, so that evaluating and destroying the
+    // tree (both recursive) stay shallow even for long operator chains.
+    static ExprPtr grown(ExprPtr e) {
+        for (const ExprPtr& a : e->args) e->height = std::max(e->height, a->height + 1);
+        if (e->height > kMaxHeight) fail(e->loc, "an expression more than {} operations deep", kMaxHeight);
+        return e;
     }
 
     static ExprPtr node(Expr::Kind k, SourceLoc loc, std::string op = {}) {
@@ -191,7 +292,19 @@ private:
         return e;
     }
 
-    ExprPtr expr() {  // ternary: left-associative, lowest precedence
+    ExprPtr expr() {  // `in`: the lowest precedence, left-associative
+        Nest nest(*this, peek().loc);
+        ExprPtr e = ternary();
+        while (is("in")) {
+            auto n = node(Expr::Kind::Binary, take().loc, "in");
+            n->args.push_back(std::move(e));
+            n->args.push_back(ternary());
+            e = grown(std::move(n));
+        }
+        return e;
+    }
+
+    ExprPtr ternary() {  // left-associative
         ExprPtr e = logic();
         while (is("if")) {
             auto n = node(Expr::Kind::IfElse, take().loc);
@@ -200,9 +313,8 @@ private:
             n->args.push_back(std::move(e));
             n->args.push_back(std::move(cond));
             n->args.push_back(logic());
-            e = std::move(n);
+            e = grown(std::move(n));
         }
-        if (is("in")) fail(peek().loc, "'in' is not supported (lists are not supported)");
         return e;
     }
 
@@ -217,7 +329,7 @@ private:
             auto n = node(Expr::Kind::Binary, take().loc, found);
             n->args.push_back(std::move(e));
             n->args.push_back((this->*next)());
-            e = std::move(n);
+            e = grown(std::move(n));
         }
     }
     ExprPtr logic() { return binary_level({"and", "or"}, &Parser::comparison); }
@@ -225,17 +337,14 @@ private:
     ExprPtr additive() { return binary_level({"+", "-"}, &Parser::modulo); }
     ExprPtr modulo() { return binary_level({"%"}, &Parser::multiplicative); }
     ExprPtr multiplicative() { return binary_level({"*", "/"}, &Parser::power); }
-    ExprPtr power() {
-        ExprPtr e = unary();
-        if (is("^")) fail(peek().loc, "the power operator '^' is not supported");
-        return e;
-    }
+    ExprPtr power() { return binary_level({"^"}, &Parser::unary); }
 
     ExprPtr unary() {
         if (is("not") || is("-") || is("+")) {
+            Nest nest(*this, peek().loc);
             auto n = node(Expr::Kind::Unary, peek().loc, take().text);
             n->args.push_back(unary());
-            return n;
+            return grown(std::move(n));
         }
         return postfix();
     }
@@ -247,17 +356,16 @@ private:
                 auto n = node(Expr::Kind::Call, e->loc);
                 take();
                 n->args.push_back(std::move(e));
-                if (!is(")")) {
-                    n->args.push_back(expr());
-                    while (is(",")) {
-                        take();
-                        n->args.push_back(expr());
-                    }
-                }
+                if (!is(")"))
+                    for (ExprPtr& a : exprs()) n->args.push_back(std::move(a));
                 expect(")");
-                e = std::move(n);
+                e = grown(std::move(n));
             } else if (is("[")) {
-                fail(peek().loc, "indexing (x[i]) is not supported");
+                auto n = node(Expr::Kind::Index, take().loc);
+                n->args.push_back(std::move(e));
+                n->args.push_back(expr());
+                expect("]");
+                e = grown(std::move(n));
             } else if (is(".")) {
                 fail(peek().loc, "attribute access ('.') is not RASP");
             } else {
@@ -284,6 +392,40 @@ private:
         return args;
     }
 
+    // [a, b], [v for x in xs], {k: v, ...}, {k: v for x in xs}; the opening bracket is next.
+    ExprPtr collection() {
+        const bool list = is("[");
+        auto e = node(list ? Expr::Kind::List : Expr::Kind::Dict, take().loc);
+        const char* close = list ? "]" : "}";
+        if (is(close)) {
+            take();
+            return grown(std::move(e));
+        }
+        auto item = [&] {
+            e->args.push_back(expr());
+            if (!list) {
+                expect(":");
+                e->args.push_back(expr());
+            }
+        };
+        item();
+        if (is("for")) {
+            take();
+            e->kind = list ? Expr::Kind::ListComp : Expr::Kind::DictComp;
+            e->names = ids("a loop variable");
+            expect("in");
+            e->args.push_back(expr());
+            expect(close);
+            return grown(std::move(e));
+        }
+        while (is(",")) {
+            take();
+            item();
+        }
+        expect(close);
+        return e;
+    }
+
     ExprPtr primary() {
         const Tok& t = peek();
         switch (t.type) {
@@ -307,13 +449,11 @@ private:
                     expect(")");
                     return e;
                 }
-                if (t.text == "[") fail(t.loc, "lists ([...]) and list comprehensions are not supported");
-                if (t.text == "{") fail(t.loc, "dicts ({{...}}) and dict comprehensions are not supported");
+                if (t.text == "[" || t.text == "{") return collection();
                 unexpected("an expression");
             case Tok::Type::Id: break;
         }
         if (is_keyword(t.text)) unexpected("an expression");
-        if (const char* what = unsupported_call(t.text); what && is("(", 1)) fail(t.loc, "{} is not supported", what);
         if (t.text == "lambda") fail(t.loc, "lambda is not RASP (RASP has no lambdas; use def)");
         if (t.text == "select" && is("(", 1)) {
             auto e = node(Expr::Kind::Select, take().loc);
@@ -324,17 +464,17 @@ private:
             if (e->op.empty()) fail(op.loc, "select's third argument must be one of == != < <= > >=");
             take();
             expect(")");
-            return e;
+            return grown(std::move(e));
         }
         if (t.text == "aggregate" && is("(", 1)) {
             auto e = node(Expr::Kind::Aggregate, take().loc);
             e->args = call_args(2, 3, "aggregate");
-            return e;
+            return grown(std::move(e));
         }
         if ((t.text == "round" || t.text == "indicator") && is("(", 1)) {
             auto e = node(Expr::Kind::Unary, t.loc, take().text);
             e->args = call_args(1, 1, e->op);
-            return e;
+            return grown(std::move(e));
         }
         auto e = node(Expr::Kind::Name, t.loc, take().text);
         return e;

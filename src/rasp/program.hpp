@@ -6,8 +6,8 @@
 //
 // Offers:
 //   Value             a RASP value: None, bool, number (exact rational) or string.
-//   SopOp, SopNode    tokens, indices, length, constants, elementwise maps, aggregate,
-//                     selector_width.
+//   SopOp, SopNode    tokens, indices, length, constants, elementwise maps (lookup tables
+//                     included), aggregate, selector_width.
 //   Pred, SelOp, SelNode   select with a comparison, and/or/not, constant true/false.
 //   Program           the DAG plus the named results in definition order.
 //   Ref               a named result: an SOp, a selector or a plain constant.
@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,6 +47,8 @@ enum class SopOp : std::uint8_t {
     And, Or, Not,                            // on values (RASP truthiness)
     Indicator,                               // bool -> 1 / 0
     Round,                                   // nearest integer (RASP: Python's round)
+    Pow,                                     // x ^ y (integer exponents: exact)
+    Lookup,                                  // table[x]: list/dict indexing, `x in list`
     IfElse,                                  // args: {then, cond, else}  (x if c else y)
     Aggregate,                               // selector + args {values}
     SelectorWidth,                           // selector
@@ -65,8 +68,11 @@ struct SopNode {
     // must select at most one position (exactly as the reference, which averages numbers only).
     bool numerical = false;
     ValueType type = ValueType::Mixed;  // the type of this SOp's values
-    Value constant;                   // Constant: the value; Aggregate: the default
+    Value constant;                   // Constant: the value; Aggregate, Lookup: the default
     SourceLoc loc;                    // where the expression was written
+    // Lookup: (key, value) pairs; a value x maps to the value of the first key equal to x
+    // (RASP's ==), or to the default; a None default means that a missing key is an error.
+    std::vector<std::pair<Value, Value>> table{};
 };
 
 // select(keys, queries, pred) selects key position k for query position q iff
@@ -102,6 +108,12 @@ struct Program {
     std::vector<Named> named;  // top-level assignments in order (a name may repeat)
     // The token kind the program expects: strings ("hello" -> h,e,l,l,o) or integers.
     enum class TokenKind : std::uint8_t { String, Integer } tokens = TokenKind::String;
+    // `set example E` (the last one): the input text it names, where it was set.
+    std::optional<std::string> example;
+    SourceLoc example_loc;
+    // Statements accepted without effect on the values (REPL display switches, set
+    // selector example, ...): where, and what was done with them.
+    std::vector<std::pair<SourceLoc, std::string>> notes;
 };
 
 }  // namespace ahat::rasp

@@ -18,6 +18,20 @@ Integer floor_of(const Rational& r) {
 
 Value number(Rational r) { return Value{std::move(r)}; }
 
+// x ^ y for an integer y (Python's pow; a negative exponent gives the exact reciprocal power).
+Rational power(const Rational& x, const Rational& y, const SourceLoc& loc) {
+    constexpr long kMaxExponent = 4096;
+    if (!is_integer(y)) fail(loc, "'^' with the exponent {}: only integer exponents are exact", to_string(y));
+    std::int64_t k = 0;
+    if (!small_int(y, &k) || k > kMaxExponent || k < -kMaxExponent)
+        fail(loc, "'^' with the exponent {}: exponents beyond {} are refused", to_string(y), kMaxExponent);
+    if (x == 0 && k < 0) fail(loc, "0 raised to a negative power");
+    Rational r = 1, b = k < 0 ? Rational(1) / x : x;
+    for (std::int64_t e = k < 0 ? -k : k; e > 0; e >>= 1, b *= b)
+        if (e & 1) r *= b;
+    return r;
+}
+
 [[noreturn]] void type_error(const char* op, const Value& a, const Value* b, const SourceLoc& loc) {
     if (b) fail(loc, "cannot apply '{}' to a {} and a {}", op, kind_name(a), kind_name(*b));
     fail(loc, "cannot apply '{}' to a {}", op, kind_name(a));
@@ -80,7 +94,9 @@ bool holds(Pred pred, const Value& key, const Value& query, const SourceLoc& loc
     return false;
 }
 
-Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
+namespace {
+
+Value apply_unchecked(SopOp op, const Value* const* args, const SourceLoc& loc) {
     const Value& a = *args[0];
     switch (op) {
         case SopOp::Neg:
@@ -109,7 +125,7 @@ Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
     if (op == SopOp::Add && a.is_string() && b.is_string())
         return Value{std::get<std::string>(a.v) + std::get<std::string>(b.v)};
     static const char* names[] = {"+", "-", "*", "/", "%"};
-    const char* name = names[static_cast<int>(op) - static_cast<int>(SopOp::Add)];
+    const char* name = op == SopOp::Pow ? "^" : names[static_cast<int>(op) - static_cast<int>(SopOp::Add)];
     if (!numberish(a) || !numberish(b)) type_error(name, a, &b, loc);
     Rational x = as_number(a), y = as_number(b);
     switch (op) {
@@ -119,6 +135,7 @@ Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
         case SopOp::Div:
             if (y == 0) fail(loc, "division by zero");
             return number(x / y);
+        case SopOp::Pow: return number(power(x, y, loc));
         case SopOp::Mod: {
             if (y == 0) fail(loc, "modulo by zero");
             Rational q = x / y;
@@ -127,6 +144,31 @@ Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
         }
         default: fail(loc, "internal: operator {} is not elementwise", static_cast<int>(op));
     }
+}
+
+}  // namespace
+
+// Results are bounded so that no program (a loop squaring a number, doubling a string) can
+// exhaust memory or time: an error instead.
+constexpr std::size_t kMaxBits = 1 << 16, kMaxStringBytes = 1 << 20;
+
+Value apply(SopOp op, const Value* const* args, const SourceLoc& loc) {
+    Value r = apply_unchecked(op, args, loc);
+    if (r.is_number() && bit_size(std::get<Rational>(r.v)) > kMaxBits)
+        fail(loc, "the operation gives a number of more than {} bits", kMaxBits);
+    if (r.is_string() && std::get<std::string>(r.v).size() > kMaxStringBytes)
+        fail(loc, "'+' gives a string longer than {} bytes", kMaxStringBytes);
+    return r;
+}
+
+Value apply(const SopNode& node, const Value* const* args, const SourceLoc& loc) {
+    if (node.op != SopOp::Lookup) return apply(node.op, args, loc);
+    for (const auto& [key, value] : node.table)
+        if (equal(key, *args[0])) return value;
+    if (!node.constant.is_none()) return node.constant;
+    fail(loc, "the index {} is not in the {}", args[0]->is_string() ? "\"" + std::get<std::string>(args[0]->v) + "\""
+         : args[0]->is_number() ? to_string(std::get<Rational>(args[0]->v)) : kind_name(*args[0]),
+         "list or dict indexed here");
 }
 
 }  // namespace ahat::rasp

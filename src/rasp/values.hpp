@@ -10,6 +10,7 @@
 //   apply(op, args, loc)       one elementwise SopOp (not Constant/Tokens/Indices/Length/
 //                              Aggregate/SelectorWidth) on values; InputError at loc for
 //                              type errors and division by zero. O(size of the numbers).
+//   apply(node, args, loc)     the same for an elementwise node; a Lookup reads its table.
 //   holds(pred, key, query, loc)   the select predicate pred(key, query).
 //   round_half_even(r)         Python's round(): nearest integer, ties to even.
 #pragma once
@@ -22,6 +23,7 @@ bool truthy(const Value& v);
 bool equal(const Value& a, const Value& b);
 bool less(const Value& a, const Value& b, const SourceLoc& loc);
 Value apply(SopOp op, const Value* const* args, const SourceLoc& loc);
+Value apply(const SopNode& node, const Value* const* args, const SourceLoc& loc);
 bool holds(Pred pred, const Value& key, const Value& query, const SourceLoc& loc);
 Rational round_half_even(const Rational& r);
 
