@@ -270,7 +270,15 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
     if (a.order == "fast") eo.order = numeric::Order::Fast;
     else if (a.order != "reference") fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (reference, fast)", a.order);
     std::vector<std::vector<std::string>> tokens;
-    for (const std::string& line : lines) tokens.push_back(tokenize_input(enc, line));
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+        try {
+            tokens.push_back(tokenize_input(enc, lines[k]));
+            embed(enc, tokens.back());  // refuses unknown symbols here, where the line is known
+        } catch (const InputError& e) {
+            if (a.input_file.empty()) throw;
+            fail(SourceLoc{a.input_file, static_cast<std::uint32_t>(k + 1), 1}, "{}", e.what());
+        }
+    }
     std::vector<std::size_t> order(lines.size());
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return tokens[x].size() < tokens[y].size(); });

@@ -52,6 +52,11 @@ TEST_CASE("cli run --engine numeric: impossible options are refused", "[cli][num
     r = run_ahat("run examples/majority.json --engine warp --input 101");
     CHECK(r.rc == 2);
     CHECK(r.err.find("unknown engine 'warp'") != std::string::npos);
+    const fs::path bad = scratch() / "bad_inputs.txt";
+    std::ofstream(bad) << "101\n1x1\n";
+    r = run_ahat("run examples/majority.json --engine numeric --precision float --input-file '" + bad.string() + "'");
+    CHECK(r.rc == 2);
+    CHECK(r.err.find(bad.string() + ":2:1:") != std::string::npos);
     r = run_ahat("run examples/majority.json --engine numeric --precision float --order sloppy --input 101");
     CHECK(r.rc == 2);
     CHECK(r.err.find("unknown order 'sloppy'") != std::string::npos);
