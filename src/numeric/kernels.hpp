@@ -14,7 +14,7 @@
 // order fuses multiply-adds, streams softmax online with a vector exp, and sums whole groups
 // of equal keys at once; its error is measured against the reference, never assumed.
 // Cost per head and instance: O(|allowed pairs| dk) for hard and softmax heads on the dense
-// tiles (two passes over the keys for hard rules: the maximum, then the tie set), O(n dv) for
+// tiles (hard rules: the maximum, then the tie set from the kept scores), O(n dv) for
 // uniform heads whose allowed sets start at 0 (prefix sums), O(n G (dk + dv)) on the grouped
 // path (fast order, G distinct keys, no window). Memory: O(W (dk + dv)) per query tile.
 #pragma once
