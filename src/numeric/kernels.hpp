@@ -32,6 +32,17 @@ namespace ahat::numeric {
 
 enum class Order : std::uint8_t { Reference, Fast };
 
+// Key blocks of a hard head, for pruning (kernels_impl.hpp, docs/numeric.md): per block of
+// kKeyBlock positions and per coordinate, the least and greatest key value and the largest
+// magnitude, in double; a block with a non-finite value is never skipped.
+inline constexpr std::size_t kKeyBlock = 32;
+struct KeyBlocks {
+    std::size_t count = 0;
+    std::vector<double> lo, hi, mag;  // count x dk
+    std::vector<char> finite;         // per block
+    double err = 0, tiny = 0;         // a lane's scores in a block are <= U + err E + tiny + 2^-50 |U|
+};
+
 template <class S>
 struct HeadJob {
     const S* Q = nullptr;
@@ -47,6 +58,8 @@ struct HeadJob {
     double tol = 0;
     bool constant_keys = false;  // every key row equal (or dk = 0): the whole allowed set ties
                                  // (attend_all decides it)
+    const KeyBlocks* blocks = nullptr;  // hard rules: skip blocks that provably hold no maximum
+                                        // and no tie (null: score every allowed key)
     std::size_t q_begin = 0, q_end = 0;
 };
 
@@ -72,6 +85,14 @@ bool force_baseline_kernels(bool on);
 // the multiply-add ceiling that `ahat bench kernels` measures beside the attention kernels.
 template <class S>
 void gemm(const S* A, const S* B, S* C, std::size_t M, std::size_t N, std::size_t K);
+
+// The key blocks of a hard head where pruning may apply and pays: dk (u_S) < 1/16, tol < 1/4,
+// n above four blocks, and blocks narrower than a quarter of the keys' range on average over
+// the coordinates (keys that vary along the positions, as compiled lookups have; random or
+// one-hot keys fill every block's box, and their bounds would cost without skipping). The
+// choice depends on K alone: never on threads, and never on a result.
+template <class S>
+bool key_blocks(const HeadJob<S>& job, KeyBlocks& kb);
 
 // Grouped path (fast order): true when it handled the job (keys with few distinct rows).
 template <class S>

@@ -119,8 +119,23 @@ struct Interval {
     std::int64_t jmin = 0, jmax = -1;  // union of the lanes' intervals (jmin > jmax: none)
 };
 
+// A query tile: up to W query positions, one per lane (consecutive, or in the order that
+// sorts similar queries together: which queries share a tile never changes a lane's result).
 template <class S>
-Interval<S> intervals(const HeadJob<S>& job, std::size_t i0) {
+struct Tile {
+    std::size_t row[lanes<S>()] = {};
+    std::size_t count = 0;
+};
+
+template <class S>
+Tile<S> consecutive(const HeadJob<S>& job, std::size_t i0) {
+    Tile<S> t;
+    for (std::size_t l = 0; l < lanes<S>() && i0 + l < job.q_end; ++l) t.row[t.count++] = i0 + l;
+    return t;
+}
+
+template <class S>
+Interval<S> intervals(const HeadJob<S>& job, const Tile<S>& tile) {
     constexpr std::size_t W = lanes<S>();
     Interval<S> iv;
     Head h;
@@ -129,25 +144,32 @@ Interval<S> intervals(const HeadJob<S>& job, std::size_t i0) {
     const auto n = static_cast<std::int64_t>(job.n);
     iv.jmin = n, iv.jmax = -1;
     for (std::size_t l = 0; l < W; ++l) {
-        const std::size_t i = i0 + l;
-        if (i >= job.q_end) {
+        if (l >= tile.count) {
             iv.lo[l] = 1, iv.hi[l] = 0;
             continue;
         }
-        auto [lo, hi] = allowed_interval(h, static_cast<std::int64_t>(i), n);
+        auto [lo, hi] = allowed_interval(h, static_cast<std::int64_t>(tile.row[l]), n);
         iv.lo[l] = static_cast<MaskInt<S>>(lo), iv.hi[l] = static_cast<MaskInt<S>>(hi);
         if (lo <= hi) iv.jmin = std::min(iv.jmin, lo), iv.jmax = std::max(iv.jmax, hi);
     }
     return iv;
 }
-
-// The tile's queries, transposed: qt[c * W + l] = Q[i0 + l][c] (zero for lanes past the end).
 template <class S>
-void load_queries(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt) {
+Interval<S> intervals(const HeadJob<S>& job, std::size_t i0) {
+    return intervals(job, consecutive(job, i0));
+}
+
+// The tile's queries, transposed: qt[c * W + l] = Q[row l][c] (zero for empty lanes).
+template <class S>
+void load_queries(const HeadJob<S>& job, const Tile<S>& tile, std::vector<S>& qt) {
     constexpr std::size_t W = lanes<S>();
     qt.assign(job.dk * W, S(0));
-    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l)
-        for (std::size_t c = 0; c < job.dk; ++c) qt[c * W + l] = job.Q[(i0 + l) * job.dk + c];
+    for (std::size_t l = 0; l < tile.count; ++l)
+        for (std::size_t c = 0; c < job.dk; ++c) qt[c * W + l] = job.Q[tile.row[l] * job.dk + c];
+}
+template <class S>
+void load_queries(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt) {
+    load_queries(job, consecutive(job, i0), qt);
 }
 
 // s[l] = <q_l, k> accumulated from 0 in coordinate order (the interpreter's dot()).
@@ -363,21 +385,71 @@ inline Vec<S> exp_vec(Vec<S> x) {
     return zero ? V{} : p * scale;
 }
 
+// ---- Pruning key blocks on hard heads. Keys are cut into blocks of kKeyBlock positions with
+// their bounding box per coordinate; a lane's scores over a block are bounded above by
+// ub = sum_c max(q_c lo_c, q_c hi_c) plus the rounding of the computed dot product
+// (|fl(<q,k>) - <q,k>| <= gamma_dk sum_c |q_c k_c|, gamma_m = m u / (1 - m u), u the unit
+// roundoff of S, with or without fused multiply-adds) and of the bound's own evaluation in
+// double. A block whose bound is below cut(m) = m - 2 tol max(1, |m|) - 16 u |m| for every
+// lane, m the lane's running maximum, holds neither a maximum nor a member of the tie set
+// (docs/numeric.md, "Pruned key blocks", has the argument): skipping it changes no bit.
+
+template <class S>
+constexpr double unit_roundoff() {
+    return std::is_same_v<S, double> ? 0x1p-53 : std::is_same_v<S, float> ? 0x1p-24 : 0x1p-8;
+}
+
+// cut(m) per lane (NaN where m is NaN or infinite: such lanes never skip).
+template <class S>
+inline double cut(double m, double tol) {
+    const double am = std::abs(m);
+    return m - 2 * tol * std::max(1.0, am) - 16 * unit_roundoff<S>() * am;
+}
+
+// The order in which tiles take the job's queries: positions sorted by their query rows
+// (a total order on the bits, NaN included), so that a tile's lanes look for their maxima in
+// the same few key blocks.
+template <class S>
+void sorted_queries(const HeadJob<S>& job, std::vector<std::size_t>& order) {
+    order.resize(job.q_end - job.q_begin);
+    for (std::size_t t = 0; t < order.size(); ++t) order[t] = job.q_begin + t;
+    const auto key = [](S x) {
+        const double d = static_cast<double>(x);
+        std::int64_t b;
+        std::memcpy(&b, &d, sizeof b);
+        return b < 0 ? std::numeric_limits<std::int64_t>::min() - b - 1 : b;  // monotone in d
+    };
+    const std::size_t dk = job.dk;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        const S* a = job.Q + x * dk;
+        const S* b = job.Q + y * dk;
+        for (std::size_t c = 0; c < dk; ++c) {
+            const std::int64_t ka = key(a[c]), kb = key(b[c]);
+            if (ka != kb) return ka < kb;
+        }
+        return false;
+    });
+}
+
 // Average-hard, leftmost and rightmost on a dense tile: pass 1 takes each lane's maximum
 // (its first allowed score, then strictly greater ones, as the interpreter does: a NaN first
 // score stays, later NaNs are ignored), pass 2 the tie set {j : max - s_j <= tol * max(1,
-// |max|)} with its values summed in position order (or its first / last position).
+// |max|)} with its values summed in position order (or its first / last position). With key
+// blocks (kb non-null), pass 1 visits the blocks most likely to hold the maxima first and both
+// passes skip the blocks that provably hold no maximum and no tie (the maximum does not depend
+// on the order in which keys are seen, except for the sign of a zero maximum, which no later
+// step reads).
 template <class S, bool Fast>
-void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::vector<S>& acc, std::vector<S>& kept) {
+void hard_tile(const HeadJob<S>& job, const Tile<S>& tile, const KeyBlocks* kb, std::vector<S>& qt, std::vector<S>& acc, std::vector<S>& kept, std::vector<double>& ub) {
     constexpr std::size_t W = lanes<S>();
     using V = Vec<S>;
     using IV = IVec<S>;
     using MI = MaskInt<S>;
-    const Interval<S> iv = intervals(job, i0);
+    const Interval<S> iv = intervals(job, tile);
     const std::size_t dk = job.dk, dv = job.dv;
-    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) finish_row(job, i0 + l, 0);
+    for (std::size_t l = 0; l < tile.count; ++l) finish_row(job, tile.row[l], 0);
     if (iv.jmin > iv.jmax) return;
-    load_queries(job, i0, qt);
+    load_queries(job, tile, qt);
     const IV lo = load_vec<IV>(iv.lo), hi = load_vec<IV>(iv.hi);
     // Each lane's maximum starts at its first allowed score.
     S m0[W];
@@ -395,11 +467,81 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
     const auto span = static_cast<std::size_t>(iv.jmax - iv.jmin + 1);
     const bool keep = span <= (std::size_t(1) << 17);
     if (keep) kept.resize(span * W);
-    for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, [&](std::int64_t j, const V& sv) {
-        const IV jj = IV{} + static_cast<MI>(j);
-        m = select((jj >= lo) & (jj <= hi) & (sv > m), sv, m);
+    // Every lane with an allowed key allows all of [jmin, jmax] (mask none, or one query): no
+    // per-key interval test. Lanes without allowed keys compute what nobody reads.
+    bool same = true;
+    for (std::size_t l = 0; l < W; ++l) same = same && (iv.lo[l] > iv.hi[l] || (iv.lo[l] == iv.jmin && iv.hi[l] == iv.jmax));
+    auto pass1 = [&](std::int64_t j, const V& sv) {
+        if (same) {
+            m = select(sv > m, sv, m);
+        } else {
+            const IV jj = IV{} + static_cast<MI>(j);
+            m = select((jj >= lo) & (jj <= hi) & (sv > m), sv, m);
+        }
         if (keep) store_vec(kept.data() + static_cast<std::size_t>(j - iv.jmin) * W, sv);
-    });
+    };
+    // Key blocks b0..b1 cover [jmin, jmax]; ub[(b - b0) * W + l] bounds lane l's scores in
+    // block b (-inf where the lane allows no key of the block, +inf where no bound holds).
+    const std::size_t b0 = kb ? static_cast<std::size_t>(iv.jmin) / kKeyBlock : 0;
+    const std::size_t b1 = kb ? static_cast<std::size_t>(iv.jmax) / kKeyBlock : 0;
+    const auto block_range = [&](std::size_t b) {
+        return std::pair{std::max<std::int64_t>(iv.jmin, static_cast<std::int64_t>(b * kKeyBlock)),
+                         std::min<std::int64_t>(iv.jmax, static_cast<std::int64_t>((b + 1) * kKeyBlock) - 1)};
+    };
+    double qd[W * 64];
+    const bool prune = kb && dk <= 64 && keep;
+    thread_local std::vector<char> seen;
+    thread_local std::vector<std::pair<double, std::size_t>> visit;
+    const auto skippable = [&](std::size_t b, const V& mv) {
+        S ms[W];
+        store_vec(ms, mv);
+        const double* u = ub.data() + (b - b0) * W;
+        for (std::size_t l = 0; l < W; ++l)
+            if (!(u[l] < cut<S>(static_cast<double>(ms[l]), job.tol))) return false;
+        return true;
+    };
+    if (prune) {
+        const std::size_t nb = b1 - b0 + 1;
+        ub.assign(nb * W, 0);
+        for (std::size_t c = 0; c < dk; ++c)
+            for (std::size_t l = 0; l < W; ++l) qd[c * W + l] = static_cast<double>(qt[c * W + l]);
+        visit.clear();
+        for (std::size_t b = b0; b <= b1; ++b) {
+            double* u = ub.data() + (b - b0) * W;
+            const double* blo = kb->lo.data() + b * dk;
+            const double* bhi = kb->hi.data() + b * dk;
+            const double* bmag = kb->mag.data() + b * dk;
+            double U[W] = {}, E[W] = {};
+            for (std::size_t c = 0; c < dk; ++c)
+                for (std::size_t l = 0; l < W; ++l) {
+                    const double q = qd[c * W + l];
+                    U[l] += std::max(q * blo[c], q * bhi[c]);
+                    E[l] += std::abs(q) * bmag[c];
+                }
+            const auto [j0, j1] = block_range(b);
+            double top = -std::numeric_limits<double>::infinity();
+            for (std::size_t l = 0; l < W; ++l) {
+                if (std::max<std::int64_t>(j0, iv.lo[l]) > std::min<std::int64_t>(j1, iv.hi[l])) {
+                    u[l] = -std::numeric_limits<double>::infinity();
+                    continue;
+                }
+                const double bound = U[l] + kb->err * E[l] + kb->tiny + 0x1p-50 * std::abs(U[l]);
+                u[l] = kb->finite[b] && !std::isnan(bound) ? bound : std::numeric_limits<double>::infinity();
+                top = std::max(top, u[l]);
+            }
+            if (top > -std::numeric_limits<double>::infinity()) visit.emplace_back(-top, b);
+        }
+        std::sort(visit.begin(), visit.end());
+        seen.assign(nb, 0);
+        for (const auto& [neg, b] : visit) {
+            if (skippable(b, m)) continue;
+            seen[b - b0] = 1;
+            const auto [j0, j1] = block_range(b);
+            for_scores<S>(qt.data(), job.K, j0, j1, dk, pass1);
+        }
+    } else {
+        for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, pass1);
+    }
     const V one = V{} + S(1);
     const V am = select(m < V{}, -m, m);
     const V slack = static_cast<S>(job.tol) * select(one < am, am, one);
@@ -408,12 +550,13 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
     if (average) acc.assign(dv * W, S(0));
     auto pass2 = [&](std::int64_t j, const V& sv) {
         const IV jj = IV{} + static_cast<MI>(j);
-        const IV inc = (jj >= lo) & (jj <= hi) & ((m - sv) <= slack);
+        const IV inc = same ? IV((m - sv) <= slack) : IV((jj >= lo) & (jj <= hi) & ((m - sv) <= slack));
         if (!any_lane(inc)) return;
         count -= inc;  // true lanes are -1
-        first = select(inc & (first < 0), jj, first);
-        last = select(inc, jj, last);
-        if (average) {
+        if (!average) {
+            first = select(inc & (first < 0), jj, first);
+            last = select(inc, jj, last);
+        } else {
             const S* v = job.V + static_cast<std::size_t>(j) * dv;
             for (std::size_t c = 0; c < dv; ++c) {
                 S* a = acc.data() + c * W;
@@ -422,16 +565,38 @@ void hard_tile(const HeadJob<S>& job, std::size_t i0, std::vector<S>& qt, std::v
             }
         }
     };
-    if (keep) {
-        for (std::int64_t j = iv.jmin; j <= iv.jmax; ++j) pass2(j, load_vec<V>(kept.data() + static_cast<std::size_t>(j - iv.jmin) * W));
+    const auto pass2_kept = [&](std::int64_t j0, std::int64_t j1) {
+        const S* ks = kept.data() + static_cast<std::size_t>(j0 - iv.jmin) * W;
+        if (same && average && dv == 1) {  // the common small head: every step in registers
+            V a = load_vec<V>(acc.data());
+            for (std::int64_t j = j0; j <= j1; ++j, ks += W) {
+                const IV inc = (m - load_vec<V>(ks)) <= slack;
+                count -= inc;
+                a = select(inc, a + job.V[j], a);
+            }
+            store_vec(acc.data(), a);
+            return;
+        }
+        for (std::int64_t j = j0; j <= j1; ++j, ks += W) pass2(j, load_vec<V>(ks));
+    };
+    if (prune) {
+        // Blocks in position order; a block skipped in pass 1 stays skippable at the final
+        // maximum (cut is increasing), so its scores, never computed, are never read.
+        for (std::size_t b = b0; b <= b1; ++b) {
+            if (!seen[b - b0] || skippable(b, m)) continue;
+            const auto [j0, j1] = block_range(b);
+            pass2_kept(j0, j1);
+        }
+    } else if (keep) {
+        pass2_kept(iv.jmin, iv.jmax);
     } else {
         for_scores<S>(qt.data(), job.K, iv.jmin, iv.jmax, dk, pass2);
     }
     MI cnt[W], fst[W], lst[W];
     store_vec(cnt, count), store_vec(fst, first), store_vec(lst, last);
-    for (std::size_t l = 0; l < W && i0 + l < job.q_end; ++l) {
+    for (std::size_t l = 0; l < tile.count; ++l) {
         if (iv.lo[l] > iv.hi[l]) continue;
-        const std::size_t i = i0 + l;
+        const std::size_t i = tile.row[l];
         finish_row(job, i, static_cast<std::uint32_t>(cnt[l]));
         S* out = job.A + i * dv;
         if (average) {
@@ -526,13 +691,25 @@ void attend_impl(const HeadJob<S>& job) {
         for (std::size_t i0 = job.q_begin; i0 < job.q_end; i0 += W) whole_tile(job, i0, acc);
         return;
     }
-    for (std::size_t i0 = job.q_begin; i0 < job.q_end; i0 += W) {
-        if (job.rule == Rule::Softmax) {
+    if (job.rule == Rule::Softmax) {
+        for (std::size_t i0 = job.q_begin; i0 < job.q_end; i0 += W) {
             if constexpr (Fast && has_vector_v<S>) softmax_fast_vec<S>(job, i0, qt, acc, blk);
             else softmax_reference(job, i0, blk);
-        } else {
-            hard_tile<S, Fast>(job, i0, qt, acc, blk);
         }
+        return;
+    }
+    thread_local std::vector<std::size_t> order;
+    thread_local std::vector<double> ub;
+    const KeyBlocks* kb = job.blocks;
+    if (!kb) {
+        for (std::size_t i0 = job.q_begin; i0 < job.q_end; i0 += W) hard_tile<S, Fast>(job, consecutive(job, i0), nullptr, qt, acc, blk, ub);
+        return;
+    }
+    sorted_queries(job, order);
+    for (std::size_t t0 = 0; t0 < order.size(); t0 += W) {
+        Tile<S> tile;
+        for (std::size_t t = t0; t < order.size() && tile.count < W; ++t) tile.row[tile.count++] = order[t];
+        hard_tile<S, Fast>(job, tile, kb, qt, acc, blk, ub);
     }
 }
 

@@ -1,7 +1,8 @@
 // The numeric engine against the scalar interpreter: bit-for-bit in reference order on random
 // encoders of every rule, mask and window (with feed-forward circuits and biases), on every
 // compiled task and on both circuit constructions; the same bits with 1 and 2 threads and with
-// either instruction set; the fast order close to the reference.
+// either instruction set; the fast order close to the reference; pruned key blocks, sorted and
+// deduplicated queries against the plain dense scan.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -254,6 +255,131 @@ TEST_CASE("numeric engine: both circuit constructions, bit-for-bit", "[numeric][
             check_against_interpreter<double>(enc, {convert<double>(tokens)});
             check_against_interpreter<float>(enc, {convert<float>(tokens)});
         }
+    }
+}
+
+// Keys that vary along the positions (lines and parabolas in the position, quantized so that
+// ties occur, with a little noise), queries from a small pool or each their own: the pruned,
+// query-sorted and deduplicated path of attend_all against the plain dense scan of attend on
+// the same job, bit for bit in the reference order, for every hard rule, mask and window.
+// Returns whether the job's keys were cut into blocks (whether pruning was tried).
+template <class S>
+bool check_pruning(std::mt19937_64& rng) {
+    const std::size_t n = 130 + rng() % 400, dk = 1 + rng() % 4, dv = 1 + rng() % 3;
+    std::vector<S> Q(n * dk), K(n * dk), V(n * dv);
+    std::uniform_real_distribution<double> unit(-1, 1);
+    const std::size_t step = 1 + rng() % 4;  // keys constant over runs of `step` positions
+    const int shape = static_cast<int>(rng() % 3);
+    for (std::size_t j = 0; j < n; ++j) {
+        const double t = static_cast<double>(j / step);
+        for (std::size_t c = 0; c < dk; ++c) {
+            double k = c == 0 ? (shape == 2 ? 1 / (t + 1) : t) : c == 1 ? (shape == 2 ? -1 / ((t + 1) * (t + 1)) : -t * t / 2) : -1;
+            if (rng() % 8 == 0) k += 0.01 * unit(rng);
+            K[j * dk + c] = static_cast<S>(k);
+        }
+        for (std::size_t c = 0; c < dv; ++c) V[j * dv + c] = static_cast<S>(std::round(8 * unit(rng)) / 4);
+    }
+    const std::size_t pool = rng() % 2 ? 1 + rng() % 8 : n;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t p = pool == n ? i : rng() % pool;
+        const double target = static_cast<double>(p % (n / step + 1)) + (rng() % 3 == 0 ? 0.5 : 0.0);
+        for (std::size_t c = 0; c < dk; ++c) {
+            const double q = c == 0 ? (shape == 2 ? 2 / (target + 1) : target) : c == 1 ? 1 : (shape == 2 ? 1 / ((target + 1) * (target + 1)) : 1);
+            Q[i * dk + c] = static_cast<S>(q);
+        }
+    }
+    HeadJob<S> base;
+    base.Q = Q.data(), base.K = K.data(), base.V = V.data();
+    base.n = n, base.dk = dk, base.dv = dv, base.q_begin = 0, base.q_end = n;
+    base.rule = std::vector<Rule>{Rule::AverageHard, Rule::UniqueHardLeft, Rule::UniqueHardRight}[rng() % 3];
+    base.mask = static_cast<Mask>(rng() % 5);
+    if (rng() % 4 == 0) base.window = rng() % 40;
+    base.tol = std::vector<double>{0.0, 1e-4, 1e-2, default_tie_tolerance<S>()}[rng() % 4];
+    INFO("n " << n << " dk " << dk << " dv " << dv << " step " << step << " shape " << shape << " pool " << pool << " rule "
+              << int(base.rule) << " mask " << int(base.mask) << " window " << (base.window ? int(*base.window) : -1) << " tol " << base.tol);
+    std::vector<S> plain(n * dv, S(-7)), fast1(n * dv, S(-7));
+    std::vector<std::uint32_t> plain_sel(n, 99);
+    HeadJob<S> dense = base;
+    dense.A = plain.data(), dense.selected = plain_sel.data();
+    attend(dense, Order::Reference);
+    for (int threads : {1, 2}) {
+        std::vector<S> got(n * dv, S(-7));
+        std::vector<std::uint32_t> sel(n, 99);
+        std::vector<HeadJob<S>> jobs{base};
+        jobs[0].A = got.data(), jobs[0].selected = sel.data();
+        attend_all(jobs, Order::Reference, threads);
+        REQUIRE(same_bits(got.data(), plain.data(), got.size()));
+        REQUIRE(sel == plain_sel);
+        if constexpr (!std::is_same_v<S, bfloat16>) {
+            std::vector<S> f(n * dv, S(-7));
+            jobs[0].A = f.data();
+            attend_all(jobs, Order::Fast, threads);
+            if (threads == 1) fast1 = f;
+            else REQUIRE(same_bits(f.data(), fast1.data(), f.size()));
+        }
+    }
+    KeyBlocks kb;
+    return key_blocks(base, kb);
+}
+
+TEMPLATE_TEST_CASE("numeric engine: pruned key blocks and repeated queries change no bit", "[numeric]", double, float, bfloat16) {
+    std::mt19937_64 rng(37);
+    const int instances = ahat_test::iterations(std::is_same_v<TestType, bfloat16> ? 60 : 200);
+    int pruned = 0;
+    for (int e = 0; e < instances; ++e) {
+        INFO("instance " << e);
+        pruned += check_pruning<TestType>(rng);
+    }
+    CHECK(pruned > instances / 3);  // the path under test was taken
+}
+
+TEST_CASE("numeric engine: key blocks are built for keys that vary along the positions only", "[numeric]") {
+    const std::size_t n = 512, dk = 2;
+    std::vector<float> line(n * dk), noise(n * dk), onehot(n * dk);
+    std::mt19937_64 rng(41);
+    std::normal_distribution<float> normal;
+    for (std::size_t j = 0; j < n; ++j) {
+        line[j * dk] = static_cast<float>(j), line[j * dk + 1] = -static_cast<float>(j * j) / 2;
+        noise[j * dk] = normal(rng), noise[j * dk + 1] = normal(rng);
+        onehot[j * dk] = float(rng() % 2), onehot[j * dk + 1] = 1 - onehot[j * dk];
+    }
+    HeadJob<float> job;
+    job.n = n, job.dk = dk, job.dv = 1, job.tol = 1e-4;
+    KeyBlocks kb;
+    job.K = line.data();
+    CHECK(key_blocks(job, kb));
+    CHECK(kb.count == n / kKeyBlock);
+    CHECK(kb.lo[3 * dk] == 96);
+    CHECK(kb.hi[3 * dk] == 127);
+    job.K = noise.data();
+    CHECK_FALSE(key_blocks(job, kb));
+    job.K = onehot.data();
+    CHECK_FALSE(key_blocks(job, kb));
+    job.K = line.data();
+    job.rule = Rule::Softmax;
+    CHECK_FALSE(key_blocks(job, kb));
+    job.rule = Rule::AverageHard;
+    job.tol = 0.3;
+    CHECK_FALSE(key_blocks(job, kb));
+}
+
+TEST_CASE("numeric engine: compiled tasks at lengths where blocks are pruned, bit-for-bit", "[numeric][tasks]") {
+    std::mt19937_64 rng(43);
+    for (const std::string name : {"sort", "histogram", "copy", "reverse", "induction", "double-histogram"}) {
+        REQUIRE(tasks::find_task(name));
+        const capture::Subject subject = capture::task_subject(name, 512);
+        REQUIRE(subject.not_compilable.empty());
+        const capture::Model model = subject.compile();
+        const std::size_t n = 200 + rng() % 200;
+        std::vector<Matrix<float>> f;
+        std::vector<Matrix<double>> dd;
+        for (int s = 0; s < 2; ++s) {
+            const Matrix<Rational> x = model.input(subject.sample(n, rng).tokens);
+            f.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
+        }
+        INFO(name << " n = " << n);
+        check_against_interpreter<float>(model.encoder, f);
+        check_against_interpreter<double>(model.encoder, dd);
     }
 }
 
