@@ -51,6 +51,7 @@ void register_rasp_compile(CLI::App& app, Action& action);  // src/cli/rasp_comp
 void register_rasp_repl(CLI::App& app, Action& action);     // src/cli/rasp_repl.cpp
 void register_validate(CLI::App& app, Action& action);   // src/cli/validate.cpp
 void register_bench_kernels(CLI::App& app, Action& action);  // src/cli/bench_kernels.cpp
+void register_budget(CLI::App& app, Action& action);         // src/cli/budget.cpp
 
 // A comma-separated list (empty items dropped). Defined in capture.cpp.
 std::vector<std::string> split_list(const std::string& s);

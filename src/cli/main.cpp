@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     register_rasp_repl(app, action);
     register_capture(app, action);
     register_validate(app, action);
+    register_budget(app, action);
     register_lang_classify(app, action);
     register_lang_compare(app, action);
     register_bench(app, action);

@@ -197,7 +197,7 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
             job.beta = heads[h].beta, job.tol = res.tie_tolerance;
             job.q_begin = 0, job.q_end = n;
         }
-        attend_all(jobs, order, T);
+        attend_all(jobs, order, T, opts.shortcuts);
         // Residual (heads in order, as the interpreter adds them) and the feed-forward part.
         Y = X;
         const FlatCircuit<S>* ffn = low_->ffn[l] ? &*low_->ffn[l] : nullptr;

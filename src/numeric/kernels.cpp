@@ -280,7 +280,7 @@ void scatter(const HeadJob<S>& job, const Distinct<S>& d) {
 }  // namespace
 
 template <class S>
-void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads) {
+void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads, bool shortcuts) {
     // Whole jobs first where they need no query split (constant keys: prefix sums or one
     // interval; the grouped path) and, for the others, their distinct query rows when queries
     // repeat; then blocks of 256 queries of what remains.
@@ -295,6 +295,11 @@ void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads) {
         const auto P = static_cast<std::size_t>(p);
         HeadJob<S>& job = jobs[P];
         bool constant = job.rule == Rule::Uniform || job.dk == 0;
+        if (!shortcuts) {
+            job.constant_keys = rest[P].constant_keys = constant;
+            if (constant) attend(job, order), done[P] = 1;
+            continue;
+        }
         if (!constant) {
             constant = true;
             for (std::size_t j = 1; j < job.n && constant; ++j) constant = std::equal(job.K + j * job.dk, job.K + (j + 1) * job.dk, job.K);
@@ -329,9 +334,9 @@ void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads) {
         if (!distinct[p].row_of.empty()) scatter(jobs[p], distinct[p]);
 }
 
-template void attend_all<double>(std::vector<HeadJob<double>>&, Order, int);
-template void attend_all<float>(std::vector<HeadJob<float>>&, Order, int);
-template void attend_all<bfloat16>(std::vector<HeadJob<bfloat16>>&, Order, int);
+template void attend_all<double>(std::vector<HeadJob<double>>&, Order, int, bool);
+template void attend_all<float>(std::vector<HeadJob<float>>&, Order, int, bool);
+template void attend_all<bfloat16>(std::vector<HeadJob<bfloat16>>&, Order, int, bool);
 template void attend<double>(const HeadJob<double>&, Order);
 template void attend<float>(const HeadJob<float>&, Order);
 template void attend<bfloat16>(const HeadJob<bfloat16>&, Order);

@@ -6,7 +6,10 @@
 //                  rule, mask, window, beta, tie tolerance, and the query range to do.
 //   attend(job, order)   runs the job with the kernels of the best instruction set this
 //                  processor has (AVX-512 or the x86-64 baseline; chosen once at start-up).
-//   attend_all(jobs, order, threads)   many jobs at once on a thread team (the engine's layer).
+//   attend_all(jobs, order, threads, shortcuts)   many jobs at once on a thread team (the
+//                  engine's layer); shortcuts = false: every hard and softmax head on the dense
+//                  tiles (no prefix sums for constant keys, no groups, no repeated-query or
+//                  key-block pruning), a cost that depends on the shapes only.
 //   kernel_isa()   the instruction set chosen: "avx512" or "baseline".
 // Reference order (Order::Reference) repeats the scalar interpreter's arithmetic operation
 // for operation, so results are bit-for-bit those of Program<S> (docs/numeric.md says how):
@@ -75,7 +78,7 @@ void attend(const HeadJob<S>& job, Order order);
 // constant_keys, and in the fast order tries the grouped path), then blocks of 256 queries.
 // Each output row is written by one thread: the result does not depend on `threads`.
 template <class S>
-void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads);
+void attend_all(std::vector<HeadJob<S>>& jobs, Order order, int threads, bool shortcuts = true);
 std::string_view kernel_isa();
 // Tests: use the baseline kernels even where AVX-512 exists (true), or the best again
 // (false); returns whether the baseline was forced before.

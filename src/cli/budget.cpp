@@ -1,0 +1,142 @@
+// ahat budget TASK|PROG.rasp [--budgets 0.1,...,1] [--n 16] [--samples 32] [--seed S]
+//             [--gates FILE] [--no-time] [--time-n 2048] [--time-batch 8] [--repeats 5]
+//             [--time-tolerance 0.3] [--threads T] [--name SOP] [--alphabet A]
+//             [--json | --csv] [--svg FILE] [--quiet]
+// Budgeted head gating: the cost-quality frontier of a compiled subject and its checks
+// (src/analysis/budget.hpp, docs/analyses.md). Exit 1 when a check fails.
+#include <cmath>
+
+#include "analysis/budget.hpp"
+#include "capture/subjects.hpp"
+#include "cli/common.hpp"
+
+namespace ahat::cli {
+namespace {
+
+struct BudgetArgs {
+    std::string subject, budgets = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", name, alphabet, gates, svg;
+    std::size_t n = 16, samples = 32, time_n = 2048, time_batch = 8, repeats = 5;
+    std::uint64_t seed = 1;
+    double time_tolerance = 0.3;
+    int threads = 1;
+    bool no_time = false, json_out = false, csv = false, quiet = false;
+};
+
+template <class T>
+json or_null(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+std::string heads_text(const std::vector<analysis::HeadGate>& hs) {
+    std::string s;
+    for (const auto& h : hs) s += fmt::format("{}L{}H{}", s.empty() ? "" : " ", h.layer, h.head);
+    return s;
+}
+
+json point_json(const analysis::BudgetResult& r, const analysis::BudgetPoint& p) {
+    return json{{"type", "budget"},
+                {"subject", r.subject},
+                {"budget", p.budget},
+                {"active_heads", p.active.size()},
+                {"heads", r.heads},
+                {"active", heads_text(p.active)},
+                {"gate_mass", p.gate_mass},
+                {"flops", p.flops},
+                {"dense_flops", p.dense_flops},
+                {"flops_fraction", p.dense_flops > 0 ? p.flops / p.dense_flops : 1.0},
+                {"samples", p.samples},
+                {"correct", p.correct},
+                {"accuracy", p.samples ? double(p.correct) / double(p.samples) : 1.0},
+                {"position_accuracy", p.positions ? double(p.correct_positions) / double(p.positions) : 1.0},
+                {"seconds", or_null(p.seconds)},
+                {"predicted_seconds", or_null(p.predicted_seconds)}};
+}
+
+int run_budget(const BudgetArgs& a) {
+    if (a.json_out && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
+    if (!(a.time_tolerance > 0 && a.time_tolerance < 10)) fail(SourceLoc{"--time-tolerance", 0, 0}, "--time-tolerance must lie in (0, 10)");
+    analysis::BudgetOptions o;
+    o.budgets.clear();
+    for (const std::string& t : split_list(a.budgets)) {
+        char* end = nullptr;
+        const double b = std::strtod(t.c_str(), &end);
+        if (end == t.c_str() || *end != '\0' || !(b > 0 && b <= 1))
+            fail(SourceLoc{"--budgets", 0, 0}, "a budget is a number in (0, 1], got '{}'", t);
+        o.budgets.push_back(b);
+    }
+    o.n = a.n, o.samples = a.samples, o.seed = a.seed, o.timing = !a.no_time;
+    o.time_n = a.time_n, o.time_batch = a.time_batch, o.repeats = a.repeats, o.time_tolerance = a.time_tolerance, o.threads = a.threads;
+    if (!a.gates.empty()) o.gates_file = a.gates;
+    if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "budget: {}\n", s); };
+    const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, {a.n, a.time_n});
+    const analysis::BudgetResult r = analysis::budget(subject, o);
+    if (!a.svg.empty()) emit(a.svg, analysis::frontier_svg(r));
+    if (a.json_out) {
+        for (const auto& g : r.gates)
+            fmt::print("{}\n", json{{"type", "head"}, {"subject", r.subject}, {"layer", g.layer}, {"head", g.head}, {"a", g.a}, {"s", g.s},
+                                    {"loss", or_null(g.loss)}, {"gates", r.gate_source}}
+                                   .dump());
+        for (const auto& p : r.points) fmt::print("{}\n", point_json(r, p).dump());
+        for (const auto& c : r.checks)
+            fmt::print("{}\n", json{{"type", "check"}, {"subject", r.subject}, {"check", c.name}, {"ok", c.ok}, {"detail", c.detail}}.dump());
+    } else if (a.csv) {
+        static const char* keys[] = {"budget", "active_heads", "heads", "active", "gate_mass", "flops", "dense_flops", "flops_fraction", "samples",
+                                     "correct", "accuracy", "position_accuracy", "seconds", "predicted_seconds"};
+        std::string line = "subject";
+        for (const char* k : keys) line += std::string(",") + k;
+        fmt::print("{}\n", line);
+        for (const auto& p : r.points) {
+            const json j = point_json(r, p);
+            line = "\"" + r.subject + "\"";
+            for (const char* k : keys) line += "," + (j[k].is_null() ? std::string() : j[k].is_string() ? "\"" + j[k].get<std::string>() + "\"" : j[k].dump());
+            fmt::print("{}\n", line);
+        }
+    } else {
+        fmt::print("budget {}: {} heads in {} layers, gates from {}; accuracy on {} exact runs of size {}\n", r.subject, r.heads, r.layers,
+                   r.gate_source, a.samples, a.n);
+        for (const auto& g : r.gates)
+            fmt::print("  gate L{}H{}: a = {:.3g}, s = {:.3g}{}\n", g.layer, g.head, g.a, g.s,
+                       g.loss ? fmt::format("  (accuracy lost without it: {:.1f}%)", 100 * *g.loss) : "");
+        fmt::print("  {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10}  {}\n", "budget", "heads", "gate-mass", "flops", "accuracy", "positions",
+                   a.no_time ? "" : "seconds", "active");
+        for (const auto& p : r.points)
+            fmt::print("  {:>6.2f} {:>6} {:>9.3f} {:>8.1f}% {:>8.1f}% {:>8.1f}% {:>10}  {}\n", p.budget, p.active.size(), p.gate_mass,
+                       100 * (p.dense_flops > 0 ? p.flops / p.dense_flops : 1.0), 100.0 * double(p.correct) / double(std::max<std::size_t>(p.samples, 1)),
+                       100.0 * double(p.correct_positions) / double(std::max<std::size_t>(p.positions, 1)),
+                       p.seconds ? fmt::format("{:.4f}", *p.seconds) : "", heads_text(p.active));
+        for (const auto& c : r.checks) fmt::print("  check {}: {} ({})\n", c.name, c.ok ? "ok" : "FAILED", c.detail);
+        fmt::print("  assumptions: exact arithmetic for accuracy; flops = sum over active heads of n^2 d_k at n = {}; time: the numeric engine, "
+                   "float, fast order, {} thread(s)\n",
+                   a.time_n, a.threads);
+    }
+    if (!r.ok()) throw CheckFailed("a budget check failed");
+    return 0;
+}
+
+}  // namespace
+
+void register_budget(CLI::App& app, Action& action) {
+    auto a = std::make_shared<BudgetArgs>();
+    CLI::App* sub = app.add_subcommand("budget", "Budgeted head gating: the cost-quality frontier of a compiled subject, with checks");
+    sub->add_option("subject", a->subject, "a task name (docs/tasks.md) or a .rasp file")->required();
+    sub->add_option("--budgets", a->budgets, "budgets b in (0, 1], comma-separated")->capture_default_str();
+    sub->add_option("--n", a->n, "size of the instances scored exactly")->capture_default_str()->check(CLI::Range(1, 4096));
+    sub->add_option("--samples", a->samples, "instances scored per budget")->capture_default_str()->check(CLI::Range(1, 100000));
+    sub->add_option("--seed", a->seed, "random seed")->capture_default_str();
+    sub->add_option("--gates", a->gates, "gate parameters (docs/formats.md); default: ranked by measured ablation");
+    sub->add_flag("--no-time", a->no_time, "skip the engine timings and their check");
+    sub->add_option("--time-n", a->time_n, "size of the timed batch")->capture_default_str()->check(CLI::Range(1, 65536));
+    sub->add_option("--time-batch", a->time_batch, "instances in the timed batch")->capture_default_str()->check(CLI::Range(1, 4096));
+    sub->add_option("--repeats", a->repeats, "timed runs per point (the best counts)")->capture_default_str()->check(CLI::Range(1, 100));
+    sub->add_option("--time-tolerance", a->time_tolerance, "relative tolerance of the additivity check")->capture_default_str();
+    sub->add_option("--threads", a->threads, "engine threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 4096));
+    sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
+    sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or '0 1 2'");
+    sub->add_flag("--json", a->json_out, "JSON Lines: one record per head (type \"head\"), per budget (\"budget\"), per check (\"check\")");
+    sub->add_flag("--csv", a->csv, "CSV, one row per budget");
+    sub->add_option("--svg", a->svg, "write the frontier (accuracy against the fraction of dense multiply-adds)");
+    sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
+    sub->callback([a, &action] { action = [a] { return run_budget(*a); }; });
+}
+
+}  // namespace ahat::cli
