@@ -24,7 +24,7 @@ std::vector<RaspBenchPoint> bench_rasp(const RaspBenchParams& p) {
         const tasks::Task* t = tasks::find_task(name);
         if (!t) fail(SourceLoc{name, 0, 0}, "unknown task '{}'", name);
         if (!t->not_compilable.empty()) fail(SourceLoc{name, 0, 0}, "task '{}' does not compile: {}", name, t->not_compilable);
-        const rasp::Program prog = rasp::load_rasp(tasks::program_path(*t));
+        const rasp::Program prog = tasks::load_program(*t);
         for (std::size_t n : p.sizes) {
             RaspBenchPoint pt;
             pt.task = name;

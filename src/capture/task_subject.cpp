@@ -21,7 +21,7 @@ Subject task_subject(const std::string& name, std::size_t max_n) {
         for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
         fail(SourceLoc{name, 0, 0}, "unknown task '{}' (tasks: {}; or give a .rasp file)", name, known);
     }
-    auto prog = std::make_shared<const rasp::Program>(rasp::load_rasp(tasks::program_path(*t)));
+    auto prog = std::make_shared<const rasp::Program>(tasks::load_program(*t));
     const std::uint32_t id = named_sop(*prog, t->output, prog->file);
     Subject s;
     s.name = t->name;

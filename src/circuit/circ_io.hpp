@@ -1,4 +1,4 @@
-// The .circ text format (DESIGN.md): reader with located errors, and writer.
+// The .circ text format (docs/formats.md): reader with located errors, and writer.
 //
 // Offers:
 //   read_circuit(text, file)   parse; sugar (sub, neg, relu, lt, gt, le, ge, eq, ne, not,

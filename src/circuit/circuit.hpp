@@ -1,4 +1,4 @@
-// Arithmetic circuits in the basis of DESIGN.md: input, const, add (any fan-in), mul
+// Arithmetic circuits in the basis of docs/semantics.md: input, const, add (any fan-in), mul
 // (fan-in 2), sign (fan-in 1, sign(x) = 1 if x > 0 else 0).
 //
 // Offers:

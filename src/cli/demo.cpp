@@ -11,7 +11,7 @@ struct DemoArgs {
 };
 
 int run_demo_cmd(const DemoArgs& a) {
-    DemoReport r = run_demo(a.root.empty() ? default_root() : a.root);
+    DemoReport r = run_demo(a.root);
     if (a.json) {
         json checks = json::array();
         for (const auto& c : r.checks)
@@ -36,7 +36,7 @@ int run_demo_cmd(const DemoArgs& a) {
 void register_demo(CLI::App& app, Action& action) {
     auto args = std::make_shared<DemoArgs>();
     CLI::App* sub = app.add_subcommand("demo", "The main job: run the bundled circuits and example encoders and check them");
-    sub->add_option("--root", args->root, "directory holding circuits/ and examples/ (default: $AHAT_ROOT or the source tree)");
+    sub->add_option("--root", args->root, "directory holding circuits/, examples/ and rasp/ (default: $AHAT_ROOT, else the copies built into ahat)");
     sub->add_flag("--json", args->json, "print one JSON document");
     sub->callback([args, &action] { action = [args] { return run_demo_cmd(*args); }; });
 }

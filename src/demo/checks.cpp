@@ -20,12 +20,12 @@ void record(DemoCheck& check, bool ok, const std::string& what) {
     if (!ok && check.failures++ == 0) check.detail = "first failure: " + what;
 }
 
-DemoCheck rasp_tasks_check() {
+DemoCheck rasp_tasks_check(const std::string& root) {
     DemoCheck c{"task library: each RASP program compiled, run exactly, decoded = the C++ solver (n = 1..16, 32)",
                 "ahat capture TASK --sizes 8..2048", 0, 0, ""};
     std::size_t compiled = 0, refused = 0;
     for (const auto& t : tasks::all_tasks()) {
-        const rasp::Program prog = rasp::load_rasp(tasks::program_path(t));
+        const rasp::Program prog = tasks::load_program(t, root);
         rasp::CompileOptions co{t.output, tasks::vocabulary(t, 32)};
         bool refused_here = false;
         rasp::Compiled comp;

@@ -16,7 +16,7 @@
 namespace ahat::demo {
 
 void record(DemoCheck& check, bool ok, const std::string& what);
-DemoCheck rasp_tasks_check();
+DemoCheck rasp_tasks_check(const std::string& root);
 DemoCheck capture_check();
 DemoCheck lang_check();
 

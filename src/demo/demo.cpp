@@ -10,6 +10,7 @@
 #include "demo/checks.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "support/resources.hpp"
 
 namespace ahat {
 namespace {
@@ -35,9 +36,13 @@ std::vector<std::string> chars(const std::string& s) {
 
 using demo::record;
 
+// A bundled file (support/resources.hpp): from root when given, else $AHAT_ROOT or the binary.
+Circuit bundled_circuit(const std::string& path, const std::string& root) { return read_circuit(bundled(path, root), bundled_name(path, root)); }
+Encoder bundled_encoder(const std::string& path, const std::string& root) { return read_encoder(bundled(path, root), bundled_name(path, root)); }
+
 DemoCheck circuit_check(const std::string& root) {
     DemoCheck c{"circuits/demo.circ: inner product then sign, exact", "ahat eval circuits/demo.circ --input \"1/2, 3, 2, -1/4\"", 0, 0, ""};
-    Circuit circ = load_circuit(root + "/circuits/demo.circ");
+    Circuit circ = bundled_circuit("circuits/demo.circ", root);
     // s = x1*y1 + x2*y2 + 1/2, t = [s > 0], on a grid of small rationals.
     const Rational vals[] = {Rational(-2), Rational(-1, 3), Rational(0), Rational(1, 2), Rational(3)};
     for (const auto& x1 : vals)
@@ -66,8 +71,7 @@ DemoCheck compiled_check(const std::string& root, Construction cons) {
                 fmt::format("ahat compile circuits/demo.circ{} -o {} && ahat run {} --input \"1/2, 3, 2, -1/4\"",
                             cons == Construction::Wire ? "" : " --construction gate", file, file),
                 0, 0, ""};
-    const std::string path = root + "/circuits/demo.circ";
-    Circuit circ = load_circuit(path);
+    Circuit circ = bundled_circuit("circuits/demo.circ", root);
     const CompiledCircuit cc = read_compiled(write_compiled(compile_circuit(circ, cons, std::nullopt, "circuits/demo.circ")),
                                              file);
     const Program<Rational> prog(cc.encoder);
@@ -118,7 +122,7 @@ DemoCheck sort_verify_check(Construction cons) {
 
 DemoCheck squaring_check(const std::string& root) {
     DemoCheck c{"circuits/squaring.circ: (3/2)^65536, exact", "ahat eval circuits/squaring.circ --input 3/2", 0, 0, ""};
-    Circuit circ = load_circuit(root + "/circuits/squaring.circ");
+    Circuit circ = bundled_circuit("circuits/squaring.circ", root);
     auto out = evaluate<Rational>(circ, {Rational(3, 2)});
     Integer num, den;
     mpz_ui_pow_ui(num.backend().data(), 3, 65536);
@@ -132,7 +136,7 @@ DemoCheck squaring_check(const std::string& root) {
 DemoCheck majority_check(const std::string& root) {
     DemoCheck c{"examples/majority.json: one uniform head, accept iff #1 > #0 (all strings up to length 10)",
                 "ahat run examples/majority.json --input 1101", 0, 0, ""};
-    Encoder enc = load_encoder(root + "/examples/majority.json");
+    Encoder enc = bundled_encoder("examples/majority.json", root);
     Program<Rational> prog(enc);
     Program<double> prog_d(enc);
     for (const auto& w : all_strings("01", 10)) {
@@ -149,7 +153,7 @@ DemoCheck majority_check(const std::string& root) {
 DemoCheck tie_check(const std::string& root) {
     DemoCheck c{"examples/tie_rules.json: average-hard / leftmost / rightmost on tied scores",
                 "ahat run examples/tie_rules.json --input babba", 0, 0, ""};
-    Encoder enc = load_encoder(root + "/examples/tie_rules.json");
+    Encoder enc = bundled_encoder("examples/tie_rules.json", root);
     Program<Rational> prog(enc);
     for (const auto& w : all_strings("ab", 8)) {
         auto r = prog.run(embed(enc, chars(w)));
@@ -178,7 +182,7 @@ DemoCheck tie_check(const std::string& root) {
 DemoCheck prev_token_check(const std::string& root) {
     DemoCheck c{"examples/prev_token.json: previous token through a strict past mask",
                 "ahat run examples/prev_token.json --input abcab --trace", 0, 0, ""};
-    Encoder enc = load_encoder(root + "/examples/prev_token.json");
+    Encoder enc = bundled_encoder("examples/prev_token.json", root);
     Program<Rational> prog(enc);
     for (const auto& w : all_strings("abc", 6)) {
         auto r = prog.run(embed(enc, chars(w)));
@@ -198,11 +202,6 @@ DemoCheck prev_token_check(const std::string& root) {
 
 }  // namespace
 
-std::string default_root() {
-    if (const char* env = std::getenv("AHAT_ROOT")) return env;
-    return AHAT_SOURCE_DIR;
-}
-
 DemoReport run_demo(const std::string& root) {
     DemoReport r;
     r.checks.push_back(compiled_check(root, Construction::Wire));
@@ -214,7 +213,7 @@ DemoReport run_demo(const std::string& root) {
     r.checks.push_back(majority_check(root));
     r.checks.push_back(tie_check(root));
     r.checks.push_back(prev_token_check(root));
-    r.checks.push_back(demo::rasp_tasks_check());
+    r.checks.push_back(demo::rasp_tasks_check(root));
     r.checks.push_back(demo::capture_check());
     r.checks.push_back(demo::lang_check());
     return r;

@@ -5,8 +5,9 @@
 //
 // Offers:
 //   DemoCheck / DemoReport    what was run, on how many instances, and whether all agreed.
-//   run_demo(root)            root holds circuits/ and examples/ (the source tree).
-//   default_root()            AHAT_ROOT from the environment, else the source directory.
+//   run_demo(root)            the bundled files (support/resources.hpp: circuits/, examples/,
+//                             rasp/) from root when it is not empty, else from $AHAT_ROOT or
+//                             the copies embedded in the binary.
 #pragma once
 
 #include <string>
@@ -32,6 +33,5 @@ struct DemoReport {
 };
 
 DemoReport run_demo(const std::string& root);
-std::string default_root();
 
 }  // namespace ahat

@@ -1,4 +1,4 @@
-// The encoder IR: exactly the model of DESIGN.md / docs/semantics.md.
+// The encoder IR: exactly the model of docs/semantics.md.
 //
 // Offers:
 //   Mask, Rule, Feature      the options, with names for the JSON format and messages.

@@ -71,7 +71,7 @@ constexpr double unit_roundoff() {
     else return 0x1p-8;
 }
 
-// sign(x) = 1 if x > 0 else 0 (DESIGN.md's convention: sign(0) = 0).
+// sign(x) = 1 if x > 0 else 0 (docs/semantics.md's convention: sign(0) = 0).
 template <class S>
 S sign_gate(const S& x) {
     return x > S(0) ? S(1) : S(0);

@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "demo/demo.hpp"
+#include "rasp/reader.hpp"
+#include "support/resources.hpp"
 #include "tasks/builders.hpp"
 
 namespace ahat::tasks {
@@ -82,7 +83,10 @@ const Task* find_task(std::string_view name) {
     return nullptr;
 }
 
-std::string program_path(const Task& t) { return default_root() + "/rasp/" + t.program; }
+rasp::Program load_program(const Task& t, const std::string& root) {
+    const std::string path = "rasp/" + t.program;
+    return rasp::read_rasp(bundled(path, root), bundled_name(path, root));
+}
 
 }  // namespace ahat::tasks
 

@@ -5,7 +5,8 @@
 //   Task            one task (see the fields).
 //   all_tasks()     the library, in a fixed order.
 //   find_task(s)    by name; nullptr if unknown.
-//   program_path(t) the task's RASP file under the source root (demo/default_root()).
+//   load_program(t, root)  the task's RASP program, rasp/<t.program> found by support's
+//                   bundled() (root, else $AHAT_ROOT, else the copy embedded in the binary).
 //   vocabulary(t, max_n)  the symbols instances of size <= max_n draw from: the alphabet,
 //                   or for integer tokens "0", "1", ... up to the largest value (the
 //                   compiler's alphabet for integer tokens; O(max_n)).
@@ -45,7 +46,7 @@ struct Task {
 
 const std::vector<Task>& all_tasks();
 const Task* find_task(std::string_view name);
-std::string program_path(const Task& t);
+rasp::Program load_program(const Task& t, const std::string& root = "");
 std::vector<std::string> vocabulary(const Task& t, std::size_t max_n);
 
 }  // namespace ahat::tasks

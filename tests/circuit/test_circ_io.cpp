@@ -55,7 +55,7 @@ Integer ipow(long base, unsigned long e) {
 
 }  // namespace
 
-TEST_CASE("circ reader: the DESIGN.md example", "[circuit]") {
+TEST_CASE("circ reader: the example of docs/formats.md", "[circuit]") {
     Circuit c = read_circuit(
         "# inner product of two 2-vectors, then its sign\n"
         "input x1 x2 y1 y2\n"

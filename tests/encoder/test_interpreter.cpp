@@ -1,5 +1,5 @@
 // The interpreter against a small, independent reference implementation of the attention
-// formula of DESIGN.md (written here over Rational, from the definition), plus the sign
+// formula of docs/semantics.md (written here over Rational, from the definition), plus the sign
 // convention, exact vs double runs, RunOptions and the exact fast path of linalg.
 #include <catch2/catch.hpp>
 

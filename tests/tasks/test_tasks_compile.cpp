@@ -17,7 +17,7 @@ const std::size_t kMaxSize = 129;  // the largest size below
 TEST_CASE("the compiler refuses exactly the tasks that say why they cannot compile", "[tasks]") {
     for (const Task& t : all_tasks()) {
         INFO(t.name);
-        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::Program prog = load_program(t);
         rasp::CompileOptions opts{t.output, vocabulary(t, kMaxSize)};
         if (t.not_compilable.empty())
             CHECK_NOTHROW(rasp::compile(prog, opts));
@@ -30,7 +30,7 @@ TEST_CASE("compiled task encoders agree with the reference solvers", "[tasks]") 
     for (const Task& t : all_tasks()) {
         if (!t.not_compilable.empty()) continue;
         INFO(t.name);
-        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::Program prog = load_program(t);
         rasp::Compiled c = rasp::compile(prog, {t.output, vocabulary(t, kMaxSize)});
         Program<Rational> run(c.encoder);
         for (std::size_t n : testing::sizes(t, 48, {128, 129})) {

@@ -10,7 +10,7 @@ using namespace ahat::tasks;
 TEST_CASE("task programs read the tokens the generators make", "[tasks]") {
     for (const Task& t : all_tasks()) {
         INFO(t.name);
-        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::Program prog = load_program(t);
         CHECK((prog.tokens == rasp::Program::TokenKind::Integer) == t.alphabet.empty());
         std::mt19937_64 rng(7);
         Tokens x = t.generate(std::max<std::size_t>(t.min_size, 9), rng);
@@ -24,7 +24,7 @@ TEST_CASE("task programs read the tokens the generators make", "[tasks]") {
 TEST_CASE("task programs agree with the reference solvers", "[tasks]") {
     for (const Task& t : all_tasks()) {
         INFO(t.name);
-        rasp::Program prog = rasp::load_rasp(program_path(t));
+        rasp::Program prog = load_program(t);
         std::uint32_t out = testing::output_sop(prog, t.output);
         std::size_t instances = 0;
         for (std::size_t n : testing::sizes(t, 64, {100, 173, 300})) {
