@@ -73,19 +73,45 @@ Matrix<Rational> one_hot_keys(std::mt19937_64& rng, std::size_t n, std::size_t V
     return K;
 }
 
+// Keys in a few classes, each in a plane of its own but together spanning more: a class
+// coordinate of few values (a one-hot part, a beginning-of-sequence flag), then a point of a
+// parabola (t, t^2) and a coordinate mixing the class and t, as compiled programs have; with
+// `fractions`, t is replaced by 1/(t+1) (denominators that grow with n).
+Matrix<Rational> class_keys(std::mt19937_64& rng, std::size_t n, std::size_t classes, bool fractions) {
+    Matrix<Rational> K(n, 4);
+    for (std::size_t j = 0; j < n; ++j) {
+        const auto c = static_cast<long long>(rng() % classes);
+        const auto t0 = static_cast<long long>(rng() % (2 * n + 20)) - 10;
+        const Rational t = fractions ? Rational(Integer(1), Integer(std::abs(t0) + 1)) : Rational(t0);
+        K.at(j, 0) = Rational(c);
+        K.at(j, 1) = t;
+        K.at(j, 2) = t * t;
+        K.at(j, 3) = t * t + Rational(c) * t - Rational(c, 2);
+    }
+    return K;
+}
+
 }  // namespace
 
 TEST_CASE("KeyIndex argmax over intervals equals brute force, ties included", "[encoder][fast]") {
     std::mt19937_64 rng(4242);
-    std::size_t queries = 0, multi_group_ties = 0, all_ties = 0, scanned = 0;
+    std::size_t queries = 0, multi_group_ties = 0, all_ties = 0, scanned = 0, classed = 0, refused = 0;
     for (int trial = 0; trial < 500; ++trial) {
-        const std::size_t n = 1 + rng() % 70, dk = 1 + rng() % 4;
-        const int kind = static_cast<int>(rng() % 5);  // 0..2: keys in a point, line, plane; 3, 4: one-hot
+        const std::size_t n = 1 + rng() % 90, dk = 1 + rng() % 4;
+        // 0..2: keys in a point, line, plane; 3, 4: one-hot; 5, 6: classes of planes
+        const int kind = static_cast<int>(rng() % 7);
         const bool integer = rng() % 2;
-        const Matrix<Rational> K = kind <= 2 ? structured_keys(rng, n, dk, kind, integer)
-                                             : one_hot_keys(rng, n, 3 + rng() % 4, kind == 3 ? Rational(1) : Rational(-2, 3));
+        const Matrix<Rational> K =
+            kind <= 2   ? structured_keys(rng, n, dk, kind, integer)
+            : kind <= 4 ? one_hot_keys(rng, n, 3 + rng() % 4, kind == 3 ? Rational(1) : Rational(-2, 3))
+                        : class_keys(rng, n, 1 + rng() % 4, kind == 6);
         const auto index = KeyIndex::build(K, true);
+        if (kind >= 5 && !index) {  // a part of the plane coordinates took few values: too many classes
+            ++refused;
+            continue;
+        }
         REQUIRE(index.has_value());
+        if (kind >= 5 && index->groups() > 16) ++classed;
         REQUIRE(index->has_intervals());
         if (kind >= 3 && index->groups() >= 4) ++scanned;
         std::vector<std::uint32_t> got;
@@ -129,10 +155,12 @@ TEST_CASE("KeyIndex argmax over intervals equals brute force, ties included", "[
             if (got.size() > 1) ++multi_group_ties;
         }
     }
-    CHECK(queries == 500 * 25);
+    CHECK(queries + refused * 25 == 500 * 25);
+    CHECK(refused < 10);
     CHECK(multi_group_ties > 300);
     CHECK(all_ties > 300);
     CHECK(scanned > 50);
+    CHECK(classed > 50);  // more than 16 distinct keys beyond a plane: only classes index them
 }
 
 TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys included", "[encoder][fast]") {
