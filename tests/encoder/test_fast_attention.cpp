@@ -8,16 +8,12 @@
 
 #include "encoder/fast_attention.hpp"
 #include "encoder/interpreter.hpp"
+#include "random_heads.hpp"
 
 using namespace ahat;
+using namespace ahat_test;
 
 namespace {
-
-Rational small_rational(std::mt19937_64& rng, int range, bool integer) {
-    long long p = static_cast<long long>(rng() % (2 * range + 1)) - range;
-    long long q = integer ? 1 : static_cast<long long>(rng() % 3) + 1;
-    return Rational(Integer(p), Integer(q));
-}
 
 // Keys of n positions in dk dimensions lying in an affine space of dimension `dim` (0..2),
 // with coordinates from a small range so that duplicates, collinear points and ties abound;
@@ -238,26 +234,13 @@ TEST_CASE("structured and dense paths of the interpreter agree exactly", "[encod
         for (int l = 0; l < 2; ++l) {
             Layer layer;
             for (int hi = 0; hi < 2; ++hi) {
-                Head h;
-                h.rule = static_cast<Rule>(rng() % 3);  // average-hard, leftmost, rightmost
+                const auto rule = static_cast<Rule>(rng() % 3);  // average-hard, leftmost, rightmost
                 const std::size_t dk = 1 + rng() % 3;
                 // Keys read only one or two coordinates, so that they span a line or a plane.
-                Matrix<Rational> Qm(dk, d), Km(dk, d), Vm(d, d), Om(d, d);
-                const std::size_t c0 = rng() % d, c1 = rng() % d;
-                for (std::size_t r = 0; r < dk; ++r) {
-                    Km.at(r, c0) = small_rational(rng, 2, true);
-                    Km.at(r, c1) += small_rational(rng, 2, true);
-                    for (std::size_t c = 0; c < d; ++c) Qm.at(r, c) = small_rational(rng, 2, trial % 2);
-                }
-                for (std::size_t r = 0; r < d; ++r)
-                    for (std::size_t c = 0; c < d; ++c) {
-                        Vm.at(r, c) = small_rational(rng, 2, trial % 2);
-                        Om.at(r, c) = rng() % 3 == 0 ? small_rational(rng, 1, true) : Rational(0);
-                    }
-                h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {});
-                h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {});
-                h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {});
-                h.output = Sparse<Rational>::from_dense(Om);
+                Matrix<Rational> Qm, Km;
+                planar_maps(rng, dk, d, trial % 2, false, Qm, Km);
+                Head h = random_head(rng, Qm, Km, d, trial % 2);
+                h.rule = rule;
                 layer.heads.push_back(std::move(h));
             }
             enc.layers.push_back(std::move(layer));
@@ -293,37 +276,22 @@ TEST_CASE("masked and windowed heads: structured and dense paths agree exactly",
             Layer layer;
             for (int hi = 0; hi < 2; ++hi) {
                 const int combo = (trial * 4 + l * 2 + hi);
-                Head h;
-                h.rule = static_cast<Rule>(combo % 3);  // average-hard, leftmost, rightmost
-                h.mask = static_cast<Mask>((combo / 3) % 5);
-                h.window = windows[(combo / 15) % windows.size()];
                 const std::size_t dk = 1 + rng() % 3;
                 // Keys on a line or a plane (one or two coordinates read), or, in layer 0 where
-                // the input is 0/1, the 3-4 coordinates themselves (few keys beyond a plane).
-                Matrix<Rational> Qm(dk, d), Km(dk, d), Vm(d, d), Om(d, d);
-                const bool wide = l == 0 && rng() % 3 == 0;
-                if (wide) {
+                // the input is 0/1, the 3-5 coordinates themselves (few keys beyond a plane).
+                Matrix<Rational> Qm, Km;
+                if (l == 0 && rng() % 3 == 0) {
                     Km = Matrix<Rational>(d, d);
                     Qm = Matrix<Rational>(d, d);
                     for (std::size_t r = 0; r < d; ++r) Km.at(r, r) = Rational(1);
                     for (auto& x : Qm.data) x = small_rational(rng, 2, integer);
                 } else {
-                    const std::size_t c0 = rng() % d, c1 = rng() % d;
-                    for (std::size_t r = 0; r < dk; ++r) {
-                        Km.at(r, c0) = small_rational(rng, 2, true);
-                        Km.at(r, c1) += small_rational(rng, 2, true);
-                        for (std::size_t c = 0; c < d; ++c) Qm.at(r, c) = small_rational(rng, 2, integer);
-                    }
+                    planar_maps(rng, dk, d, integer, false, Qm, Km);
                 }
-                for (std::size_t r = 0; r < d; ++r)
-                    for (std::size_t c = 0; c < d; ++c) {
-                        Vm.at(r, c) = small_rational(rng, 2, integer);
-                        Om.at(r, c) = rng() % 3 == 0 ? small_rational(rng, 1, true) : Rational(0);
-                    }
-                h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {});
-                h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {});
-                h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {});
-                h.output = Sparse<Rational>::from_dense(Om);
+                Head h = random_head(rng, Qm, Km, d, integer);
+                h.rule = static_cast<Rule>(combo % 3);  // average-hard, leftmost, rightmost
+                h.mask = static_cast<Mask>((combo / 3) % 5);
+                h.window = windows[(combo / 15) % windows.size()];
                 layer.heads.push_back(std::move(h));
             }
             enc.layers.push_back(std::move(layer));
