@@ -88,8 +88,9 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
         };
         RunOptions ro;
         ro.max_bits = 0;
-        const Matrix<Rational> x = with_inputs(e, r.inputs);
-        const RunResult<Rational> run = prog.run(x, ro, opts.invariants ? LayerObserver<Rational>(check_layer) : nullptr);
+        // The run takes over its input: one state of the encoder's width lives at a time.
+        RunResult<Rational> run = prog.run(with_inputs(e, r.inputs), ro, opts.invariants ? LayerObserver<Rational>(check_layer) : nullptr);
+        run.trace = {};
         r.got = decode(e, run.state);
         r.outputs_ok = r.got == r.expected;
         if (!r.outputs_ok) note(r, "decoded outputs differ from direct evaluation");
@@ -98,13 +99,16 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
             std::vector<std::size_t> perm(e.tokens.rows);
             std::iota(perm.begin(), perm.end(), std::size_t{0});
             for (std::size_t k = perm.size(); k > 1; --k) std::swap(perm[k - 1], perm[rng() % k]);
-            Matrix<Rational> xs(x.rows, x.cols);
-            for (std::size_t t = 0; t < x.rows; ++t) std::copy(x.row(t), x.row(t) + x.cols, xs.row(perm[t]));
+            Matrix<Rational> xs(e.tokens.rows, run.state.cols);
+            {
+                const Matrix<Rational> x = with_inputs(e, r.inputs);
+                for (std::size_t t = 0; t < x.rows; ++t) std::copy(x.row(t), x.row(t) + x.cols, xs.row(perm[t]));
+            }
             RunOptions plain;
             plain.max_bits = 0;
-            const RunResult<Rational> shuffled = prog.run(xs, plain);
-            for (std::size_t t = 0; t < x.rows && r.shuffle_ok; ++t)
-                if (!std::equal(run.state.row(t), run.state.row(t) + x.cols, shuffled.state.row(perm[t]))) {
+            const RunResult<Rational> shuffled = prog.run(std::move(xs), plain);
+            for (std::size_t t = 0; t < e.tokens.rows && r.shuffle_ok; ++t)
+                if (!std::equal(run.state.row(t), run.state.row(t) + run.state.cols, shuffled.state.row(perm[t]))) {
                     r.shuffle_ok = false;
                     note(r, fmt::format("token {} ends differently when the tokens are shuffled", t));
                 }

@@ -66,6 +66,9 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
         idx.groups_.back().members.push_back(order[k]);
     }
     const std::size_t G = idx.groups_.size();
+    idx.group_of_.resize(n);
+    for (std::uint32_t g = 0; g < G; ++g)
+        for (std::uint32_t j : idx.groups_[g].members) idx.group_of_[j] = g;
     idx.keys_.resize(G * dk);
     idx.int_keys_ = int_keys;
     if (int_keys) idx.ikeys_.resize(G * dk);
@@ -293,6 +296,13 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
         p.pool.insert(p.pool.end(), chain.begin(), chain.end());
     }
     h.end = static_cast<std::uint32_t>(p.pool.size());
+}
+
+bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
+    if (K.rows != n_ || K.cols != dk_) return false;
+    for (std::size_t j = 0; j < n_; ++j)
+        if (!std::equal(K.row(j), K.row(j) + dk_, keys_.data() + group_of_[j] * dk_)) return false;
+    return true;
 }
 
 std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const {

@@ -26,6 +26,7 @@
 //                        class, plus O(C dk) to compare the classes' best scores exactly.
 //   argmax(q, out)       the same over all positions (out = every group when all tie).
 //   members_in(g, lo, hi) the members of group g in [lo, hi], as a range of members: O(log n).
+//   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
 // Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
 // direction are integers below 2^61. Cost to build: O(n log n) key comparisons and O(G)
 // rational work, plus O(n log n) orientation tests for the interval tree.
@@ -58,6 +59,8 @@ public:
     bool argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const;
     void argmax(const Rational* q, std::vector<std::uint32_t>& out) const;
     std::pair<std::size_t, std::size_t> members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const;
+    // Whether K is the key matrix this index was built from (O(n dk) comparisons).
+    bool same_keys(const Matrix<Rational>& K) const;
 
 private:
     // The distinct keys of one range of positions: ranges into Plane::pool.
@@ -87,6 +90,7 @@ private:
     std::vector<Group> groups_;
     std::vector<Plane> planes_;
     std::vector<Rational> keys_;           // G x dk, the distinct keys (for scores across planes)
+    std::vector<std::uint32_t> group_of_;  // per position
     std::vector<std::int64_t> ikeys_;      // the same as int64 when int_keys_
     bool int_keys_ = false;
 

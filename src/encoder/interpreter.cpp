@@ -27,21 +27,32 @@ Program<S>::Program(const Encoder& enc) : enc_(&enc) {
 namespace {
 
 // Key indexes of recent heads: compiled encoders reuse the same keys layer after layer, so an
-// index is looked up by exact equality of the key matrix before one is built. A masked or
-// windowed head needs the index with its interval tree; one built without is rebuilt with it.
+// index is looked up by exact equality of the key matrix before one is built (an index holds
+// the distinct keys and the group of each position, which is enough to compare; a refused
+// key matrix is kept as it is). A masked or windowed head needs the index with its interval
+// tree; one built without is rebuilt with it.
 struct KeyCache {
-    std::vector<std::pair<Matrix<Rational>, std::shared_ptr<const std::optional<KeyIndex>>>> entries;
+    struct Entry {
+        std::shared_ptr<const std::optional<KeyIndex>> index;
+        Matrix<Rational> refused;  // the keys, where the index was refused
+    };
+    std::vector<Entry> entries;
+    static bool same(const Entry& e, const Matrix<Rational>& K) {
+        if (e.index->has_value()) return (*e.index)->same_keys(K);
+        return e.refused.rows == K.rows && e.refused.cols == K.cols && e.refused.data == K.data;
+    }
     std::shared_ptr<const std::optional<KeyIndex>> get(const Matrix<Rational>& K, bool intervals) {
-        for (auto& [keys, index] : entries)
-            if (keys.rows == K.rows && keys.cols == K.cols && keys.data == K.data) {
-                if (intervals && index->has_value() && !(*index)->has_intervals())
-                    index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, true));
-                return index;
+        for (Entry& e : entries)
+            if (same(e, K)) {
+                if (intervals && e.index->has_value() && !(*e.index)->has_intervals())
+                    e.index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, true));
+                return e.index;
             }
-        auto index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, intervals));
+        Entry e{std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, intervals)), {}};
+        if (!e.index->has_value()) e.refused = K;
         if (entries.size() == 4) entries.erase(entries.begin());
-        entries.emplace_back(K, index);
-        return index;
+        entries.push_back(std::move(e));
+        return entries.back().index;
     }
 };
 
@@ -433,6 +444,11 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
 
 template <class S>
 RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts, const LayerObserver<S>& observe) const {
+    return run(Matrix<S>(input), opts, observe);
+}
+
+template <class S>
+RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const LayerObserver<S>& observe) const {
     const Encoder& enc = *enc_;
     const std::size_t n = input.rows, d = enc.d;
     if (input.cols != d) fail({}, "the input has {} columns, the encoder's width is d = {}", input.cols, d);
@@ -444,19 +460,25 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts, con
     RunResult<S> res;
     res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
-    res.state = input;
+    res.state = std::move(input);
     check_bits(res.state, 0, opts.max_bits);
     if (opts.record_states) res.trace.states.push_back(res.state);
     if (observe) observe(0, res.state, {});
-    Matrix<S> Y, Q, K, V, A;  // reused across heads and layers
+    // The layer is computed in place: every head reads the layer's input state and writes its
+    // n x dv output to a buffer of its own, added to the state once all heads have run (in
+    // head order, as y_i = x_i + sum_h O_h a_hi). Memory: one state plus these buffers.
+    Matrix<S> Q, K, V;  // reused across heads and layers
+    std::vector<Matrix<S>> outs;
     KeyCache cache;
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
         auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
-        Y = res.state;
+        Matrix<S>& Y = res.state;
+        if (outs.size() < layer.heads.size()) outs.resize(layer.heads.size());
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
             const LoweredHead& lh = heads_[l][hidx];
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
+            Matrix<S>& A = outs[hidx];
             reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
             for (S& a : A.data) set_zero(a);
             for (std::size_t i = 0; i < n; ++i) {
@@ -467,8 +489,9 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts, con
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
                          res.trace.mul_adds, !opts.dense, &cache, opts.margins && is_exact_v<S>}
                 .run();
-            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
         }
+        for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
+            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
         if (layer.ffn) {
             const FeedForward& f = *layer.ffn;
             EvalOptions eo{opts.max_bits};
@@ -479,7 +502,6 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts, con
                 for (std::size_t k = 0; k < f.writes.size(); ++k) Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
             }
         }
-        std::swap(res.state, Y);
         check_bits(res.state, l + 1, opts.max_bits);
         if (opts.record_states) res.trace.states.push_back(res.state);
         if (observe) observe(l + 1, res.state, layer_trace);

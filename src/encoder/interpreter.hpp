@@ -106,6 +106,8 @@ class Program {
 public:
     explicit Program(const Encoder& enc);
     RunResult<S> run(const Matrix<S>& input, const RunOptions& opts = {}, const LayerObserver<S>& observe = {}) const;
+    // The same, taking over the input as the first state (no copy of it is kept).
+    RunResult<S> run(Matrix<S>&& input, const RunOptions& opts = {}, const LayerObserver<S>& observe = {}) const;
     const Encoder& encoder() const { return *enc_; }
 
 private:
