@@ -28,7 +28,9 @@
 // without a mask, O(log^2 n) with one, plus O(|groups in M_i| (dv + log n)); so do heads
 // with few distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G (dk + log n)) per
 // query. Both paths give identical results (tests compare them on every rule, mask and
-// window); RunOptions::dense forces the dense scan.
+// window); RunOptions::dense forces the dense scan. Memory: the state (n x d), which a layer
+// updates in place, plus Q, K, V of one head and each head's n x dv output, plus the key
+// indexes (O(n log n) for masked heads); record_states adds one state per layer.
 // The argument order of everything follows docs/semantics.md.
 #pragma once
 
