@@ -10,16 +10,19 @@
 //                        (O(n log n) memory), so that any interval of positions is answered,
 //                        which masked and windowed heads need. When the keys span more than a
 //                        plane, it splits them into classes by the key coordinates that take
-//                        at most 16 values (a one-hot part, a beginning-of-sequence flag) and
-//                        treats each class as a plane of its own, if every class is planar
+//                        at most 2 (then 4, 8, 16) values (a one-hot part, a beginning-of-
+//                        sequence flag) and treats each class as a plane of its own, if every
+//                        class is planar
 //                        and there are few classes (C <= 16 or C^2 <= n); failing that, when
 //                        the distinct keys are few (G <= 16 or G^2 <= n: one-hot keys over a
 //                        vocabulary, say), each is a class of one key, scanned. nullopt
 //                        otherwise (the caller falls back to the dense scan).
 //   argmax(q, lo, hi, out)
 //                        the groups with a member at a position in [lo, hi] whose key
-//                        maximises <q, k> among those, exactly; false (out empty) when q
-//                        scores every key alike (every allowed key ties). Planar keys: the
+//                        maximises <q, k> among those, exactly; false (out empty) when the
+//                        keys are one class (or one key) and q scores them all alike: every
+//                        allowed key ties (with several classes, all tied groups are listed
+//                        instead). Planar keys: the
 //                        interval splits into O(log n) tree nodes, each searched in O(log n)
 //                        comparisons, plus the groups returned (ties between distinct keys are
 //                        found: collinear points stay on the chains). With C classes, that per
