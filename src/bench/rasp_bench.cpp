@@ -1,6 +1,7 @@
 #include "bench/rasp_bench.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <random>
 
 #include "capture/subjects.hpp"
@@ -53,6 +54,8 @@ std::vector<RaspBenchPoint> bench_rasp(const RaspBenchParams& p) {
             if (!out.empty() && out.back().task == name) {
                 pt.run_ratio = pt.run_seconds / out.back().run_seconds;
                 pt.size_ratio = double(n) / double(out.back().n);
+                if (pt.size_ratio > 1 && pt.run_ratio > 0)
+                    pt.growth_per_doubling = std::pow(pt.run_ratio, 1.0 / std::log2(pt.size_ratio));
             }
             out.push_back(pt);
         }

@@ -1,4 +1,4 @@
-// ahat bench rasp [--tasks sort,histogram] [--sizes 64 256 1024] [--repeat R] [--seed S] [--json]
+// ahat bench rasp [--tasks sort,histogram] [--sizes 1024 2048 4096 8192 16384] [--repeat R] [--seed S] [--json]
 #include "bench/rasp_bench.hpp"
 #include "cli/common.hpp"
 
@@ -17,16 +17,19 @@ int run_bench_rasp(const RaspBenchParams& p, bool as_json) {
                  {"run_seconds", pt.run_seconds}, {"outputs_ok", pt.outputs_ok}};
         row["size_ratio"] = pt.size_ratio > 0 ? json(pt.size_ratio) : json(nullptr);
         row["run_ratio"] = pt.run_ratio > 0 ? json(pt.run_ratio) : json(nullptr);
+        row["growth_per_doubling"] = pt.growth_per_doubling > 0 ? json(pt.growth_per_doubling) : json(nullptr);
         rows.push_back(std::move(row));
     }
     if (as_json) {
         print_json(json{{"bench", "rasp"}, {"repeat", p.repeat}, {"seed", p.seed}, {"points", rows}});
     } else {
         fmt::print("compile and exact run of task programs (best of {})\n", p.repeat);
-        fmt::print("{:<12} {:>6} {:>7} {:>6} {:>10} {:>10} {:>9}\n", "task", "n", "layers", "heads", "compile", "run", "run ratio");
+        fmt::print("{:<16} {:>6} {:>7} {:>6} {:>10} {:>10} {:>9} {:>12}\n", "task", "n", "layers", "heads", "compile", "run",
+                   "run ratio", "per doubling");
         for (const auto& pt : points)
-            fmt::print("{:<12} {:>6} {:>7} {:>6} {:>9.4f}s {:>9.4f}s {:>9}{}\n", pt.task, pt.n, pt.layers, pt.heads,
+            fmt::print("{:<16} {:>6} {:>7} {:>6} {:>9.4f}s {:>9.4f}s {:>9} {:>12}{}\n", pt.task, pt.n, pt.layers, pt.heads,
                        pt.compile_seconds, pt.run_seconds, pt.run_ratio > 0 ? fmt::format("{:.2f}", pt.run_ratio) : "-",
+                       pt.growth_per_doubling > 0 ? fmt::format("{:.2f}", pt.growth_per_doubling) : "-",
                        pt.outputs_ok ? "" : "  (WRONG OUTPUT)");
     }
     if (!ok) throw CheckFailed("a compiled task program disagreed with the task's solver");

@@ -52,61 +52,63 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
         for (std::size_t k = 0; k < circ.inputs.size(); ++k) r.inputs.push_back(random_rational(rng));
         const std::vector<Rational> values = evaluate_all<Rational>(circ, r.inputs);
         for (GateId o : circ.outputs) r.expected.push_back(values[o]);
+        r.invariant_ok = r.argmax_ok = r.shuffle_ok = true;
+        // Each layer is checked as the run produces it, so one state is kept at a time.
+        auto check_layer = [&](std::size_t l, const Matrix<Rational>& state, const std::vector<HeadTrace>& heads) {
+            // Invariant: layer by layer, with the poison in every token not yet complete.
+            for (std::size_t t = 0; t < e.tokens.rows && r.invariant_ok; ++t) {
+                const GateId g = e.token_gate[t];
+                const bool due = l >= ready_after(opts.construction, e, t, depth[g]);
+                if (due && state.at(t, e.value_coordinate) != values[g]) {
+                    r.invariant_ok = false;
+                    note(r, fmt::format("after {} layers token {} (gate '{}', depth {}) does not hold its value", l, t,
+                                        circ.gates[g].name, depth[g]));
+                }
+            }
+            if (l == 0 || !r.argmax_ok) return;
+            // Argmax sets of layer l - 1: the sizes the proofs predict.
+            const bool fetch = opts.construction == Construction::Gate && (l - 1) % 2 == 0;
+            for (std::size_t t = 0; t < e.tokens.rows; ++t) {
+                const Gate& g = circ.gates[e.token_gate[t]];
+                const bool computing = opts.construction == Construction::Wire || e.token_is_gate[t];
+                bool ok = true;
+                if (fetch) {
+                    ok = e.token_is_gate[t] || heads[0].selected[t] == 1;
+                } else if (computing && !is_leaf(g)) {
+                    if (g.op == Op::Add || g.op == Op::Sign) ok = heads[0].selected[t] == g.in.size();
+                    if (g.op == Op::Mul) ok = heads[1].selected[t] == 1 && heads[2].selected[t] == 1;
+                }
+                if (!ok) {
+                    r.argmax_ok = false;
+                    note(r, fmt::format("layer {} token {} (gate '{}'): argmax-set size not as the proof predicts", l - 1,
+                                        t, g.name));
+                    break;
+                }
+            }
+        };
         RunOptions ro;
-        ro.record_states = opts.invariants;
         ro.max_bits = 0;
-        const Matrix<Rational> x = with_inputs(e, r.inputs);
-        const RunResult<Rational> run = prog.run(x, ro);
+        // The run takes over its input: one state of the encoder's width lives at a time.
+        RunResult<Rational> run = prog.run(with_inputs(e, r.inputs), ro, opts.invariants ? LayerObserver<Rational>(check_layer) : nullptr);
+        run.trace = {};
         r.got = decode(e, run.state);
         r.outputs_ok = r.got == r.expected;
         if (!r.outputs_ok) note(r, "decoded outputs differ from direct evaluation");
-        r.invariant_ok = r.argmax_ok = r.shuffle_ok = true;
         if (opts.invariants) {
-            // Invariant: layer by layer, with the poison in every token not yet complete.
-            for (std::size_t l = 0; l < run.trace.states.size() && r.invariant_ok; ++l)
-                for (std::size_t t = 0; t < e.tokens.rows; ++t) {
-                    const GateId g = e.token_gate[t];
-                    const bool due = l >= ready_after(opts.construction, e, t, depth[g]);
-                    if (due && run.trace.states[l].at(t, e.value_coordinate) != values[g]) {
-                        r.invariant_ok = false;
-                        note(r, fmt::format("after {} layers token {} (gate '{}', depth {}) does not hold its value", l, t,
-                                            circ.gates[g].name, depth[g]));
-                        break;
-                    }
-                }
-            // Argmax sets: the sizes the proofs predict, at every layer.
-            for (std::size_t l = 0; l < run.trace.heads.size() && r.argmax_ok; ++l) {
-                const auto& heads = run.trace.heads[l];
-                const bool fetch = opts.construction == Construction::Gate && l % 2 == 0;
-                for (std::size_t t = 0; t < e.tokens.rows; ++t) {
-                    const Gate& g = circ.gates[e.token_gate[t]];
-                    const bool computing = opts.construction == Construction::Wire || e.token_is_gate[t];
-                    bool ok = true;
-                    if (fetch) {
-                        ok = e.token_is_gate[t] || heads[0].selected[t] == 1;
-                    } else if (computing && !is_leaf(g)) {
-                        if (g.op == Op::Add || g.op == Op::Sign) ok = heads[0].selected[t] == g.in.size();
-                        if (g.op == Op::Mul) ok = heads[1].selected[t] == 1 && heads[2].selected[t] == 1;
-                    }
-                    if (!ok) {
-                        r.argmax_ok = false;
-                        note(r, fmt::format("layer {} token {} (gate '{}'): argmax-set size not as the proof predicts", l,
-                                            t, g.name));
-                        break;
-                    }
-                }
-            }
             // Shuffle: a random order of the tokens permutes the final state row for row.
             std::vector<std::size_t> perm(e.tokens.rows);
             std::iota(perm.begin(), perm.end(), std::size_t{0});
             for (std::size_t k = perm.size(); k > 1; --k) std::swap(perm[k - 1], perm[rng() % k]);
-            Matrix<Rational> xs(x.rows, x.cols);
-            for (std::size_t t = 0; t < x.rows; ++t) std::copy(x.row(t), x.row(t) + x.cols, xs.row(perm[t]));
+            Matrix<Rational> xs(e.tokens.rows, run.state.cols);
+            {
+                const Matrix<Rational> x = with_inputs(e, r.inputs);
+                for (std::size_t t = 0; t < x.rows; ++t) std::copy(x.row(t), x.row(t) + x.cols, xs.row(perm[t]));
+            }
             RunOptions plain;
             plain.max_bits = 0;
-            const RunResult<Rational> shuffled = prog.run(xs, plain);
-            for (std::size_t t = 0; t < x.rows && r.shuffle_ok; ++t)
-                if (!std::equal(run.state.row(t), run.state.row(t) + x.cols, shuffled.state.row(perm[t]))) {
+            const RunResult<Rational> shuffled = prog.run(std::move(xs), plain);
+            for (std::size_t t = 0; t < e.tokens.rows && r.shuffle_ok; ++t)
+                if (!std::equal(run.state.row(t), run.state.row(t) + run.state.cols, shuffled.state.row(perm[t]))) {
                     r.shuffle_ok = false;
                     note(r, fmt::format("token {} ends differently when the tokens are shuffled", t));
                 }

@@ -1,7 +1,10 @@
 #include "encoder/fast_attention.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
+#include <stdexcept>
+#include <type_traits>
 
 namespace ahat {
 namespace {
@@ -12,36 +15,37 @@ bool small61(const Rational& r, std::int64_t* out) {
     return small_int(r, out) && mpz_sizeinbase(mpq_numref(r.backend().data()), 2) <= 61;
 }
 
-// The best vertex of a chain for a direction, given the sign of each edge's gain (strictly
-// decreasing along the chain); on a zero-gain edge both ends and the points on it tie.
-template <class Gain>
-void best_vertex(const std::vector<std::uint32_t>& vertex, const std::vector<std::vector<std::uint32_t>>& on_edge,
-                 Gain gain, std::vector<std::uint32_t>& out) {
-    const std::size_t m = vertex.size();
-    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (gain(mid) <= 0) hi = mid;
-        else lo = mid + 1;
-    }
-    out.push_back(vertex[lo]);
-    if (lo + 1 < m && gain(lo) == 0) {
-        out.push_back(vertex[lo + 1]);
-        out.insert(out.end(), on_edge[lo].begin(), on_edge[lo].end());
-    }
-}
-
 Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
                const Rational& by) {
     return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
 }
 
+// The least common multiple of the denominators of v, as a Rational.
+Rational common_denominator(const std::vector<Rational>& v) {
+    Integer l = 1;
+    for (const Rational& r : v) mpz_lcm(l.backend().data(), l.backend().data(), mpq_denref(r.backend().data()));
+    return Rational(l);
+}
+
+// Scales (a, b) by a positive rational so that both become integers (with no common factor
+// introduced): the direction of a linear form, whose argmax positive scaling keeps.
+void clear_denominators(Rational& a, Rational& b) {
+    Integer l = 1;
+    mpz_lcm(l.backend().data(), mpq_denref(a.backend().data()), mpq_denref(b.backend().data()));
+    if (l != 1) {
+        a *= Rational(l);
+        b *= Rational(l);
+    }
+}
+
 }  // namespace
 
-std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
+std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool intervals) {
     KeyIndex idx;
     const std::size_t n = K.rows, dk = K.cols;
     idx.dk_ = dk;
+    idx.n_ = n;
+    idx.intervals_ = intervals;
     if (n == 0) return idx;
     // 1. Classes of equal keys, in lexicographic key order; members ascending.
     std::vector<std::uint32_t> order(n);
@@ -62,224 +66,441 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K) {
         idx.groups_.back().members.push_back(order[k]);
     }
     const std::size_t G = idx.groups_.size();
-    auto key = [&](std::size_t g) { return K.row(idx.groups_[g].members.front()); };
-    // 2. Plane coordinates of every distinct key.
-    idx.x_.assign(G, Rational(0));
-    idx.y_.assign(G, Rational(0));
+    idx.group_of_.resize(n);
+    for (std::uint32_t g = 0; g < G; ++g)
+        for (std::uint32_t j : idx.groups_[g].members) idx.group_of_[j] = g;
+    idx.keys_.resize(G * dk);
+    idx.int_keys_ = int_keys;
+    if (int_keys) idx.ikeys_.resize(G * dk);
+    for (std::size_t g = 0; g < G; ++g) {
+        const std::size_t j = idx.groups_[g].members.front();
+        std::copy(K.row(j), K.row(j) + dk, idx.keys_.begin() + static_cast<std::ptrdiff_t>(g * dk));
+        if (int_keys) std::copy(ik.begin() + static_cast<std::ptrdiff_t>(j * dk), ik.begin() + static_cast<std::ptrdiff_t>((j + 1) * dk), idx.ikeys_.begin() + static_cast<std::ptrdiff_t>(g * dk));
+    }
+    // 2. One plane of all the distinct keys; else classes by the coordinates of few values,
+    //    each a plane; else, when the keys are few, one class per key.
+    auto finish = [&]() -> std::optional<KeyIndex> {
+        for (Plane& p : idx.planes_) idx.build_tree(p);
+        return std::move(idx);
+    };
+    {
+        Plane all;
+        all.groups.resize(G);
+        std::iota(all.groups.begin(), all.groups.end(), 0u);
+        if (idx.fit(all)) {
+            idx.planes_.push_back(std::move(all));
+            return finish();
+        }
+    }
+    // Class coordinates: those with at most `limit` distinct values, for limit 2, 4, 8, 16 in
+    // turn (a coordinate of a plane's part may take few values too, and then splits too much).
+    std::vector<std::size_t> values(dk, 0);
+    for (std::size_t c = 0; c < dk; ++c) {
+        std::vector<Rational> seen;
+        for (std::size_t g = 0; g < G && seen.size() <= kFewClasses; ++g)
+            if (std::find(seen.begin(), seen.end(), idx.keys_[g * dk + c]) == seen.end()) seen.push_back(idx.keys_[g * dk + c]);
+        values[c] = seen.size();
+    }
+    for (std::size_t limit = 2; limit <= kFewClasses; limit *= 2) {
+        std::vector<std::size_t> few_values;
+        for (std::size_t c = 0; c < dk; ++c)
+            if (values[c] <= limit) few_values.push_back(c);
+        if (few_values.empty() || few_values.size() == dk) continue;
+        std::vector<std::uint32_t> by_class(G);
+        std::iota(by_class.begin(), by_class.end(), 0u);
+        auto class_less = [&](std::uint32_t a, std::uint32_t b) {
+            for (std::size_t c : few_values)
+                if (idx.keys_[a * dk + c] != idx.keys_[b * dk + c]) return idx.keys_[a * dk + c] < idx.keys_[b * dk + c];
+            return false;
+        };
+        std::stable_sort(by_class.begin(), by_class.end(), class_less);
+        std::vector<Plane> planes;
+        for (std::size_t t = 0; t < G; ++t) {
+            if (t == 0 || class_less(by_class[t - 1], by_class[t])) planes.emplace_back();
+            planes.back().groups.push_back(by_class[t]);
+        }
+        bool planar = idx.few(planes.size());
+        for (std::size_t c = 0; c < planes.size() && planar; ++c) planar = idx.fit(planes[c]);
+        if (planar) {
+            idx.planes_ = std::move(planes);
+            return finish();
+        }
+    }
+    if (!idx.few(G)) return std::nullopt;
+    idx.planes_.resize(G);
+    for (std::uint32_t g = 0; g < G; ++g) {
+        idx.planes_[g].groups = {g};
+        idx.fit(idx.planes_[g]);
+    }
+    return finish();
+}
+
+// Plane coordinates of the plane's keys, scaled to integers; false when they span more than
+// a plane.
+bool KeyIndex::fit(Plane& p) const {
+    const std::size_t m = p.groups.size(), dk = dk_;
+    auto key = [&](std::size_t t) { return keys_.data() + p.groups[t] * dk; };
+    p.x.assign(m, Rational(0));
+    p.y.assign(m, Rational(0));
     if (dk <= 2) {
-        for (std::size_t g = 0; g < G; ++g) {
-            if (dk >= 1) idx.x_[g] = key(g)[0];
-            if (dk == 2) idx.y_[g] = key(g)[1];
+        for (std::size_t t = 0; t < m; ++t) {
+            if (dk >= 1) p.x[t] = key(t)[0];
+            if (dk == 2) p.y[t] = key(t)[1];
         }
     } else {
-        idx.raw_ = false;
-        idx.origin_.assign(key(0), key(0) + dk);
+        p.raw = false;
+        const std::vector<Rational> origin(key(0), key(0) + dk);
         std::vector<Rational> diff(dk);
-        std::size_t p = dk, r = dk;  // pivot coordinates of u and of (u, w)
+        std::size_t piv = dk, r = dk;  // pivot coordinates of u and of (u, w)
         Rational det;
-        for (std::size_t g = 1; g < G; ++g) {
-            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(g)[c] - idx.origin_[c];
-            if (idx.u_.empty()) {
-                idx.u_ = diff;
-                p = static_cast<std::size_t>(std::find_if(diff.begin(), diff.end(), [](const Rational& v) { return v != 0; }) - diff.begin());
+        for (std::size_t t = 1; t < m; ++t) {
+            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(t)[c] - origin[c];
+            if (p.u.empty()) {
+                p.u = diff;
+                piv = static_cast<std::size_t>(std::find_if(diff.begin(), diff.end(), [](const Rational& v) { return v != 0; }) - diff.begin());
                 continue;
             }
             // Is diff parallel to u? If not, it is the second direction w.
-            if (idx.w_.empty()) {
-                Rational a = diff[p] / idx.u_[p];
+            if (p.w.empty()) {
+                Rational a = diff[piv] / p.u[piv];
                 bool parallel = true;
-                for (std::size_t c = 0; c < dk && parallel; ++c) parallel = diff[c] == a * idx.u_[c];
+                for (std::size_t c = 0; c < dk && parallel; ++c) parallel = diff[c] == a * p.u[c];
                 if (parallel) continue;
-                idx.w_ = diff;
+                p.w = diff;
                 for (r = 0; r < dk; ++r) {
-                    det = idx.u_[p] * idx.w_[r] - idx.u_[r] * idx.w_[p];
+                    det = p.u[piv] * p.w[r] - p.u[r] * p.w[piv];
                     if (det != 0) break;
                 }
                 if (r == dk) {  // w parallel to u after all: cannot happen, but stay safe
-                    idx.w_.clear();
+                    p.w.clear();
                     continue;
                 }
             }
         }
-        if (idx.u_.empty()) idx.u_.assign(dk, Rational(0));
-        for (std::size_t g = 0; g < G; ++g) {
-            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(g)[c] - idx.origin_[c];
+        if (p.u.empty()) p.u.assign(dk, Rational(0));
+        for (std::size_t t = 0; t < m; ++t) {
+            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(t)[c] - origin[c];
             Rational a, b;
-            if (idx.w_.empty()) {
-                if (p < dk) a = diff[p] / idx.u_[p];
+            if (p.w.empty()) {
+                if (piv < dk) a = diff[piv] / p.u[piv];
             } else {
-                a = (diff[p] * idx.w_[r] - diff[r] * idx.w_[p]) / det;
-                b = (idx.u_[p] * diff[r] - idx.u_[r] * diff[p]) / det;
+                a = (diff[piv] * p.w[r] - diff[r] * p.w[piv]) / det;
+                b = (p.u[piv] * diff[r] - p.u[r] * diff[piv]) / det;
             }
             for (std::size_t c = 0; c < dk; ++c) {
-                Rational rebuilt = a * idx.u_[c] + (idx.w_.empty() ? Rational(0) : b * idx.w_[c]);
-                if (rebuilt != diff[c]) return idx.scan_or_refuse(K, n);  // more than a plane
+                Rational rebuilt = a * p.u[c] + (p.w.empty() ? Rational(0) : b * p.w[c]);
+                if (rebuilt != diff[c]) return false;  // more than a plane
             }
-            idx.x_[g] = a;
-            idx.y_[g] = b;
+            p.x[t] = a;
+            p.y[t] = b;
         }
-        if (idx.w_.empty()) idx.w_.assign(dk, Rational(0));
+        if (p.w.empty()) p.w.assign(dk, Rational(0));
     }
-    idx.xs_.resize(G);
-    idx.ys_.resize(G);
-    idx.small_ = true;
-    for (std::size_t g = 0; g < G && idx.small_; ++g)
-        idx.small_ = small61(idx.x_[g], &idx.xs_[g]) && small61(idx.y_[g], &idx.ys_[g]);
-    // 3. Extremes in x, and the two chains.
-    std::vector<std::uint32_t> by_x(G);
-    std::iota(by_x.begin(), by_x.end(), 0u);
-    std::sort(by_x.begin(), by_x.end(), [&](std::uint32_t a, std::uint32_t b) {
-        if (idx.small_) return idx.xs_[a] != idx.xs_[b] ? idx.xs_[a] < idx.xs_[b] : idx.ys_[a] < idx.ys_[b];
-        return idx.x_[a] != idx.x_[b] ? idx.x_[a] < idx.x_[b] : idx.y_[a] < idx.y_[b];
+    // Integer coordinates where clearing the denominators keeps them below 2^61 (the 128-bit
+    // path); otherwise the rationals as they are (denominators such as (i+1)^2 of positional
+    // features would make the integers huge).
+    p.xs.resize(m);
+    p.ys.resize(m);
+    auto scaled = [&](std::vector<Rational>& v, std::vector<std::int64_t>& iv, Rational& scale) {
+        scale = common_denominator(v);
+        for (std::size_t t = 0; t < m; ++t)
+            if (!small61(scale == 1 ? v[t] : v[t] * scale, &iv[t])) {
+                scale = 1;
+                return false;
+            }
+        if (scale != 1)
+            for (Rational& r : v) r *= scale;
+        return true;
+    };
+    const bool small_x = scaled(p.x, p.xs, p.sx), small_y = scaled(p.y, p.ys, p.sy);
+    p.small = small_x && small_y;
+    p.unit = p.sx == 1 && p.sy == 1;
+    return true;
+}
+
+// The (x, y) order of the plane's keys and the chains of its tree's nodes (the root alone
+// without intervals; nothing for a plane of one key).
+void KeyIndex::build_tree(Plane& p) const {
+    const std::size_t m = p.groups.size();
+    if (m == 1 && planes_.size() > 1) return;
+    p.by_rank.resize(m);
+    std::iota(p.by_rank.begin(), p.by_rank.end(), 0u);
+    std::sort(p.by_rank.begin(), p.by_rank.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (p.small) return p.xs[a] != p.xs[b] ? p.xs[a] < p.xs[b] : p.ys[a] < p.ys[b];
+        return p.x[a] != p.x[b] ? p.x[a] < p.x[b] : p.y[a] < p.y[b];
     });
-    // Orientation of (o, a, b) in the plane (x, s*y): > 0 left turn, < 0 right turn.
-    auto turn = [&](int s, std::uint32_t o, std::uint32_t a, std::uint32_t b) -> int {
-        if (idx.small_) {
-            const i128 ax = idx.xs_[a] - idx.xs_[o], ay = s * (idx.ys_[a] - idx.ys_[o]);
-            const i128 bx = idx.xs_[b] - idx.xs_[o], by = s * (idx.ys_[b] - idx.ys_[o]);
-            const i128 c = ax * by - ay * bx;
+    std::vector<std::uint32_t> rank(m);
+    for (std::uint32_t r = 0; r < m; ++r) rank[p.by_rank[r]] = r;
+    if (planes_.size() > 1) {
+        for (std::uint32_t g : p.groups) p.positions.insert(p.positions.end(), groups_[g].members.begin(), groups_[g].members.end());
+        std::sort(p.positions.begin(), p.positions.end());
+    }
+    const std::size_t count = p.positions.empty() ? n_ : p.positions.size();
+    p.rank_of.resize(count);
+    for (std::uint32_t t = 0; t < m; ++t)
+        for (std::uint32_t j : groups_[p.groups[t]].members) {
+            const std::size_t at = p.positions.empty() ? j : static_cast<std::size_t>(std::lower_bound(p.positions.begin(), p.positions.end(), j) - p.positions.begin());
+            p.rank_of[at] = rank[t];
+        }
+    p.tree.resize(intervals_ ? 4 * count : 2);
+    build_node(p, 1, 0, static_cast<std::uint32_t>(count), intervals_);
+}
+
+// Node k covers position indices [l, r). Children first (when recursing), then the node's
+// distinct ranks (the merge of the children's, or all ranks at the root of a tree-less
+// plane), then its upper chain (for each x the highest point, pops on left turns) and lower
+// chain (the lowest, pops on right turns); collinear points stay.
+void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_t r, bool recurse) const {
+    thread_local std::vector<std::uint32_t> ranks, chain;  // shared by the recursion: filled after it
+    if (recurse && r - l > 1) {
+        const std::uint32_t mid = l + (r - l) / 2;
+        build_node(p, 2 * k, l, mid, true);
+        build_node(p, 2 * k + 1, mid, r, true);
+    }
+    ranks.clear();
+    if (!recurse) {
+        ranks.resize(p.groups.size());
+        std::iota(ranks.begin(), ranks.end(), 0u);
+    } else if (r - l == 1) {
+        ranks.push_back(p.rank_of[l]);
+    } else {
+        const Hull &a = p.tree[2 * k], &b = p.tree[2 * k + 1];
+        std::set_union(p.pool.begin() + a.sorted, p.pool.begin() + a.upper, p.pool.begin() + b.sorted,
+                       p.pool.begin() + b.upper, std::back_inserter(ranks));
+    }
+    Hull& h = p.tree[k];
+    h.sorted = static_cast<std::uint32_t>(p.pool.size());
+    p.pool.insert(p.pool.end(), ranks.begin(), ranks.end());
+    auto x_equal = [&](std::uint32_t a, std::uint32_t b) { return p.small ? p.xs[a] == p.xs[b] : p.x[a] == p.x[b]; };
+    // sign of the cross product (a - o) x (b - o)
+    auto turn = [&](std::uint32_t o, std::uint32_t a, std::uint32_t b) -> int {
+        if (p.small) {
+            const i128 c = static_cast<i128>(p.xs[a] - p.xs[o]) * (p.ys[b] - p.ys[o]) -
+                           static_cast<i128>(p.ys[a] - p.ys[o]) * (p.xs[b] - p.xs[o]);
             return c > 0 ? 1 : (c < 0 ? -1 : 0);
         }
-        const Rational c = cross(idx.x_[o], s * idx.y_[o], idx.x_[a], s * idx.y_[a], idx.x_[b], s * idx.y_[b]);
+        const Rational c = cross(p.x[o], p.y[o], p.x[a], p.y[a], p.x[b], p.y[b]);
         return c > 0 ? 1 : (c < 0 ? -1 : 0);
     };
-    auto x_less = [&](std::uint32_t a, std::uint32_t b) {
-        return idx.small_ ? idx.xs_[a] < idx.xs_[b] : idx.x_[a] < idx.x_[b];
-    };
-    auto x_equal = [&](std::uint32_t a, std::uint32_t b) {
-        return idx.small_ ? idx.xs_[a] == idx.xs_[b] : idx.x_[a] == idx.x_[b];
-    };
-    for (std::uint32_t g : by_x) {
-        if (x_equal(g, by_x.front())) idx.xmin_.push_back(g);
-        if (x_equal(g, by_x.back())) idx.xmax_.push_back(g);
+    for (int side : {1, -1}) {
+        (side == 1 ? h.upper : h.lower) = static_cast<std::uint32_t>(p.pool.size());
+        chain.clear();
+        for (std::size_t t = 0; t < ranks.size(); ++t) {
+            const std::uint32_t g = p.by_rank[ranks[t]];
+            // ranks ascend in (x, y): the highest of an x is its last, the lowest its first
+            if (side == 1 && t + 1 < ranks.size() && x_equal(g, p.by_rank[ranks[t + 1]])) continue;
+            if (side == -1 && t > 0 && x_equal(g, p.by_rank[ranks[t - 1]])) continue;
+            while (chain.size() >= 2 && turn(chain[chain.size() - 2], chain.back(), g) * side > 0) chain.pop_back();
+            chain.push_back(g);
+        }
+        p.pool.insert(p.pool.end(), chain.begin(), chain.end());
     }
-    for (int s : {1, -1}) {
-        Chain& c = s == 1 ? idx.upper_ : idx.lower_;
-        // The highest point (in s*y) of every distinct x, x ascending.
-        std::vector<std::uint32_t> top;
-        for (std::uint32_t g : by_x) {
-            if (!top.empty() && x_equal(top.back(), g)) {
-                const bool higher = idx.small_ ? s * idx.ys_[g] > s * idx.ys_[top.back()]
-                                               : s * idx.y_[g] > s * idx.y_[top.back()];
-                if (higher) top.back() = g;
-            } else {
-                top.push_back(g);
-            }
-        }
-        for (std::uint32_t g : top) {
-            while (c.vertex.size() >= 2 && turn(s, c.vertex[c.vertex.size() - 2], c.vertex.back(), g) >= 0)
-                c.vertex.pop_back();
-            c.vertex.push_back(g);
-        }
-        c.on_edge.assign(c.vertex.size() > 0 ? c.vertex.size() - 1 : 0, {});
-        std::vector<bool> is_vertex(G, false);
-        for (auto v : c.vertex) is_vertex[v] = true;
-        for (std::uint32_t g = 0; g < G; ++g) {
-            if (is_vertex[g] || c.vertex.size() < 2) continue;
-            // the edge whose x-range strictly contains x_g
-            auto it = std::upper_bound(c.vertex.begin(), c.vertex.end(), g, x_less);
-            if (it == c.vertex.begin() || it == c.vertex.end()) continue;
-            std::size_t k = static_cast<std::size_t>(it - c.vertex.begin()) - 1;
-            std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
-            if (x_less(a, g) && turn(s, a, b, g) == 0) c.on_edge[k].push_back(g);
-        }
-    }
-    return idx;
+    h.end = static_cast<std::uint32_t>(p.pool.size());
 }
 
-void KeyIndex::direction(const Rational* q, Rational& dx, Rational& dy) const {
-    if (raw_) {
-        dx = dk_ >= 1 ? q[0] : Rational(0);
-        dy = dk_ == 2 ? q[1] : Rational(0);
-    } else {
-        dx = dot(q, u_.data(), dk_);
-        dy = dot(q, w_.data(), dk_);
-    }
+bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
+    if (K.rows != n_ || K.cols != dk_) return false;
+    for (std::size_t j = 0; j < n_; ++j)
+        if (!std::equal(K.row(j), K.row(j) + dk_, keys_.data() + group_of_[j] * dk_)) return false;
+    return true;
 }
 
-void KeyIndex::best_on_chain(const Chain& c, int s, const Rational& dx, const Rational& dy,
-                             std::vector<std::uint32_t>& out) const {
-    std::int64_t sdx = 0, sdy = 0;
-    const bool fast = small_ && small61(dx, &sdx) && small61(dy, &sdy);
-    // gain of edge k = <(dx, dy), v_{k+1} - v_k>, strictly decreasing in k
-    auto sign_of_gain = [&](std::size_t k) -> int {
-        const std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
-        if (fast) {
-            i128 g = static_cast<i128>(sdx) * (xs_[b] - xs_[a]) + static_cast<i128>(sdy) * (s * (ys_[b] - ys_[a]));
-            return g > 0 ? 1 : (g < 0 ? -1 : 0);
+std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const {
+    const auto& m = groups_[g].members;
+    const auto a = std::lower_bound(m.begin(), m.end(), lo), b = std::upper_bound(a, m.end(), hi);
+    return {static_cast<std::size_t>(a - m.begin()), static_cast<std::size_t>(b - m.begin())};
+}
+
+// The best groups of one node for the direction (dx, dy) != 0, appended to out (local
+// indices); returns their score dx x + dy y. On a chain the gain of edge k, score(v_{k+1}) -
+// score(v_k), has a sign that does not increase with k (the chain is convex and its x
+// increases), so the best vertex is the first whose outgoing gain is <= 0, and the vertices
+// after it on zero-gain edges tie with it.
+template <class T>
+T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const {
+    auto x = [&](std::uint32_t g) -> T {
+        if constexpr (std::is_same_v<T, i128>) return p.xs[g];
+        else return p.x[g];
+    };
+    auto y = [&](std::uint32_t g) -> T {
+        if constexpr (std::is_same_v<T, i128>) return p.ys[g];
+        else return p.y[g];
+    };
+    if (dy == 0) {  // the groups of extreme x: a run at one end of the (x, y) order
+        const std::uint32_t* first = p.pool.data() + h.sorted;
+        const std::uint32_t* last = p.pool.data() + h.upper;
+        const std::uint32_t end = dx > 0 ? p.by_rank[last[-1]] : p.by_rank[first[0]];
+        for (const std::uint32_t* r = first; r != last; ++r) {
+            const std::uint32_t g = p.by_rank[*r];
+            if (x(g) == x(end)) out.push_back(g);
         }
-        Rational g = dx * (x_[b] - x_[a]) + dy * (s == 1 ? y_[b] - y_[a] : y_[a] - y_[b]);
+        return dx * x(end);
+    }
+    const std::uint32_t* v = p.pool.data() + (dy > 0 ? h.upper : h.lower);
+    const std::size_t m = (dy > 0 ? h.lower : h.end) - (dy > 0 ? h.upper : h.lower);
+    auto gain = [&](std::size_t k) -> int {
+        const T g = dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
         return g > 0 ? 1 : (g < 0 ? -1 : 0);
     };
-    best_vertex(c.vertex, c.on_edge, sign_of_gain, out);
+    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (gain(mid) <= 0) hi = mid;
+        else lo = mid + 1;
+    }
+    const T score = dx * x(v[lo]) + dy * y(v[lo]);
+    out.push_back(v[lo]);
+    for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(v[k + 1]);
+    return score;
 }
 
-std::optional<KeyIndex> KeyIndex::scan_or_refuse(const Matrix<Rational>& K, std::size_t n) {
-    const std::size_t G = groups_.size();
-    if (G > kScanGroups && G * G > n) return std::nullopt;
-    scan_ = true;
-    keys_.resize(G * dk_);
-    for (std::size_t g = 0; g < G; ++g) std::copy(K.row(groups_[g].members.front()), K.row(groups_[g].members.front()) + dk_, keys_.begin() + static_cast<std::ptrdiff_t>(g * dk_));
-    x_.clear(), y_.clear(), origin_.clear(), u_.clear(), w_.clear();
-    return std::move(*this);
+// The nodes covering position indices [a, b] (the root alone for a tree-less plane), their
+// best groups merged by exact comparison of the scores; out gets local indices.
+template <class T>
+void KeyIndex::on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t a, std::uint32_t b,
+                         std::vector<std::uint32_t>& out) const {
+    const auto count = static_cast<std::uint32_t>(p.rank_of.size());
+    if (!intervals_ && (a != 0 || b + 1 != count))
+        throw std::logic_error("KeyIndex: an interval query on an index built without intervals");
+    std::optional<T> best;
+    thread_local std::vector<std::uint32_t> part;
+    auto visit = [&](auto&& self, std::size_t k, std::uint32_t l, std::uint32_t r) -> void {
+        if (b < l || r <= a) return;
+        if (a <= l && r <= b + 1) {
+            part.clear();
+            T s = best_in_node(p, p.tree[k], dx, dy, part);
+            if (!best || s > *best) {
+                best = std::move(s);
+                out.assign(part.begin(), part.end());
+            } else if (s == *best) {
+                out.insert(out.end(), part.begin(), part.end());
+            }
+            return;
+        }
+        const std::uint32_t mid = l + (r - l) / 2;
+        self(self, 2 * k, l, mid);
+        self(self, 2 * k + 1, mid, r);
+    };
+    visit(visit, 1, 0, count);
+}
+
+// Every key of the plane at position indices [a, b] (local indices).
+void KeyIndex::present(const Plane& p, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const {
+    const auto count = static_cast<std::uint32_t>(p.rank_of.size());
+    if (!intervals_ && (a != 0 || b + 1 != count))
+        throw std::logic_error("KeyIndex: an interval query on an index built without intervals");
+    auto visit = [&](auto&& self, std::size_t k, std::uint32_t l, std::uint32_t r) -> void {
+        if (b < l || r <= a) return;
+        if (a <= l && r <= b + 1) {
+            for (std::uint32_t t = p.tree[k].sorted; t < p.tree[k].upper; ++t) out.push_back(p.by_rank[p.pool[t]]);
+            return;
+        }
+        const std::uint32_t mid = l + (r - l) / 2;
+        self(self, 2 * k, l, mid);
+        self(self, 2 * k + 1, mid, r);
+    };
+    visit(visit, 1, 0, count);
+}
+
+int KeyIndex::in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std::uint32_t hi,
+                       std::vector<std::uint32_t>& out) const {
+    out.clear();
+    if (p.groups.size() == 1 && planes_.size() > 1) {  // one key: is it in [lo, hi]?
+        const auto [a, b] = members_in(p.groups[0], lo, hi);
+        if (a == b) return 0;
+        out.push_back(p.groups[0]);
+        return 1;
+    }
+    std::uint32_t a = lo, b = hi;  // position indices of the plane
+    if (!p.positions.empty()) {
+        a = static_cast<std::uint32_t>(std::lower_bound(p.positions.begin(), p.positions.end(), lo) - p.positions.begin());
+        b = static_cast<std::uint32_t>(std::upper_bound(p.positions.begin(), p.positions.end(), hi) - p.positions.begin());
+        if (a == b) return 0;
+        --b;
+    }
+    // The direction of q in the plane's scaled coordinates: (<q, u> / sx, <q, w> / sy).
+    std::int64_t qx = 0, qy = 0;
+    if (p.raw && p.unit && p.small && (dk_ < 1 || small61(q[0], &qx)) && (dk_ < 2 || small61(q[1], &qy))) {
+        if (qx == 0 && qy == 0) return 2;
+        on_chains<i128>(p, qx, qy, a, b, out);
+    } else {
+        Rational dx, dy;
+        if (p.raw) {
+            dx = dk_ >= 1 ? q[0] : Rational(0);
+            dy = dk_ == 2 ? q[1] : Rational(0);
+        } else {
+            dx = dot(q, p.u.data(), dk_);
+            dy = dot(q, p.w.data(), dk_);
+        }
+        if (dx == 0 && dy == 0) return 2;
+        if (!p.unit) dx /= p.sx, dy /= p.sy;
+        if (p.small) clear_denominators(dx, dy);  // a positive multiple: the same argmax
+        if (p.small && small61(dx, &qx) && small61(dy, &qy)) on_chains<i128>(p, qx, qy, a, b, out);
+        else on_chains<Rational>(p, dx, dy, a, b, out);
+    }
+    for (std::uint32_t& g : out) g = p.groups[g];
+    return 1;
+}
+
+bool KeyIndex::argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const {
+    out.clear();
+    if (groups_.size() <= 1) return false;
+    if (planes_.size() == 1) {
+        if (in_plane(planes_[0], q, lo, hi, out) != 1) return false;  // 2: every key ties
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return true;
+    }
+    // Several classes: each one's best, then the best of those by their exact scores (128-bit
+    // integers with overflow checks where the query and the keys are small integers).
+    thread_local std::vector<std::uint32_t> part, found_groups, first;
+    found_groups.clear(), first.clear();
+    for (const Plane& p : planes_) {
+        const int found = in_plane(p, q, lo, hi, part);
+        if (found == 0) continue;
+        if (found == 2) {  // q ties the plane's keys in [lo, hi]: all of them
+            part.clear();
+            const auto a = std::lower_bound(p.positions.begin(), p.positions.end(), lo) - p.positions.begin();
+            const auto b = std::upper_bound(p.positions.begin(), p.positions.end(), hi) - p.positions.begin();
+            present(p, static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - 1), part);
+            for (std::uint32_t& g : part) g = p.groups[g];
+        }
+        first.push_back(static_cast<std::uint32_t>(found_groups.size()));
+        found_groups.insert(found_groups.end(), part.begin(), part.end());
+    }
+    first.push_back(static_cast<std::uint32_t>(found_groups.size()));
+    const std::size_t classes = first.size() - 1;
+    thread_local std::vector<i128> small_scores;
+    thread_local std::vector<Rational> scores;
+    bool small = int_keys_;
+    thread_local std::vector<std::int64_t> iq;
+    iq.resize(dk_);
+    for (std::size_t c = 0; c < dk_ && small; ++c) small = small_int(q[c], &iq[c]);
+    small_scores.assign(classes, 0);
+    for (std::size_t k = 0; k < classes && small; ++k) {
+        const std::int64_t* key = ikeys_.data() + found_groups[first[k]] * dk_;
+        for (std::size_t c = 0; c < dk_ && small; ++c)
+            small = !__builtin_add_overflow(small_scores[k], static_cast<i128>(iq[c]) * key[c], &small_scores[k]);
+    }
+    if (!small) {
+        scores.resize(classes);
+        for (std::size_t k = 0; k < classes; ++k) scores[k] = dot(q, keys_.data() + found_groups[first[k]] * dk_, dk_);
+    }
+    std::size_t top = 0;
+    for (std::size_t k = 1; k < classes; ++k)
+        if (small ? small_scores[k] > small_scores[top] : scores[k] > scores[top]) top = k;
+    for (std::size_t k = 0; k < classes; ++k)
+        if (small ? small_scores[k] == small_scores[top] : scores[k] == scores[top])
+            out.insert(out.end(), found_groups.begin() + first[k], found_groups.begin() + first[k + 1]);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return true;
 }
 
 void KeyIndex::argmax(const Rational* q, std::vector<std::uint32_t>& out) const {
-    out.clear();
-    const std::size_t G = groups_.size();
-    if (G <= 1) {
-        if (G == 1) out.push_back(0);
-        return;
-    }
-    if (scan_) {  // few distinct keys in more than a plane: score each once, exactly
-        thread_local Rational best, s;
-        for (std::size_t g = 0; g < G; ++g) {
-            s = dot(q, keys_.data() + g * dk_, dk_);
-            if (out.empty() || s > best) {
-                best = s;
-                out.assign(1, static_cast<std::uint32_t>(g));
-            } else if (s == best) {
-                out.push_back(static_cast<std::uint32_t>(g));
-            }
-        }
-        return;
-    }
-    // Integer keys and an integer query, read straight from the query: no Rationals at all.
-    std::int64_t qx = 0, qy = 0;
-    if (raw_ && small_ && (dk_ < 1 || small61(q[0], &qx)) && (dk_ < 2 || small61(q[1], &qy))) {
-        if (qy != 0) {
-            const Chain& c = qy > 0 ? upper_ : lower_;
-            const int s = qy > 0 ? 1 : -1;
-            const std::int64_t ay = qy > 0 ? qy : -qy;
-            best_vertex(c.vertex, c.on_edge, [&](std::size_t k) {
-                const std::uint32_t a = c.vertex[k], b = c.vertex[k + 1];
-                const i128 g = static_cast<i128>(qx) * (xs_[b] - xs_[a]) + static_cast<i128>(ay) * (s * (ys_[b] - ys_[a]));
-                return g > 0 ? 1 : (g < 0 ? -1 : 0);
-            }, out);
-        } else if (qx > 0) {
-            out = xmax_;
-        } else if (qx < 0) {
-            out = xmin_;
-        } else {
-            out.resize(G);
-            std::iota(out.begin(), out.end(), 0u);
-        }
-        return;
-    }
-    Rational dx, dy;
-    direction(q, dx, dy);
-    if (dy > 0) {
-        best_on_chain(upper_, 1, dx, dy, out);
-    } else if (dy < 0) {
-        best_on_chain(lower_, -1, dx, Rational(-dy), out);
-    } else if (dx > 0) {
-        out = xmax_;
-    } else if (dx < 0) {
-        out = xmin_;
-    } else {
-        out.resize(G);
-        std::iota(out.begin(), out.end(), 0u);
-    }
+    if (n_ > 0 && argmax(q, 0, static_cast<std::uint32_t>(n_ - 1), out)) return;
+    out.resize(groups_.size());
+    std::iota(out.begin(), out.end(), 0u);
 }
 
 }  // namespace ahat

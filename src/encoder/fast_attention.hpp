@@ -1,24 +1,44 @@
 // Exact hard attention in less than quadratic time where the keys have structure.
 //
 // Offers:
-//   KeyIndex::build(K)   groups the key rows into classes of equal keys, and, when the
+//   KeyIndex::build(K, intervals)
+//                        groups the key rows into classes of equal keys, and, when the
 //                        distinct keys span an affine space of dimension <= 2, builds the
 //                        upper and lower convex chains of the keys seen as points of the plane
-//                        (dimension 1 is the degenerate case y = 0). When they span more but
-//                        there are few of them (G <= 16 or G^2 <= n: one-hot keys over a
-//                        vocabulary, say), it keeps the G distinct keys to scan. nullopt
+//                        (dimension 1 is the degenerate case y = 0). With `intervals`, it
+//                        builds them for every node of a segment tree over the key positions
+//                        (O(n log n) memory), so that any interval of positions is answered,
+//                        which masked and windowed heads need. When the keys span more than a
+//                        plane, it splits them into classes by the key coordinates that take
+//                        at most 2 (then 4, 8, 16) values (a one-hot part, a beginning-of-
+//                        sequence flag) and treats each class as a plane of its own, if every
+//                        class is planar
+//                        and there are few classes (C <= 16 or C^2 <= n); failing that, when
+//                        the distinct keys are few (G <= 16 or G^2 <= n: one-hot keys over a
+//                        vocabulary, say), each is a class of one key, scanned. nullopt
 //                        otherwise (the caller falls back to the dense scan).
-//   argmax(q, out)       the groups whose keys maximise <q, k>, exactly: O(log G) comparisons
-//                        plus the number of groups returned (ties between distinct keys are
-//                        found: points on the supporting line are on one chain edge); for a
-//                        scanned index O(G dk), so a head costs O(n G dk) instead of O(n^2 dk).
-// Valid for the allowed set "all positions" (mask none, no window). Arithmetic is exact; a
-// 128-bit fast path is used when the point coordinates and the direction are integers below
-// 2^61. Cost to build: O(n log n) key comparisons and O(G) rational work.
+//   argmax(q, lo, hi, out)
+//                        the groups with a member at a position in [lo, hi] whose key
+//                        maximises <q, k> among those, exactly; false (out empty) when the
+//                        keys are one class (or one key) and q scores them all alike: every
+//                        allowed key ties (with several classes, all tied groups are listed
+//                        instead). Planar keys: the
+//                        interval splits into O(log n) tree nodes, each searched in O(log n)
+//                        comparisons, plus the groups returned (ties between distinct keys are
+//                        found: collinear points stay on the chains). With C classes, that per
+//                        class, plus O(C dk) to compare the classes' best scores exactly.
+//   argmax(q, out)       the same over all positions (out = every group when all tie).
+//   members_in(g, lo, hi) the members of group g in [lo, hi], as a range of members: O(log n).
+//   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
+// Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
+// direction are integers below 2^61. Cost to build: O(n log n) key comparisons and O(G)
+// rational work, plus O(n log n) orientation tests for the interval tree.
+// The construction and its proof: proofs/masked-attention.md.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "exact/linalg.hpp"
@@ -31,36 +51,64 @@ public:
         std::vector<std::uint32_t> members;  // positions, ascending
     };
 
-    static std::optional<KeyIndex> build(const Matrix<Rational>& K);
+    static std::optional<KeyIndex> build(const Matrix<Rational>& K, bool intervals = false);
 
     std::size_t groups() const { return groups_.size(); }
+    std::size_t positions() const { return n_; }
+    bool has_intervals() const { return intervals_; }
     const Group& group(std::size_t g) const { return groups_[g]; }
-    // The position of the group's key in the group list is its index; out gets group indices.
+    // The position of the group's key in the group list is its index; out gets group indices,
+    // ascending. Needs lo <= hi < n, and an index built with intervals unless [lo, hi] = [0, n).
+    bool argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const;
     void argmax(const Rational* q, std::vector<std::uint32_t>& out) const;
+    std::pair<std::size_t, std::size_t> members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const;
+    // Whether K is the key matrix this index was built from (O(n dk) comparisons).
+    bool same_keys(const Matrix<Rational>& K) const;
 
 private:
-    struct Chain {
-        std::vector<std::uint32_t> vertex;          // group indices, x strictly increasing
-        std::vector<std::vector<std::uint32_t>> on_edge;  // groups strictly inside edge k
+    // The distinct keys of one range of positions: ranges into Plane::pool.
+    struct Hull {
+        std::uint32_t sorted = 0, upper = 0, lower = 0, end = 0;  // pool[sorted, upper): ranks
+        // in (x, y) order; [upper, lower): upper chain, [lower, end): lower chain, as local
+        // group indices with x strictly increasing, collinear points kept.
     };
+    // One class of distinct keys lying in a plane: key = origin + (x / sx) u + (y / sy) w, or,
+    // raw (dk <= 2), key = (x / sx, y / sy); sx, sy > 0 make every x and y an integer.
+    struct Plane {
+        std::vector<std::uint32_t> groups;     // its groups (global indices), the local index order
+        std::vector<std::uint32_t> positions;  // the positions of its keys, ascending; empty: all
+        bool raw = true, unit = true;          // unit: sx = sy = 1
+        std::vector<Rational> u, w;
+        Rational sx = 1, sy = 1;
+        std::vector<Rational> x, y;            // per local group
+        std::vector<std::int64_t> xs, ys;      // the same as int64 when small
+        bool small = false;
+        std::vector<std::uint32_t> by_rank;    // local groups in (x, y) order
+        std::vector<std::uint32_t> rank_of;    // per position index: the rank of its key
+        std::vector<Hull> tree;                // node 1 = all its positions; children 2k, 2k+1
+        std::vector<std::uint32_t> pool;
+    };
+    std::size_t n_ = 0, dk_ = 0;
+    bool intervals_ = false;
     std::vector<Group> groups_;
-    std::vector<Rational> x_, y_;           // plane coordinates of each group's key
-    std::vector<std::int64_t> xs_, ys_;     // the same as int64 when small_
-    bool small_ = false;
-    std::size_t dk_ = 0;
-    std::vector<Rational> origin_, u_, w_;  // key = origin + x u + y w (when dk > 2)
-    bool raw_ = true;                       // dk <= 2: x, y are the key's coordinates
-    Chain upper_, lower_;                   // lower_ is built on (x, -y)
-    std::vector<std::uint32_t> xmin_, xmax_;  // groups with the smallest / largest x
+    std::vector<Plane> planes_;
+    std::vector<Rational> keys_;           // G x dk, the distinct keys (for scores across planes)
+    std::vector<std::uint32_t> group_of_;  // per position
+    std::vector<std::int64_t> ikeys_;      // the same as int64 when int_keys_
+    bool int_keys_ = false;
 
-    static constexpr std::size_t kScanGroups = 16;
-    bool scan_ = false;                     // few distinct keys beyond a plane: scan them
-    std::vector<Rational> keys_;            // scan_: G x dk, the distinct keys
-    std::optional<KeyIndex> scan_or_refuse(const Matrix<Rational>& K, std::size_t n);
-
-    void direction(const Rational* q, Rational& dx, Rational& dy) const;
-    void best_on_chain(const Chain& c, int sign_y, const Rational& dx, const Rational& dy,
-                       std::vector<std::uint32_t>& out) const;
+    static constexpr std::size_t kFewClasses = 16;
+    bool few(std::size_t classes) const { return classes <= kFewClasses || classes * classes <= n_; }
+    bool fit(Plane& p) const;
+    void build_tree(Plane& p) const;
+    void build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_t r, bool recurse) const;
+    // 0: no key of the plane in [lo, hi]; 1: out = its best groups; 2: q scores them alike.
+    int in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const;
+    void present(const Plane& p, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
+    template <class T>
+    void on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
+    template <class T>
+    T best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const;
 };
 
 }  // namespace ahat

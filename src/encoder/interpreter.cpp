@@ -27,16 +27,32 @@ Program<S>::Program(const Encoder& enc) : enc_(&enc) {
 namespace {
 
 // Key indexes of recent heads: compiled encoders reuse the same keys layer after layer, so an
-// index is looked up by exact equality of the key matrix before one is built.
+// index is looked up by exact equality of the key matrix before one is built (an index holds
+// the distinct keys and the group of each position, which is enough to compare; a refused
+// key matrix is kept as it is). A masked or windowed head needs the index with its interval
+// tree; one built without is rebuilt with it.
 struct KeyCache {
-    std::vector<std::pair<Matrix<Rational>, std::shared_ptr<const std::optional<KeyIndex>>>> entries;
-    std::shared_ptr<const std::optional<KeyIndex>> get(const Matrix<Rational>& K) {
-        for (const auto& [keys, index] : entries)
-            if (keys.rows == K.rows && keys.cols == K.cols && keys.data == K.data) return index;
-        auto index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K));
+    struct Entry {
+        std::shared_ptr<const std::optional<KeyIndex>> index;
+        Matrix<Rational> refused;  // the keys, where the index was refused
+    };
+    std::vector<Entry> entries;
+    static bool same(const Entry& e, const Matrix<Rational>& K) {
+        if (e.index->has_value()) return (*e.index)->same_keys(K);
+        return e.refused.rows == K.rows && e.refused.cols == K.cols && e.refused.data == K.data;
+    }
+    std::shared_ptr<const std::optional<KeyIndex>> get(const Matrix<Rational>& K, bool intervals) {
+        for (Entry& e : entries)
+            if (same(e, K)) {
+                if (intervals && e.index->has_value() && !(*e.index)->has_intervals())
+                    e.index = std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, true));
+                return e.index;
+            }
+        Entry e{std::make_shared<const std::optional<KeyIndex>>(KeyIndex::build(K, intervals)), {}};
+        if (!e.index->has_value()) e.refused = K;
         if (entries.size() == 4) entries.erase(entries.begin());
-        entries.emplace_back(K, index);
-        return index;
+        entries.push_back(std::move(e));
+        return entries.back().index;
     }
 };
 
@@ -122,8 +138,8 @@ struct Attention {
                         if (abs(K.at(j, t)) > kmax[t]) kmax[t] = abs(K.at(j, t));
             }
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
-            if (!constant && allow_fast && hard && everywhere)
-                if (auto index = cache->get(K); index->has_value()) return structured(**index);
+            if (!constant && allow_fast && hard)
+                if (auto index = cache->get(K, !everywhere); index->has_value()) return structured(**index);
         }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed_interval(h, i, n);
@@ -140,34 +156,61 @@ struct Attention {
         }
     }
 
-    // The structured path: groups of equal keys with their value sums, argmax on the chains.
+    // The structured path: groups of equal keys with prefix sums of their values along their
+    // members, argmax over the allowed interval on the chains (proofs/masked-attention.md).
     void structured(const KeyIndex& index) {
         const std::size_t G = index.groups(), dv = V.cols;
-        Matrix<S> sums(G, dv);
-        for (std::size_t g = 0; g < G; ++g)
-            for (std::uint32_t j : index.group(g).members)
-                for (std::size_t c = 0; c < dv; ++c) sums.at(g, c) += V.at(j, c);
+        // Row start[g] + t of sums: the values of group g's first t members, added up.
+        std::vector<std::size_t> start(G + 1, 0);
+        for (std::size_t g = 0; g < G; ++g) start[g + 1] = start[g] + index.group(g).members.size() + 1;
+        Matrix<S> sums(start[G], dv);
+        for (std::size_t g = 0; g < G; ++g) {
+            const auto& members = index.group(g).members;
+            for (std::size_t t = 0; t < members.size(); ++t)
+                for (std::size_t c = 0; c < dv; ++c)
+                    sums.at(start[g] + t + 1, c) = sums.at(start[g] + t, c) + V.at(members[t], c);
+        }
         std::vector<std::uint32_t> best;
-        for (std::size_t i = 0; i < Q.rows; ++i) {
-            index.argmax(Q.row(i), best);
+        std::vector<std::pair<std::size_t, std::size_t>> range;
+        const auto n = static_cast<std::int64_t>(Q.rows);
+        for (std::int64_t i = 0; i < n; ++i) {
+            const auto [lo, hi] = allowed_interval(h, i, n);
+            if (lo > hi) continue;  // empty allowed set: the zero vector
+            const auto row = static_cast<std::size_t>(i);
+            S* out = A.row(row);
             mul_adds += 2 * Q.cols;
-            if (margins) structured_margin(index, best, i);
-            S* out = A.row(i);
+            if (!index.argmax(Q.row(row), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), best)) {
+                // q scores every key alike: the whole allowed interval is selected
+                if (prefix.rows == 0) build_prefix();
+                if (margins) note_margin(dot(Q.row(row), K.row(static_cast<std::size_t>(lo)), K.cols), nullptr, i);
+                whole_interval(i, lo, hi, out);
+                continue;
+            }
+            if (margins) structured_margin(index, best, row, lo, hi);
             std::size_t count = 0;
-            for (std::uint32_t g : best) count += index.group(g).members.size();
-            trace.selected[i] = static_cast<std::uint32_t>(count);
+            range.clear();
+            for (std::uint32_t g : best) {
+                range.push_back(index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi)));
+                count += range.back().second - range.back().first;
+            }
+            trace.selected[row] = static_cast<std::uint32_t>(count);
             if (h.rule == Rule::AverageHard) {
                 for (std::size_t c = 0; c < dv; ++c) {
-                    S acc = sums.at(best[0], c);
-                    for (std::size_t k = 1; k < best.size(); ++k) acc += sums.at(best[k], c);
+                    S acc = S(0);
+                    for (std::size_t k = 0; k < best.size(); ++k) {
+                        const auto [a, b] = range[k];
+                        acc += sums.at(start[best[k]] + b, c);
+                        if (a > 0) acc -= sums.at(start[best[k]] + a, c);
+                    }
                     out[c] = acc / S(static_cast<long long>(count));
                 }
             } else {
-                std::uint32_t j = h.rule == Rule::UniqueHardLeft ? index.group(best[0]).members.front()
-                                                                  : index.group(best[0]).members.back();
-                for (std::uint32_t g : best)
-                    j = h.rule == Rule::UniqueHardLeft ? std::min(j, index.group(g).members.front())
-                                                       : std::max(j, index.group(g).members.back());
+                const bool left = h.rule == Rule::UniqueHardLeft;
+                std::uint32_t j = left ? UINT32_MAX : 0;
+                for (std::size_t k = 0; k < best.size(); ++k) {
+                    const auto& members = index.group(best[k]).members;
+                    j = left ? std::min(j, members[range[k].first]) : std::max(j, members[range[k].second - 1]);
+                }
                 std::copy(V.row(j), V.row(j) + dv, out);
             }
         }
@@ -195,9 +238,10 @@ struct Attention {
         }
     }
 
-    // The runner-up on the structured path: the best score among groups outside `best`, by a
-    // scan of the group keys (the convex chains do not hold it).
-    void structured_margin(const KeyIndex& index, const std::vector<std::uint32_t>& best, std::size_t i) {
+    // The runner-up on the structured path: the best score among groups outside `best` with a
+    // member in [lo, hi], by a scan of the group keys (the convex chains do not hold it).
+    void structured_margin(const KeyIndex& index, const std::vector<std::uint32_t>& best, std::size_t i,
+                           std::int64_t lo, std::int64_t hi) {
         if constexpr (is_exact_v<S>) {
             const std::size_t G = index.groups(), dk = Q.cols;
             thread_local std::vector<char> chosen;
@@ -208,8 +252,13 @@ struct Attention {
             std::optional<Rational> second;
             std::optional<i128> second_small;
             const std::int64_t* q = small_qk ? qs.data() + i * dk : nullptr;
+            const bool everywhere = lo == 0 && static_cast<std::size_t>(hi) + 1 == Q.rows;
             for (std::size_t g = 0; g < G; ++g) {
                 if (chosen[g]) continue;
+                if (!everywhere) {
+                    const auto [a, b] = index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
+                    if (a == b) continue;
+                }
                 mul_adds += dk;
                 if (q) {  // |entries| < 2^62 and dk small: i128 with overflow checks
                     const std::int64_t* k = ks.data() + index.group(g).members.front() * dk;
@@ -231,7 +280,7 @@ struct Attention {
             }
             note_margin(top, second ? &*second : nullptr, static_cast<std::int64_t>(i));
         } else {
-            (void)index, (void)best, (void)i;
+            (void)index, (void)best, (void)i, (void)lo, (void)hi;
         }
     }
 
@@ -394,7 +443,12 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
 }  // namespace
 
 template <class S>
-RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) const {
+RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts, const LayerObserver<S>& observe) const {
+    return run(Matrix<S>(input), opts, observe);
+}
+
+template <class S>
+RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const LayerObserver<S>& observe) const {
     const Encoder& enc = *enc_;
     const std::size_t n = input.rows, d = enc.d;
     if (input.cols != d) fail({}, "the input has {} columns, the encoder's width is d = {}", input.cols, d);
@@ -406,18 +460,25 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
     RunResult<S> res;
     res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
-    res.state = input;
+    res.state = std::move(input);
     check_bits(res.state, 0, opts.max_bits);
     if (opts.record_states) res.trace.states.push_back(res.state);
-    Matrix<S> Y, Q, K, V, A;  // reused across heads and layers
+    if (observe) observe(0, res.state, {});
+    // The layer is computed in place: every head reads the layer's input state and writes its
+    // n x dv output to a buffer of its own, added to the state once all heads have run (in
+    // head order, as y_i = x_i + sum_h O_h a_hi). Memory: one state plus these buffers.
+    Matrix<S> Q, K, V;  // reused across heads and layers
+    std::vector<Matrix<S>> outs;
     KeyCache cache;
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
         auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
-        Y = res.state;
+        Matrix<S>& Y = res.state;
+        if (outs.size() < layer.heads.size()) outs.resize(layer.heads.size());
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
             const LoweredHead& lh = heads_[l][hidx];
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
+            Matrix<S>& A = outs[hidx];
             reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
             for (S& a : A.data) set_zero(a);
             for (std::size_t i = 0; i < n; ++i) {
@@ -428,8 +489,9 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
                          res.trace.mul_adds, !opts.dense, &cache, opts.margins && is_exact_v<S>}
                 .run();
-            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(lh.output, A.row(i), Y.row(i));
         }
+        for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
+            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
         if (layer.ffn) {
             const FeedForward& f = *layer.ffn;
             EvalOptions eo{opts.max_bits};
@@ -440,9 +502,9 @@ RunResult<S> Program<S>::run(const Matrix<S>& input, const RunOptions& opts) con
                 for (std::size_t k = 0; k < f.writes.size(); ++k) Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
             }
         }
-        std::swap(res.state, Y);
         check_bits(res.state, l + 1, opts.max_bits);
         if (opts.record_states) res.trace.states.push_back(res.state);
+        if (observe) observe(l + 1, res.state, layer_trace);
     }
     res.layers_run = L;
     const Readout& r = enc.readout;

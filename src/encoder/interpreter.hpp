@@ -7,6 +7,9 @@
 //                      uniform and softmax heads |U_i|), the states on request, the number of
 //                      multiply-adds done by affine maps and scores.
 //   RunResult<S>       final state, trace, readout (sequence outputs or acceptance).
+//   LayerObserver<S>   called with the state after each layer (and the input) and that
+//                      layer's head traces, as the run goes: a caller checks every layer while
+//                      one state is kept (memory O(n d)), where record_states keeps them all.
 //   Program<S>         an encoder lowered to scalar S once, then run on many inputs.
 //                      Program<Rational> refuses softmax heads (no exact semantics).
 //   default_tie_tolerance<S>()   0 for exact; 1e-9 double; 1e-4 float; 1e-2 bfloat16
@@ -19,15 +22,20 @@
 //                      chains, so margins there take O(G dk) per query (G distinct keys).
 // Cost per layer and head (n positions, width d, key width dk): O(n * nnz(Q,K,V,O)) for the
 // maps plus O(n^2 dk) for scores (O(n dv) for uniform heads and constant keys). Exact
-// hard heads with mask none and no window whose distinct keys span an affine space of
-// dimension <= 2 take the structured path of fast_attention.hpp instead: O(n log n) to
-// group and index the keys, O(log n + |groups in M_i| dv) per query; so do heads with few
-// distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G dk) per query. Both paths give
-// identical results (tests compare them); RunOptions::dense forces the dense scan.
+// hard heads whose distinct keys span an affine space of dimension <= 2 take the structured
+// path of fast_attention.hpp instead: O(n log n) to group and index the keys (and, for a
+// mask or window, O(n log n) for the interval tree), then per query O(log n) comparisons
+// without a mask, O(log^2 n) with one, plus O(|groups in M_i| (dv + log n)); so do heads
+// with few distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G (dk + log n)) per
+// query. Both paths give identical results (tests compare them on every rule, mask and
+// window); RunOptions::dense forces the dense scan. Memory: the state (n x d), which a layer
+// updates in place, plus Q, K, V of one head and each head's n x dv output, plus the key
+// indexes (O(n log n) for masked heads); record_states adds one state per layer.
 // The argument order of everything follows docs/semantics.md.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -90,11 +98,18 @@ struct RunResult {
     S score = S(0);                 // Accept readout: <t, x_p> + b
 };
 
+// layers_done = 0 with the input and no heads, then l + 1 after layer l with its heads' traces.
+template <class S>
+using LayerObserver =
+    std::function<void(std::size_t layers_done, const Matrix<S>& state, const std::vector<HeadTrace>& heads)>;
+
 template <class S>
 class Program {
 public:
     explicit Program(const Encoder& enc);
-    RunResult<S> run(const Matrix<S>& input, const RunOptions& opts = {}) const;
+    RunResult<S> run(const Matrix<S>& input, const RunOptions& opts = {}, const LayerObserver<S>& observe = {}) const;
+    // The same, taking over the input as the first state (no copy of it is kept).
+    RunResult<S> run(Matrix<S>&& input, const RunOptions& opts = {}, const LayerObserver<S>& observe = {}) const;
     const Encoder& encoder() const { return *enc_; }
 
 private:

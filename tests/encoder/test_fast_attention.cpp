@@ -1,5 +1,6 @@
 // The structured attention path (fast_attention.hpp) against brute force and against the
-// dense interpreter: identical argmax sets, states and traces, ties included.
+// dense interpreter: identical argmax sets, states and traces, ties included; over all
+// positions and over intervals (masked and windowed heads: every rule, mask and window).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -7,16 +8,12 @@
 
 #include "encoder/fast_attention.hpp"
 #include "encoder/interpreter.hpp"
+#include "random_heads.hpp"
 
 using namespace ahat;
+using namespace ahat_test;
 
 namespace {
-
-Rational small_rational(std::mt19937_64& rng, int range, bool integer) {
-    long long p = static_cast<long long>(rng() % (2 * range + 1)) - range;
-    long long q = integer ? 1 : static_cast<long long>(rng() % 3) + 1;
-    return Rational(Integer(p), Integer(q));
-}
 
 // Keys of n positions in dk dimensions lying in an affine space of dimension `dim` (0..2),
 // with coordinates from a small range so that duplicates, collinear points and ties abound;
@@ -51,7 +48,116 @@ std::vector<std::uint32_t> brute_argmax(const Matrix<Rational>& K, const std::ve
     return out;
 }
 
+// The positions in [lo, hi] whose key maximises <q, k> over [lo, hi]; *all_tie when every
+// key there scores alike.
+std::vector<std::uint32_t> brute_argmax_in(const Matrix<Rational>& K, const std::vector<Rational>& q, std::size_t lo,
+                                           std::size_t hi, bool* all_tie) {
+    std::vector<Rational> s;
+    for (std::size_t j = lo; j <= hi; ++j) s.push_back(dot(q.data(), K.row(j), K.cols));
+    const Rational best = *std::max_element(s.begin(), s.end());
+    std::vector<std::uint32_t> out;
+    for (std::size_t j = lo; j <= hi; ++j)
+        if (s[j - lo] == best) out.push_back(static_cast<std::uint32_t>(j));
+    *all_tie = std::all_of(s.begin(), s.end(), [&](const Rational& v) { return v == s[0]; });
+    return out;
+}
+
+// One-hot keys over V symbols, scaled by `scale`: few distinct keys spanning V - 1 dimensions.
+Matrix<Rational> one_hot_keys(std::mt19937_64& rng, std::size_t n, std::size_t V, const Rational& scale) {
+    Matrix<Rational> K(n, V);
+    for (std::size_t j = 0; j < n; ++j) K.at(j, rng() % V) = scale;
+    return K;
+}
+
+// Keys in a few classes, each in a plane of its own but together spanning more: a class
+// coordinate of few values (a one-hot part, a beginning-of-sequence flag), then a point of a
+// parabola (t, t^2) and a coordinate mixing the class and t, as compiled programs have; with
+// `fractions`, t is replaced by 1/(t+1) (denominators that grow with n).
+Matrix<Rational> class_keys(std::mt19937_64& rng, std::size_t n, std::size_t classes, bool fractions) {
+    Matrix<Rational> K(n, 4);
+    for (std::size_t j = 0; j < n; ++j) {
+        const auto c = static_cast<long long>(rng() % classes);
+        const auto t0 = static_cast<long long>(rng() % (2 * n + 20)) - 10;
+        const Rational t = fractions ? Rational(Integer(1), Integer(std::abs(t0) + 1)) : Rational(t0);
+        K.at(j, 0) = Rational(c);
+        K.at(j, 1) = t;
+        K.at(j, 2) = t * t;
+        K.at(j, 3) = t * t + Rational(c) * t - Rational(c, 2);
+    }
+    return K;
+}
+
 }  // namespace
+
+TEST_CASE("KeyIndex argmax over intervals equals brute force, ties included", "[encoder][fast]") {
+    std::mt19937_64 rng(4242);
+    std::size_t queries = 0, multi_group_ties = 0, all_ties = 0, scanned = 0, classed = 0, refused = 0;
+    for (int trial = 0; trial < 500; ++trial) {
+        const std::size_t n = 1 + rng() % 90, dk = 1 + rng() % 4;
+        // 0..2: keys in a point, line, plane; 3, 4: one-hot; 5, 6: classes of planes
+        const int kind = static_cast<int>(rng() % 7);
+        const bool integer = rng() % 2;
+        const Matrix<Rational> K =
+            kind <= 2   ? structured_keys(rng, n, dk, kind, integer)
+            : kind <= 4 ? one_hot_keys(rng, n, 3 + rng() % 4, kind == 3 ? Rational(1) : Rational(-2, 3))
+                        : class_keys(rng, n, 1 + rng() % 4, kind == 6);
+        const auto index = KeyIndex::build(K, true);
+        if (kind >= 5 && !index) {  // a part of the plane coordinates took few values: too many classes
+            ++refused;
+            continue;
+        }
+        REQUIRE(index.has_value());
+        if (kind >= 5 && index->groups() > 16) ++classed;
+        REQUIRE(index->has_intervals());
+        if (kind >= 3 && index->groups() >= 4) ++scanned;
+        std::vector<std::uint32_t> got;
+        for (int qi = 0; qi < 25; ++qi) {
+            // prefixes and suffixes (masks), short windows, and arbitrary intervals
+            std::size_t lo = rng() % n, hi = rng() % n;
+            if (lo > hi) std::swap(lo, hi);
+            if (qi % 5 == 0) lo = 0;
+            if (qi % 5 == 1) hi = n - 1;
+            if (qi % 5 == 2) hi = std::min(n - 1, lo + rng() % 3);
+            std::vector<Rational> q(K.cols);
+            if (qi % 3 == 0 && K.cols >= 2) {  // orthogonal to a key difference: ties
+                const std::size_t a = lo + rng() % (hi - lo + 1), b = lo + rng() % (hi - lo + 1);
+                q[0] = K.at(b, 1) - K.at(a, 1);
+                q[1] = K.at(a, 0) - K.at(b, 0);
+            } else if (qi % 7 == 1) {
+                // the zero query: every key ties
+            } else {
+                for (auto& x : q) x = small_rational(rng, 4, integer || qi % 2);
+            }
+            bool all_tie = false;
+            const auto want = brute_argmax_in(K, q, lo, hi, &all_tie);
+            const bool found = index->argmax(q.data(), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), got);
+            ++queries;
+            if (!found) {  // only when every allowed key ties, and then out is empty
+                REQUIRE(all_tie);
+                REQUIRE(got.empty());
+                ++all_ties;
+                continue;
+            }
+            REQUIRE(std::is_sorted(got.begin(), got.end()));
+            std::vector<std::uint32_t> members;
+            for (auto g : got) {
+                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
+                REQUIRE(a < b);  // every group returned has a member in the interval
+                const auto& m = index->group(g).members;
+                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
+            }
+            std::sort(members.begin(), members.end());
+            REQUIRE(members == want);
+            if (got.size() > 1) ++multi_group_ties;
+        }
+    }
+    CHECK(queries + refused * 25 == 500 * 25);
+    CHECK(refused < 10);
+    CHECK(multi_group_ties > 300);
+    CHECK(all_ties > 300);
+    CHECK(scanned > 50);
+    CHECK(classed > 50);  // more than 16 distinct keys beyond a plane: only classes index them
+}
 
 TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys included", "[encoder][fast]") {
     std::mt19937_64 rng(2024);
@@ -128,26 +234,13 @@ TEST_CASE("structured and dense paths of the interpreter agree exactly", "[encod
         for (int l = 0; l < 2; ++l) {
             Layer layer;
             for (int hi = 0; hi < 2; ++hi) {
-                Head h;
-                h.rule = static_cast<Rule>(rng() % 3);  // average-hard, leftmost, rightmost
+                const auto rule = static_cast<Rule>(rng() % 3);  // average-hard, leftmost, rightmost
                 const std::size_t dk = 1 + rng() % 3;
                 // Keys read only one or two coordinates, so that they span a line or a plane.
-                Matrix<Rational> Qm(dk, d), Km(dk, d), Vm(d, d), Om(d, d);
-                const std::size_t c0 = rng() % d, c1 = rng() % d;
-                for (std::size_t r = 0; r < dk; ++r) {
-                    Km.at(r, c0) = small_rational(rng, 2, true);
-                    Km.at(r, c1) += small_rational(rng, 2, true);
-                    for (std::size_t c = 0; c < d; ++c) Qm.at(r, c) = small_rational(rng, 2, trial % 2);
-                }
-                for (std::size_t r = 0; r < d; ++r)
-                    for (std::size_t c = 0; c < d; ++c) {
-                        Vm.at(r, c) = small_rational(rng, 2, trial % 2);
-                        Om.at(r, c) = rng() % 3 == 0 ? small_rational(rng, 1, true) : Rational(0);
-                    }
-                h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {});
-                h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {});
-                h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {});
-                h.output = Sparse<Rational>::from_dense(Om);
+                Matrix<Rational> Qm, Km;
+                planar_maps(rng, dk, d, trial % 2, false, Qm, Km);
+                Head h = random_head(rng, Qm, Km, d, trial % 2);
+                h.rule = rule;
                 layer.heads.push_back(std::move(h));
             }
             enc.layers.push_back(std::move(layer));
@@ -168,4 +261,66 @@ TEST_CASE("structured and dense paths of the interpreter agree exactly", "[encod
             }
     }
     CHECK(fast_heads > 50);  // the structured path really ran
+}
+
+TEST_CASE("masked and windowed heads: structured and dense paths agree exactly", "[encoder][fast]") {
+    std::mt19937_64 rng(1618);
+    const std::vector<std::optional<std::uint64_t>> windows{std::nullopt, 0, 1, 2, 5, 1000};
+    std::size_t fast_heads = 0, heads = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const std::size_t n = 1 + rng() % 40, d = 3 + rng() % 3;
+        const bool integer = trial % 2;
+        Encoder enc;
+        enc.d = static_cast<std::uint32_t>(d);
+        for (int l = 0; l < 2; ++l) {
+            Layer layer;
+            for (int hi = 0; hi < 2; ++hi) {
+                const int combo = (trial * 4 + l * 2 + hi);
+                const std::size_t dk = 1 + rng() % 3;
+                // Keys on a line or a plane (one or two coordinates read), or, in layer 0 where
+                // the input is 0/1, the 3-5 coordinates themselves (few keys beyond a plane).
+                Matrix<Rational> Qm, Km;
+                if (l == 0 && rng() % 3 == 0) {
+                    Km = Matrix<Rational>(d, d);
+                    Qm = Matrix<Rational>(d, d);
+                    for (std::size_t r = 0; r < d; ++r) Km.at(r, r) = Rational(1);
+                    for (auto& x : Qm.data) x = small_rational(rng, 2, integer);
+                } else {
+                    planar_maps(rng, dk, d, integer, false, Qm, Km);
+                }
+                Head h = random_head(rng, Qm, Km, d, integer);
+                h.rule = static_cast<Rule>(combo % 3);  // average-hard, leftmost, rightmost
+                h.mask = static_cast<Mask>((combo / 3) % 5);
+                h.window = windows[(combo / 15) % windows.size()];
+                layer.heads.push_back(std::move(h));
+            }
+            enc.layers.push_back(std::move(layer));
+        }
+        enc.readout.coordinates = {0};
+        Matrix<Rational> x(n, d);
+        for (auto& v : x.data) v = Rational(static_cast<long long>(rng() % 2));
+        Program<Rational> prog(enc);
+        RunOptions fast, dense;
+        fast.record_states = dense.record_states = true;
+        fast.margins = dense.margins = true;
+        dense.dense = true;
+        const auto a = prog.run(x, fast), b = prog.run(x, dense);
+        REQUIRE(a.trace.states == b.trace.states);
+        for (std::size_t l = 0; l < 2; ++l)
+            for (std::size_t hd = 0; hd < 2; ++hd) {
+                const HeadTrace &ta = a.trace.heads[l][hd], &tb = b.trace.heads[l][hd];
+                REQUIRE(ta.selected == tb.selected);
+                REQUIRE(ta.margin.has_value() == tb.margin.has_value());
+                if (ta.margin) {
+                    CHECK(ta.margin->gap == tb.margin->gap);
+                    CHECK(ta.margin->scale == tb.margin->scale);
+                    CHECK(ta.margin->score_scale == tb.margin->score_scale);
+                    CHECK(ta.margin->position == tb.margin->position);
+                }
+                ++heads;
+            }
+        if (a.trace.mul_adds != b.trace.mul_adds) ++fast_heads;
+    }
+    CHECK(heads == 1200);
+    CHECK(fast_heads > 200);  // the structured path really ran on masked heads
 }

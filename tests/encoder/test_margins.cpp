@@ -5,16 +5,12 @@
 #include <random>
 
 #include "encoder/interpreter.hpp"
+#include "random_heads.hpp"
 
 using namespace ahat;
+using namespace ahat_test;
 
 namespace {
-
-Rational small_value(std::mt19937_64& rng, int range, bool integer) {
-    long long p = static_cast<long long>(rng() % (2 * range + 1)) - range;
-    long long q = integer ? 1 : static_cast<long long>(rng() % 3) + 1;
-    return Rational(Integer(p), Integer(q));
-}
 
 Encoder random_encoder(std::mt19937_64& rng, std::size_t d, bool integer) {
     Encoder enc;
@@ -22,28 +18,15 @@ Encoder random_encoder(std::mt19937_64& rng, std::size_t d, bool integer) {
     for (int l = 0; l < 2; ++l) {
         Layer layer;
         for (int hi = 0; hi < 2; ++hi) {
-            Head h;
-            h.rule = static_cast<Rule>(rng() % 4);  // the three hard rules and uniform
-            h.mask = rng() % 3 == 0 ? static_cast<Mask>(rng() % 5) : Mask::None;
-            if (rng() % 6 == 0) h.window = rng() % 4;
+            const auto rule = static_cast<Rule>(rng() % 4);  // the three hard rules and uniform
+            const Mask mask = rng() % 3 == 0 ? static_cast<Mask>(rng() % 5) : Mask::None;
+            std::optional<std::uint64_t> window;
+            if (rng() % 6 == 0) window = rng() % 4;
             const std::size_t dk = 1 + rng() % 3;
-            Matrix<Rational> Qm(dk, d), Km(dk, d), Vm(d, d), Om(d, d);
-            const std::size_t c0 = rng() % d, c1 = rng() % d;
-            for (std::size_t r = 0; r < dk; ++r) {
-                Km.at(r, c0) = small_value(rng, 2, true);
-                Km.at(r, c1) += small_value(rng, 2, true);
-                if (rng() % 4 == 0) Km.at(r, rng() % d) += small_value(rng, 2, integer);  // sometimes > 2 dims
-                for (std::size_t c = 0; c < d; ++c) Qm.at(r, c) = small_value(rng, 2, integer);
-            }
-            for (std::size_t r = 0; r < d; ++r)
-                for (std::size_t c = 0; c < d; ++c) {
-                    Vm.at(r, c) = small_value(rng, 2, integer);
-                    Om.at(r, c) = rng() % 3 == 0 ? small_value(rng, 1, true) : Rational(0);
-                }
-            h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {});
-            h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {});
-            h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {});
-            h.output = Sparse<Rational>::from_dense(Om);
+            Matrix<Rational> Qm, Km;
+            planar_maps(rng, dk, d, integer, true, Qm, Km);
+            Head h = random_head(rng, Qm, Km, d, integer);
+            h.rule = rule, h.mask = mask, h.window = window;
             layer.heads.push_back(std::move(h));
         }
         enc.layers.push_back(std::move(layer));
@@ -95,7 +78,7 @@ TEST_CASE("margins equal brute force on the dense and the structured path", "[ca
         const std::size_t n = 1 + rng() % 24, d = 2 + rng() % 3;
         const Encoder enc = random_encoder(rng, d, trial % 2 == 0);
         Matrix<Rational> x(n, d);
-        for (auto& v : x.data) v = small_value(rng, 3, true);
+        for (auto& v : x.data) v = small_rational(rng, 3, true);
         Program<Rational> prog(enc);
         for (bool dense : {false, true}) {
             RunOptions o;
@@ -125,7 +108,7 @@ TEST_CASE("margins are off unless asked, and absent in numeric runs", "[capture]
     std::mt19937_64 rng(7);
     const Encoder enc = random_encoder(rng, 3, true);
     Matrix<Rational> x(5, 3);
-    for (auto& v : x.data) v = small_value(rng, 3, true);
+    for (auto& v : x.data) v = small_rational(rng, 3, true);
     auto exact = Program<Rational>(enc).run(x);
     RunOptions o;
     o.margins = true;
