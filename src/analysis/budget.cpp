@@ -132,13 +132,13 @@ double engine_seconds(const Encoder& enc, const std::vector<Matrix<float>>& batc
     return best;
 }
 
-std::string head_list(const std::vector<HeadGate>& hs) {
+}  // namespace
+
+std::string head_names(const std::vector<HeadGate>& hs) {
     std::string s;
     for (const HeadGate& h : hs) s += fmt::format("{}L{}H{}", s.empty() ? "" : " ", h.layer, h.head);
     return s;
 }
-
-}  // namespace
 
 BudgetResult budget(const capture::Subject& subject, const BudgetOptions& o) {
     if (!subject.not_compilable.empty()) throw InputError({}, fmt::format("'{}' does not compile: {}", subject.name, subject.not_compilable));
@@ -261,7 +261,7 @@ BudgetResult budget(const capture::Subject& subject, const BudgetOptions& o) {
             const double t = *p.seconds, q = *p.predicted_seconds;
             if (std::abs(t - q) > o.time_tolerance * std::max(t, q) + 0.001) {
                 additive.ok = false;
-                additive.detail = fmt::format("budget {}: measured {:.4f} s, predicted {:.4f} s (heads {})", p.budget, t, q, head_list(p.active));
+                additive.detail = fmt::format("budget {}: measured {:.4f} s, predicted {:.4f} s (heads {})", p.budget, t, q, head_names(p.active));
             }
         }
         res.checks.push_back(additive);

@@ -12,6 +12,7 @@
 //                       number of layers with heads: first each layer's best head, then the
 //                       best of the rest, "best" meaning a larger g(b), ties to the earlier
 //                       (layer, head). Sorted by (layer, head).
+//   head_names(heads)   "L0H0 L1H2": layer and head numbers, in the given order.
 //   without_heads(enc, active)  enc with every other head removed: a removed head adds
 //                       exactly nothing to the residual stream (exact runs stay exact).
 //   BudgetOptions / BudgetPoint / BudgetCheck / BudgetResult
@@ -47,6 +48,7 @@ double gate_value(const HeadGate& g, double b);
 std::vector<HeadGate> read_gates(const std::string& path, const Encoder& enc);
 std::vector<HeadGate> active_heads(const std::vector<HeadGate>& gates, double b);
 Encoder without_heads(const Encoder& enc, const std::vector<HeadGate>& active);
+std::string head_names(const std::vector<HeadGate>& heads);
 
 struct BudgetOptions {
     std::vector<double> budgets{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};

@@ -22,24 +22,13 @@ struct BudgetArgs {
     bool no_time = false, json_out = false, csv = false, quiet = false;
 };
 
-template <class T>
-json or_null(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
-
-std::string heads_text(const std::vector<analysis::HeadGate>& hs) {
-    std::string s;
-    for (const auto& h : hs) s += fmt::format("{}L{}H{}", s.empty() ? "" : " ", h.layer, h.head);
-    return s;
-}
-
 json point_json(const analysis::BudgetResult& r, const analysis::BudgetPoint& p) {
     return json{{"type", "budget"},
                 {"subject", r.subject},
                 {"budget", p.budget},
                 {"active_heads", p.active.size()},
                 {"heads", r.heads},
-                {"active", heads_text(p.active)},
+                {"active", analysis::head_names(p.active)},
                 {"gate_mass", p.gate_mass},
                 {"flops", p.flops},
                 {"dense_flops", p.dense_flops},
@@ -103,7 +92,7 @@ int run_budget(const BudgetArgs& a) {
             fmt::print("  {:>6.2f} {:>6} {:>9.3f} {:>8.1f}% {:>8.1f}% {:>8.1f}% {:>10}  {}\n", p.budget, p.active.size(), p.gate_mass,
                        100 * (p.dense_flops > 0 ? p.flops / p.dense_flops : 1.0), 100.0 * double(p.correct) / double(std::max<std::size_t>(p.samples, 1)),
                        100.0 * double(p.correct_positions) / double(std::max<std::size_t>(p.positions, 1)),
-                       p.seconds ? fmt::format("{:.4f}", *p.seconds) : "", heads_text(p.active));
+                       p.seconds ? fmt::format("{:.4f}", *p.seconds) : "", analysis::head_names(p.active));
         for (const auto& c : r.checks) fmt::print("  check {}: {} ({})\n", c.name, c.ok ? "ok" : "FAILED", c.detail);
         fmt::print("  assumptions: exact arithmetic for accuracy; flops = sum over active heads of n^2 d_k at n = {}; time: the numeric engine, "
                    "float, fast order, {} thread(s)\n",

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -75,6 +76,12 @@ std::vector<Rational> parse_values(std::string_view text, const std::string& sou
 Matrix<Rational> parse_rows(std::string_view text, const std::string& source, std::size_t cols);
 
 json rationals_json(const std::vector<Rational>& v);
+
+// The value, or null where there is none (records keep every key).
+template <class T>
+json or_null(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
 
 // The shape of a compiled circuit as JSON fields (construction, K, circuit_depth, layers,
 // heads, width, tokens), shared by `ahat compile` and `ahat info`; defined in compile.cpp.

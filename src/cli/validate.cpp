@@ -23,11 +23,6 @@ struct ValidateArgs {
     bool as_softmax = false, json_out = false, csv = false, quiet = false;
 };
 
-template <class T>
-json or_null(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
-
 json row_json(const capture::ValidateRow& r, const std::string& order) {
     return json{{"type", "size"},
                 {"n", r.n},
