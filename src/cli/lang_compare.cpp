@@ -20,6 +20,7 @@ struct CompareArgs {
 struct VerifyArgs {
     std::string formula, model = "global", rule = "average-hard", alphabet;
     LtlVerifyOptions o;
+    std::size_t max_layers = 100;
     bool json = false;
 };
 
@@ -146,6 +147,9 @@ int run_ltl_verify(const VerifyArgs& a) {
         if (alphabet.find(c) == std::string::npos)
             fail(SourceLoc{"--alphabet", 1, 1}, "the formula's letter '{}' is not in the alphabet '{}'", c, alphabet);
     CompiledLtl c = compile_in_model(f, alphabet, m);
+    if (c.layers > a.max_layers)  // verifying takes time growing like the square of the layers
+        fail(SourceLoc{"FORMULA", 1, 1}, "the formula compiles to {} layers, more than {} (--max-layers raises the limit)",
+             c.layers, a.max_layers);
     LtlVerifyReport r = verify_ltl(c, alphabet, [&](std::string_view w) { return accepts(f, w); }, a.o);
     if (a.json) {
         print_json(json{{"formula", to_string(f)}, {"model", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)},
@@ -196,6 +200,8 @@ void register_lang_compare(CLI::App& app, Action& action) {
     add_number(v, "--random-len", vargs->o.random_len, "random, periodic and near-miss words up to this length", 0, 1 << 16);
     add_number(v, "--samples", vargs->o.random_count, "words of each sampled kind", 0, 1 << 20);
     add_number(v, "--seed", vargs->o.seed, "seed of the sampled words", 0, UINT64_MAX);
+    add_number(v, "--max-layers", vargs->max_layers, "largest encoder verified (a layer per level of temporal depth)", 1,
+               1 << 20);
     v->add_flag("--json", vargs->json, "one JSON document");
     v->callback([vargs, &action] { action = [vargs] { return run_ltl_verify(*vargs); }; });
 }

@@ -57,6 +57,8 @@ TEST_CASE("deep nesting in every recursive reader is a located error, not a stac
     refused("lang verify '" + repeat("(", 40000) + "'", "FORMULA:1:501: the formula nests deeper than 500 levels");
     refused("lang verify '" + repeat("!", 100000) + "a'", "FORMULA:1:501: the formula nests deeper than 500 levels");
     refused("lang verify '" + repeat("P ", 1000) + "a'", "the formula nests deeper than 500 levels");
+    // within the nesting limit, verifying 450 layers took minutes
+    refused("lang verify '" + repeat("P ", 450) + "a'", "FORMULA:1:1: the formula compiles to 450 layers, more than 100");
 }
 
 TEST_CASE("numeric options are read with their range: never wrapped, saturated or NaN", "[cli][hardening]") {
