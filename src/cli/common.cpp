@@ -47,6 +47,18 @@ double parse_real(std::string_view text, const std::string& option, double lo, d
     return v;
 }
 
+void check_word_count(std::size_t letters, std::size_t max_len, const std::string& option) {
+    constexpr std::uint64_t kMax = std::uint64_t{1} << 24;
+    std::uint64_t total = 1, of_length = 1;
+    for (std::size_t len = 1; len <= max_len; ++len) {
+        of_length *= letters;  // at most kMax * letters: the loop stops once total passes kMax
+        total += of_length;
+        if (total > kMax)
+            fail(SourceLoc{option, 0, 0}, "the words up to length {} over {} letters are more than 2^24: give a smaller {}",
+                 max_len, letters, option);
+    }
+}
+
 std::string option_name(const std::string& names) {
     std::string first;
     for (const std::string& n : split_list(names)) {

@@ -77,6 +77,10 @@ T parse_number(std::string_view text, const std::string& option, T lo, T hi) {
     else return static_cast<T>(parse_unsigned(text, option, lo, hi));
 }
 
+// Refuses a length `option` whose words over `letters` letters, of every length up to it,
+// number more than 2^24: checking each of them would not finish.
+void check_word_count(std::size_t letters, std::size_t max_len, const std::string& option);
+
 // The name errors give an option declared as `names` ("--size,-n": "--size").
 std::string option_name(const std::string& names);
 

@@ -76,6 +76,7 @@ json cell_json(const Cell& c) {
 int run_compare(const CompareArgs& a) {
     std::vector<Model> models = parse_models(a.models, rule_arg(a.rule));
     std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1}, a.max_states);
+    for (const Language& l : langs) check_word_count(l.alphabet.size(), a.o.max_len, "--max-len");
     json doc{{"models", json::array()}, {"max_len", a.o.max_len}, {"random_len", a.o.random_len}, {"languages", json::array()}};
     for (const auto& m : models)
         doc["models"].push_back(json{{"name", m.name()},
@@ -146,6 +147,7 @@ int run_ltl_verify(const VerifyArgs& a) {
     for (char c : atoms_of(f))
         if (alphabet.find(c) == std::string::npos)
             fail(SourceLoc{"--alphabet", 1, 1}, "the formula's letter '{}' is not in the alphabet '{}'", c, alphabet);
+    check_word_count(alphabet.size(), a.o.max_len, "--max-len");
     CompiledLtl c = compile_in_model(f, alphabet, m);
     if (c.layers > a.max_layers)  // verifying takes time growing like the square of the layers
         fail(SourceLoc{"FORMULA", 1, 1}, "the formula compiles to {} layers, more than {} (--max-layers raises the limit)",

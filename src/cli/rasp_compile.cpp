@@ -77,7 +77,10 @@ int run_rasp_compile(const RaspCompileArgs& a) {
     opts.name = a.name;
     opts.alphabet = a.alphabet_file.empty() ? parse_alphabet(a.alphabet, "--alphabet")
                                             : parse_alphabet(without_final_newline(read_file(a.alphabet_file)), a.alphabet_file);
-    if (a.all) return survey(a, prog, opts.alphabet);
+    if (a.all) {
+        check_word_count(opts.alphabet.size(), a.all_up_to, "--all-up-to");
+        return survey(a, prog, opts.alphabet);
+    }
     rasp::Compiled c = rasp::compile(prog, opts);
     emit(a.output, write_encoder(c.encoder));
 

@@ -69,6 +69,10 @@ TEST_CASE("numeric options are read with their range: never wrapped, saturated o
     refused("decompile examples/majority.json --length 99999999999999999999", "--length: expected an integer from 1 to");
     refused("run examples/majority.json --input 01 --layers -1", "--layers: expected an integer from 0 to");
     refused("lang verify a --max-len 18446744073709551616", "--max-len: expected an integer from 0 to 32");
+    // in range, but 2^31 words to check
+    refused("lang verify a --max-len 30", "--max-len: the words up to length 30 over 2 letters are more than 2^24");
+    refused("lang compare ends-a --max-len 30", "--max-len: the words up to length 30 over 2 letters are more than 2^24");
+    refused("rasp compile rasp/sort.rasp --alphabet abcdefgh --all --all-up-to 9", "--all-up-to: the words up to length 9");
     for (const char* bad : {"nan", "inf", "-1", "1e999", "0x1p3", ""})
         refused(std::string("run examples/majority.json --input 01 --precision double --tie-tolerance '") + bad + "'",
                 "--tie-tolerance: expected a number from 0 to 1");
