@@ -245,7 +245,7 @@ Circuit read_circuit(std::string_view text, const std::string& file) {
 }
 
 Circuit load_circuit(const std::string& path) {
-    return read_circuit(read_file(path), path);
+    return read_circuit(read_file(path), input_name(path));
 }
 
 std::string write_circuit(const Circuit& c, std::string_view comment) {

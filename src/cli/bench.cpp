@@ -94,23 +94,23 @@ void register_bench(CLI::App& app, Action& action) {
     auto p = std::make_shared<BenchParams>();
     auto as_json = std::make_shared<bool>(false);
     CLI::App* interp = bench->add_subcommand("interpreter", "Exact interpreter multiply-add rate beside a plain GMP loop");
-    interp->add_option("--n", p->n, "positions")->capture_default_str()->check(CLI::Range(1, 4096));
-    interp->add_option("--d", p->d, "width")->capture_default_str()->check(CLI::Range(1, 1024));
-    interp->add_option("--repeat", p->repeat, "repetitions (best time is kept)")->capture_default_str()->check(CLI::Range(1, 1000));
-    interp->add_option("--seed", p->seed, "random seed")->capture_default_str();
+    add_number(interp, "--n", p->n, "positions", 1, 4096);
+    add_number(interp, "--d", p->d, "width", 1, 1024);
+    add_number(interp, "--repeat", p->repeat, "repetitions (best time is kept)", 1, 1000);
+    add_number(interp, "--seed", p->seed, "random seed", 0, UINT64_MAX);
     interp->add_flag("--json", *as_json, "print one JSON document");
     interp->callback([p, as_json, &action] { action = [p, as_json] { return run_bench_interpreter(*p, *as_json); }; });
 
     auto cp = std::make_shared<CompileRunParams>();
     auto construction = std::make_shared<std::string>("wire");
     CLI::App* cr = bench->add_subcommand("compile-run", "Compile, run and verify random circuits from 10^3 to 10^5 gates");
-    cr->add_option("--sizes", cp->sizes, "gate counts")->capture_default_str();
-    cr->add_option("--depth", cp->depth, "circuit depth (and K)")->capture_default_str()->check(CLI::Range(1, 64));
-    cr->add_option("--inputs", cp->inputs, "circuit inputs")->capture_default_str();
-    cr->add_option("--fanin", cp->max_fanin, "largest add fan-in")->capture_default_str();
-    cr->add_option("--seed", cp->seed, "seed")->capture_default_str();
+    add_number(cr, "--sizes", cp->sizes, "gate counts", 1, std::size_t{1} << 28);
+    add_number(cr, "--depth", cp->depth, "circuit depth (and K)", 1, 64);
+    add_number(cr, "--inputs", cp->inputs, "circuit inputs", 1, std::size_t{1} << 28);
+    add_number(cr, "--fanin", cp->max_fanin, "largest add fan-in", 1, std::size_t{1} << 28);
+    add_number(cr, "--seed", cp->seed, "seed", 0, UINT64_MAX);
     cr->add_option("--construction", *construction, "wire or gate")->capture_default_str();
-    cr->add_option("--dense-max", cp->dense_max, "also time the dense scan up to this many gates")->capture_default_str();
+    add_number(cr, "--dense-max", cp->dense_max, "also time the dense scan up to this many gates", 0, std::size_t{1} << 28);
     cr->add_flag("--json", *as_json, "print one JSON document");
     cr->callback([cp, construction, as_json, &action] {
         action = [cp, construction, as_json] {

@@ -28,15 +28,7 @@ struct ProgramArgs {
 
 std::vector<std::size_t> sizes_of(const std::string& text, const char* option) {
     std::vector<std::size_t> out;
-    for (const std::string& s : split_list(text)) {
-        std::size_t v = 0;
-        bool ok = !s.empty() && s.size() <= 9;
-        for (char c : s) ok = ok && c >= '0' && c <= '9';
-        if (ok)
-            for (char c : s) v = v * 10 + static_cast<std::size_t>(c - '0');
-        if (!ok || v == 0) fail(SourceLoc{option, 0, 0}, "bad value '{}' (positive integers below 10^9, comma-separated)", s);
-        out.push_back(v);
-    }
+    for (const std::string& s : split_list(text)) out.push_back(parse_number<std::size_t>(s, option, 1, 999999999));
     if (out.empty()) fail(SourceLoc{option, 0, 0}, "no values given");
     return out;
 }
@@ -141,18 +133,18 @@ void register_bench_kernels(CLI::App& app, Action& action) {
     sub->add_option("--rule", k->rule, "hard (average-hard), softmax")->capture_default_str();
     sub->add_option("--mask", k->mask, "none, causal (j <= i)")->capture_default_str();
     sub->add_option("--precision", k->precision, "float, double")->capture_default_str();
-    sub->add_option("--heads", k->heads, "heads")->capture_default_str()->check(CLI::Range(1, 1024));
-    sub->add_option("--batch", k->batch, "instances")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    add_number(sub, "--heads", k->heads, "heads", 1, 1024);
+    add_number(sub, "--batch", k->batch, "instances", 1, 1 << 20);
     sub->add_option("--order", k->order, "fast or reference")->capture_default_str();
-    sub->add_option("--repeats", k->repeats, "timed runs after one warm-up (median)")->capture_default_str()->check(CLI::Range(1, 1000));
+    add_number(sub, "--repeats", k->repeats, "timed runs after one warm-up (median)", 1, 1000);
     sub->add_flag("--json", k->json_out, "JSON Lines, one record per shape");
     sub->callback([k, &action] { action = [k] { return run_kernels(*k); }; });
     auto p = std::make_shared<ProgramArgs>();
     CLI::App* prog = bench.add_subcommand("programs", "Compiled tasks in float: the engine against the scalar interpreter");
     prog->add_option("--tasks", p->tasks, "compilable tasks")->capture_default_str();
     prog->add_option("--n", p->n, "sequence lengths")->capture_default_str();
-    prog->add_option("--batch", p->batch, "instances per run")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-    prog->add_option("--interpreter-up-to", p->interpreter_up_to, "run the scalar interpreter for n up to this")->capture_default_str();
+    add_number(prog, "--batch", p->batch, "instances per run", 1, 1 << 20);
+    add_number(prog, "--interpreter-up-to", p->interpreter_up_to, "run the scalar interpreter for n up to this", 0, 1 << 30);
     prog->add_flag("--json", p->json_out, "JSON Lines, one record per task and size");
     prog->callback([p, &action] { action = [p] { return run_programs(*p); }; });
 }

@@ -45,9 +45,9 @@ void register_bench_rasp(CLI::App& app, Action& action) {
     auto tasks = std::make_shared<std::string>("sort,histogram");
     CLI::App* sub = bench->add_subcommand("rasp", "Compile and exact run time of task programs at growing n");
     sub->add_option("--tasks", *tasks, "comma-separated task names")->capture_default_str();
-    sub->add_option("--sizes", p->sizes, "input sizes")->capture_default_str();
-    sub->add_option("--repeat", p->repeat, "instances per size (best time kept)")->capture_default_str()->check(CLI::Range(1, 1000));
-    sub->add_option("--seed", p->seed, "seed")->capture_default_str();
+    add_number(sub, "--sizes", p->sizes, "input sizes", 1, 1 << 20);
+    add_number(sub, "--repeat", p->repeat, "instances per size (best time kept)", 1, 1000);
+    add_number(sub, "--seed", p->seed, "seed", 0, UINT64_MAX);
     sub->add_flag("--json", *as_json, "print one JSON document");
     sub->callback([p, tasks, as_json, &action] {
         p->tasks.clear();

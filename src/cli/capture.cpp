@@ -81,11 +81,11 @@ void register_capture(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand("capture", "Capture check: a compiled task across sizes, exact and in floating point");
     sub->add_option("subject", a->subject, "a task name (see docs/tasks.md) or a .rasp file")->required();
     sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
-    sub->add_option("--samples", a->samples, "instances per size")->capture_default_str()->check(CLI::Range(1, 100000));
-    sub->add_option("--seed", a->seed, "random seed")->capture_default_str();
+    add_number(sub, "--samples", a->samples, "instances per size", 1, 100000);
+    add_number(sub, "--seed", a->seed, "random seed", 0, UINT64_MAX);
     sub->add_option("--precision", a->precision, "formats to run (exact always runs)")->capture_default_str();
-    sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
-    sub->add_option("--max-bits", a->max_bits, "exact runs' resource guard (0: none)")->capture_default_str();
+    add_number(sub, "--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)", 0, 1);
+    add_number(sub, "--max-bits", a->max_bits, "exact runs' resource guard (0: none)", 0, 1 << 30);
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
     sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' (one per character, commas included) or '0 1 2' (separated by white space)");
     sub->add_flag("--json", a->json, "JSON Lines: one object per size, then a summary");

@@ -1,6 +1,8 @@
 #include "cli/common.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 #include "support/utf8.hpp"
 
@@ -8,6 +10,63 @@
 #include <cstdio>
 
 namespace ahat::cli {
+
+namespace {
+
+// The text refused by a numeric option, and what it should have been.
+[[noreturn]] void bad_number(std::string_view text, const std::string& option, const std::string& wanted) {
+    fail(SourceLoc{option, 0, 0}, "expected {}, got '{}'", wanted, text);
+}
+
+template <class T>
+T integer(std::string_view text, const std::string& option, T lo, T hi) {
+    T v{};
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
+        bad_number(text, option, fmt::format("an integer from {} to {}", lo, hi));
+    return v;
+}
+
+}  // namespace
+
+std::uint64_t parse_unsigned(std::string_view text, const std::string& option, std::uint64_t lo, std::uint64_t hi) {
+    return integer(text, option, lo, hi);
+}
+
+std::int64_t parse_signed(std::string_view text, const std::string& option, std::int64_t lo, std::int64_t hi) {
+    return integer(text, option, lo, hi);
+}
+
+double parse_real(std::string_view text, const std::string& option, double lo, double hi) {
+    double v = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v) || v < lo || v > hi)
+        bad_number(text, option, fmt::format("a number from {:g} to {:g}", lo, hi));
+    return v;
+}
+
+void check_word_count(std::size_t letters, std::size_t max_len, const std::string& option) {
+    constexpr std::uint64_t kMax = std::uint64_t{1} << 24;
+    std::uint64_t total = 1, of_length = 1;
+    for (std::size_t len = 1; len <= max_len; ++len) {
+        of_length *= letters;  // at most kMax * letters: the loop stops once total passes kMax
+        total += of_length;
+        if (total > kMax)
+            fail(SourceLoc{option, 0, 0}, "the words up to length {} over {} letters are more than 2^24: give a smaller {}",
+                 max_len, letters, option);
+    }
+}
+
+std::string option_name(const std::string& names) {
+    std::string first;
+    for (const std::string& n : split_list(names)) {
+        if (n.starts_with("--")) return n;
+        if (first.empty()) first = n;
+    }
+    return first;
+}
 
 Precision parse_precision(const std::string& s) {
     if (s == "exact") return Precision::Exact;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -61,6 +62,61 @@ std::vector<std::string> split_list(const std::string& s);
 // Defined in capture.cpp.
 capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
                               const std::vector<std::size_t>& sizes);
+
+// Numbers on the command line: the one parser of numeric option values. An integer is
+// decimal digits, with a leading '-' only where lo < 0; a real is a decimal or scientific
+// number. Text of another form, or a value outside [lo, hi] (overflow, NaN and infinities
+// included), is an InputError naming the option (exit 2): never wrapped, saturated or NaN.
+std::uint64_t parse_unsigned(std::string_view text, const std::string& option, std::uint64_t lo, std::uint64_t hi);
+std::int64_t parse_signed(std::string_view text, const std::string& option, std::int64_t lo, std::int64_t hi);
+double parse_real(std::string_view text, const std::string& option, double lo, double hi);
+
+template <class T>
+T parse_number(std::string_view text, const std::string& option, T lo, T hi) {
+    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(parse_real(text, option, lo, hi));
+    else if constexpr (std::is_signed_v<T>) return static_cast<T>(parse_signed(text, option, lo, hi));
+    else return static_cast<T>(parse_unsigned(text, option, lo, hi));
+}
+
+// Refuses a length `option` whose words over `letters` letters, of every length up to it,
+// number more than 2^24: checking each of them would not finish.
+void check_word_count(std::size_t letters, std::size_t max_len, const std::string& option);
+
+// The name errors give an option declared as `names` ("--size,-n": "--size").
+std::string option_name(const std::string& names);
+
+// Declares a numeric option read by parse_number into `value` (whose value before parsing
+// is the default --help shows); an optional one stays empty unless given.
+template <class T>
+CLI::Option* add_number(CLI::App* app, const std::string& names, T& value, const std::string& help,
+                        std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
+    const std::string name = option_name(names);
+    CLI::Option* o = app->add_option_function<std::string>(
+        names, [&value, name, lo, hi](const std::string& text) { value = parse_number<T>(text, name, lo, hi); }, help);
+    return o->type_name(std::is_floating_point_v<T> ? "REAL" : "INT")->default_str(fmt::format("{}", value));
+}
+template <class T>
+CLI::Option* add_number(CLI::App* app, const std::string& names, std::optional<T>& value, const std::string& help,
+                        std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
+    const std::string name = option_name(names);
+    CLI::Option* o = app->add_option_function<std::string>(
+        names, [&value, name, lo, hi](const std::string& text) { value = parse_number<T>(text, name, lo, hi); }, help);
+    return o->type_name(std::is_floating_point_v<T> ? "REAL" : "INT");
+}
+// A list: comma-separated values, or the option repeated.
+template <class T>
+CLI::Option* add_number(CLI::App* app, const std::string& names, std::vector<T>& values, const std::string& help,
+                        std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
+    const std::string name = option_name(names);
+    CLI::Option* o = app->add_option_function<std::vector<std::string>>(
+        names,
+        [&values, name, lo, hi](const std::vector<std::string>& texts) {
+            values.clear();
+            for (const std::string& t : texts) values.push_back(parse_number<T>(t, name, lo, hi));
+        },
+        help);
+    return o->delimiter(',')->type_name("INT,...")->default_str(fmt::format("{}", fmt::join(values, ",")));
+}
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
 // that several files can add commands under one group (`ahat rasp run`, `ahat rasp compile`).

@@ -64,7 +64,7 @@ void register_compile(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand("compile", "Compile a circuit (.circ) to an encoder plus its token encoding");
     sub->add_option("circuit", args->file, "the .circ file")->required();
     sub->add_option("--construction", args->construction, "wire (K layers) or gate (2K layers)")->capture_default_str();
-    sub->add_option("--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)");
+    add_number(sub, "--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)", 1, 1 << 20);
     sub->add_option("-o,--output", args->output,
                     "the compiled file (default: stdout, with the summary on stderr)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");

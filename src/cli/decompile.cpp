@@ -139,11 +139,10 @@ void register_decompile(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand(
         "decompile", "Turn an encoder (.json), for one input length n, into an arithmetic circuit (.circ) of constant depth");
     sub->add_option("encoder", args->file, "the encoder JSON file")->required();
-    sub->add_option("--length,-n", args->length, "the input length n (with a BOS symbol, n counts it)")->required();
+    add_number(sub, "--length,-n", args->length, "the input length n (with a BOS symbol, n counts it)", 1, 1 << 20)->required();
     sub->add_option("-o,--output", args->output, "the circuit file (default: stdout, with the summary on stderr)");
-    sub->add_option("--check", args->checks, "random inputs to compare with the interpreter (0: none)")
-        ->capture_default_str();
-    sub->add_option("--seed", args->seed, "seed of the random inputs")->capture_default_str();
+    add_number(sub, "--check", args->checks, "random inputs to compare with the interpreter (0: none)", 0, 1 << 20);
+    add_number(sub, "--seed", args->seed, "seed of the random inputs", 0, UINT64_MAX);
     sub->add_flag("--no-pad", args->no_pad,
                   "leave out the single-operand add gates that give every state gate its exact depth (depth then at most the formula)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");

@@ -67,8 +67,7 @@ void register_eval(CLI::App& app, Action& action) {
     sub->add_option("circuit", args->file, "the .circ file")->required();
     sub->add_option("--input,-i", args->inputs, "input values in declaration order, e.g. \"1, 2, 3/2\"; repeat for more instances");
     sub->add_option("--precision", args->precision, "exact (default), double, float or bfloat16");
-    sub->add_option("--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)")
-        ->capture_default_str();
+    add_number(sub, "--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)", 0, 1 << 30);
     sub->add_flag("--json", args->json, "print one JSON document");
     sub->callback([args, &action] { action = [args] { return run_eval(*args); }; });
 }

@@ -13,10 +13,11 @@ struct GenArgs {
 };
 
 int run_gen(GenArgs& a) {
-    if (a.list || a.family.empty()) {
+    if (a.list) {
         for (const auto& n : family_names()) fmt::print("{}\n", n);
-        return a.list ? 0 : 2;
+        return 0;
     }
+    if (a.family.empty()) fail(SourceLoc{}, "give a family: {} (or --list)", fmt::join(family_names(), ", "));
     ParseFailure why;
     auto t = parse_rational(a.threshold, &why);
     if (!t) fail(SourceLoc{"--threshold", 1, static_cast<std::uint32_t>(why.offset + 1)}, "bad value: {}", why.why);
@@ -38,11 +39,12 @@ void register_gen(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand("gen", "Write an instance of a circuit family as .circ");
     sub->add_option("family", args->family, "family name (see --list)");
     sub->add_flag("--list", args->list, "list the families");
-    sub->add_option("--size,-n", args->p.size, "n for fixed families; number of gates for random")->capture_default_str();
-    sub->add_option("--seed", args->p.seed, "random family: seed")->capture_default_str();
-    sub->add_option("--depth", args->p.depth, "random family: exact depth")->capture_default_str();
-    sub->add_option("--fanin", args->p.max_fanin, "random family: largest add fan-in")->capture_default_str();
-    sub->add_option("--inputs", args->p.inputs, "random family: number of inputs")->capture_default_str();
+    constexpr std::size_t kMax = std::size_t{1} << 28;  // as random_circuit allows
+    add_number(sub, "--size,-n", args->p.size, "n for fixed families; number of gates for random", std::size_t{1}, kMax);
+    add_number(sub, "--seed", args->p.seed, "random family: seed", std::uint64_t{0}, UINT64_MAX);
+    add_number(sub, "--depth", args->p.depth, "random family: exact depth", std::size_t{1}, kMax);
+    add_number(sub, "--fanin", args->p.max_fanin, "random family: largest add fan-in", std::size_t{1}, kMax);
+    add_number(sub, "--inputs", args->p.inputs, "random family: number of inputs", std::size_t{1}, kMax);
     sub->add_option("--threshold", args->threshold, "threshold family: t in [sum >= t]")->capture_default_str();
     sub->add_option("-o,--output", args->output, "output file (default: standard output)");
     sub->callback([args, &action] { action = [args] { return run_gen(*args); }; });

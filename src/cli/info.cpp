@@ -94,7 +94,7 @@ int encoder_info(const InfoArgs& a, const Encoder& enc) {
 }
 
 int json_info(const InfoArgs& a) {
-    const JValue root = parse_json(read_file(a.file), a.file);
+    const JValue root = parse_json(read_file(a.file), input_name(a.file));
     if (is_compiled_circuit(root)) return compiled_info(a, compiled_from_json(root));
     return encoder_info(a, encoder_from_json(root));
 }

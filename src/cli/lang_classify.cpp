@@ -11,6 +11,7 @@ namespace {
 
 struct ClassifyArgs {
     std::string what, alphabet;
+    std::size_t max_states = lang::kDefaultMaxStates;
     bool json = false;
 };
 
@@ -19,14 +20,14 @@ int run_classify(const ClassifyArgs& a) {
     Dfa d;
     std::string source;
     if (a.what.size() > 4 && a.what.ends_with(".dfa")) {
-        d = minimize(load_dfa(a.what));
+        d = minimize(load_dfa(a.what, a.max_states));
         source = "dfa: " + a.what;
     } else if (const Language* l = find_language(a.what)) {
         if (!l->dfa) fail(SourceLoc{a.what, 0, 0}, "'{}' ({}) is not regular: no automaton to classify", l->name, l->description);
         d = *l->dfa;
         source = "builtin: " + l->name;
     } else {
-        d = compile_regex(a.what, a.alphabet, "regex");
+        d = compile_regex(a.what, a.alphabet, "regex", a.max_states);
         source = "regex: " + a.what;
     }
     Monoid m = transition_monoid(d);
@@ -69,6 +70,8 @@ void register_lang_classify(CLI::App& app, Action& action) {
     CLI::App* sub = group.add_subcommand("classify", "Decide language classes of a regular language, with certificates");
     sub->add_option("language", args->what, "a regular expression, a .dfa file or a built-in language name")->required();
     sub->add_option("--alphabet", args->alphabet, "letters of the alphabet (default: those in the regex)");
+    add_number(sub, "--max-states", args->max_states, "largest automaton read or built (classifying takes time growing like its cube)",
+               1, 1 << 20);
     sub->add_flag("--json", args->json, "one JSON document");
     sub->callback([args, &action] { action = [args] { return run_classify(*args); }; });
 }

@@ -13,12 +13,14 @@ struct CompareArgs {
         models = "global,global-exact,local-1,local-2,local-2-exact,hybrid-1,hybrid-2,hybrid-2-exact,rightmost",
         rule = "average-hard";
     CompareOptions o;
+    std::size_t max_states = kDefaultMaxStates;
     bool json = false;
 };
 
 struct VerifyArgs {
     std::string formula, model = "global", rule = "average-hard", alphabet;
     LtlVerifyOptions o;
+    std::size_t max_layers = 100;
     bool json = false;
 };
 
@@ -73,7 +75,8 @@ json cell_json(const Cell& c) {
 
 int run_compare(const CompareArgs& a) {
     std::vector<Model> models = parse_models(a.models, rule_arg(a.rule));
-    std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1});
+    std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1}, a.max_states);
+    for (const Language& l : langs) check_word_count(l.alphabet.size(), a.o.max_len, "--max-len");
     json doc{{"models", json::array()}, {"max_len", a.o.max_len}, {"random_len", a.o.random_len}, {"languages", json::array()}};
     for (const auto& m : models)
         doc["models"].push_back(json{{"name", m.name()},
@@ -144,7 +147,11 @@ int run_ltl_verify(const VerifyArgs& a) {
     for (char c : atoms_of(f))
         if (alphabet.find(c) == std::string::npos)
             fail(SourceLoc{"--alphabet", 1, 1}, "the formula's letter '{}' is not in the alphabet '{}'", c, alphabet);
+    check_word_count(alphabet.size(), a.o.max_len, "--max-len");
     CompiledLtl c = compile_in_model(f, alphabet, m);
+    if (c.layers > a.max_layers)  // verifying takes time growing like the square of the layers
+        fail(SourceLoc{"FORMULA", 1, 1}, "the formula compiles to {} layers, more than {} (--max-layers raises the limit)",
+             c.layers, a.max_layers);
     LtlVerifyReport r = verify_ltl(c, alphabet, [&](std::string_view w) { return accepts(f, w); }, a.o);
     if (a.json) {
         print_json(json{{"formula", to_string(f)}, {"model", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)},
@@ -174,12 +181,13 @@ void register_lang_compare(CLI::App& app, Action& action) {
     sub->add_option("--models", args->models, "global, local-K, hybrid-K, rightmost (fixed precision); global-exact, local-K-exact, "
                     "hybrid-K-exact (exact arithmetic)")->capture_default_str();
     sub->add_option("--rule", args->rule, "attention rule of the non-rightmost models")->capture_default_str();
-    sub->add_option("--max-len", args->o.max_len, "verify constructions on every word up to this length")->capture_default_str();
-    sub->add_option("--random-len", args->o.random_len, "and on sampled words up to this length")->capture_default_str();
-    sub->add_option("--samples", args->o.samples, "sampled words of each kind (random, periodic, near-miss)")->capture_default_str();
-    sub->add_option("--witness-len", args->o.witness_len, "witness search over words up to this length")->capture_default_str();
-    sub->add_option("--witness-depth", args->o.witness_depth, "witness pairs at this type depth (or less)")->capture_default_str();
-    sub->add_option("--seed", args->o.seed, "seed of the sampled words")->capture_default_str();
+    add_number(sub, "--max-len", args->o.max_len, "verify constructions on every word up to this length", 0, 32);
+    add_number(sub, "--random-len", args->o.random_len, "and on sampled words up to this length", 0, 1 << 16);
+    add_number(sub, "--samples", args->o.samples, "sampled words of each kind (random, periodic, near-miss)", 0, 1 << 20);
+    add_number(sub, "--witness-len", args->o.witness_len, "witness search over words up to this length", 0, 32);
+    add_number(sub, "--witness-depth", args->o.witness_depth, "witness pairs at this type depth (or less)", 0, 64);
+    add_number(sub, "--seed", args->o.seed, "seed of the sampled words", 0, UINT64_MAX);
+    add_number(sub, "--max-states", args->max_states, "largest automaton read or built from a language", 1, 1 << 20);
     sub->add_flag("--json", args->json, "one JSON document");
     sub->callback([args, &action] { action = [args] { return run_compare(*args); }; });
 
@@ -190,11 +198,12 @@ void register_lang_compare(CLI::App& app, Action& action) {
         ->capture_default_str();
     v->add_option("--rule", vargs->rule, "attention rule (rightmost: always unique-hard-right)")->capture_default_str();
     v->add_option("--alphabet", vargs->alphabet, "letters (default ab)");
-    v->add_option("--max-len", vargs->o.max_len, "every word up to this length")->capture_default_str();
-    v->add_option("--random-len", vargs->o.random_len, "random, periodic and near-miss words up to this length")
-        ->capture_default_str();
-    v->add_option("--samples", vargs->o.random_count, "words of each sampled kind")->capture_default_str();
-    v->add_option("--seed", vargs->o.seed, "seed of the sampled words")->capture_default_str();
+    add_number(v, "--max-len", vargs->o.max_len, "every word up to this length", 0, 32);
+    add_number(v, "--random-len", vargs->o.random_len, "random, periodic and near-miss words up to this length", 0, 1 << 16);
+    add_number(v, "--samples", vargs->o.random_count, "words of each sampled kind", 0, 1 << 20);
+    add_number(v, "--seed", vargs->o.seed, "seed of the sampled words", 0, UINT64_MAX);
+    add_number(v, "--max-layers", vargs->max_layers, "largest encoder verified (a layer per level of temporal depth)", 1,
+               1 << 20);
     v->add_flag("--json", vargs->json, "one JSON document");
     v->callback([vargs, &action] { action = [vargs] { return run_ltl_verify(*vargs); }; });
 }

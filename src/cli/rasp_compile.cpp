@@ -77,7 +77,10 @@ int run_rasp_compile(const RaspCompileArgs& a) {
     opts.name = a.name;
     opts.alphabet = a.alphabet_file.empty() ? parse_alphabet(a.alphabet, "--alphabet")
                                             : parse_alphabet(without_final_newline(read_file(a.alphabet_file)), a.alphabet_file);
-    if (a.all) return survey(a, prog, opts.alphabet);
+    if (a.all) {
+        check_word_count(opts.alphabet.size(), a.all_up_to, "--all-up-to");
+        return survey(a, prog, opts.alphabet);
+    }
     rasp::Compiled c = rasp::compile(prog, opts);
     emit(a.output, write_encoder(c.encoder));
 
@@ -126,10 +129,10 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     sub->add_flag("--no-prelude", args->no_prelude, "do not preload the library (count, shift, sort, ...; docs/rasp.md)");
     sub->add_flag("--all", args->all, "compile every named s-op (no file written) and check each encoder against "
                                       "the evaluator; exit 1 on a disagreement");
-    sub->add_option("--all-up-to", args->all_up_to, "--all: check on every word up to this length (default 4)");
-    sub->add_option("--random-words", args->random_words, "--all: and on this many random words (default 100)");
-    sub->add_option("--random-len", args->random_len, "--all: of lengths up to this (default 40)");
-    sub->add_option("--seed", args->seed, "--all: the random words' seed (default 1)");
+    add_number(sub, "--all-up-to", args->all_up_to, "--all: check on every word up to this length (default 4)", 0, 16);
+    add_number(sub, "--random-words", args->random_words, "--all: and on this many random words (default 100)", 0, 1 << 20);
+    add_number(sub, "--random-len", args->random_len, "--all: of lengths up to this (default 40)", 1, 1 << 16);
+    add_number(sub, "--seed", args->seed, "--all: the random words' seed (default 1)", 0, UINT32_MAX);
     sub->add_option("--words", args->words_file, "--all: and on the words of this file, one a line");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });

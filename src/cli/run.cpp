@@ -133,7 +133,7 @@ std::vector<Rational> compiled_inputs(const CompiledCircuit& cc, const RunArgs& 
     if (!a.input.empty() && !a.input_file.empty())
         fail(SourceLoc{"--input", 0, 0}, "give either --input or --input-file, not both");
     const std::string text = a.input_file.empty() ? a.input : read_file(a.input_file);
-    const std::string source = a.input_file.empty() ? "<input>" : a.input_file;
+    const std::string source = a.input_file.empty() ? "<input>" : input_name(a.input_file);
     std::vector<Rational> values;
     std::uint32_t line = 1;
     for (std::size_t pos = 0; pos <= text.size(); ++line) {
@@ -356,7 +356,7 @@ int run_numeric(const Encoder& enc, const RunArgs& a) {
 }
 
 int run_run(const RunArgs& a) {
-    const JValue root = parse_json(read_file(a.file), a.file);
+    const JValue root = parse_json(read_file(a.file), input_name(a.file));
     if (is_compiled_circuit(root)) return run_compiled(compiled_from_json(root), a);
     Encoder enc = encoder_from_json(root);
     if (!a.input.empty() && !a.input_file.empty())
@@ -365,7 +365,7 @@ int run_run(const RunArgs& a) {
     if (a.engine != "scalar") fail(SourceLoc{"--engine", 0, 0}, "unknown engine '{}' (scalar, numeric)", a.engine);
     Precision p = parse_precision(a.precision);
     std::string text = a.input_file.empty() ? a.input : read_file(a.input_file);
-    std::string source = a.input_file.empty() ? "<input>" : a.input_file;
+    std::string source = a.input_file.empty() ? "<input>" : input_name(a.input_file);
     Matrix<Rational> x;
     std::vector<std::string> tokens;
     if (enc.input.kind == InputSpec::Kind::String) {
@@ -395,18 +395,16 @@ void register_run(CLI::App& app, Action& action) {
                     "a string for string encoders (\"abba\", or space-separated tokens); rows of d values separated by ';' for vector encoders; the circuit's input values (\"1/2, 3\") for compiled circuits");
     sub->add_option("--input-file", args->input_file, "read the input from a file (vector rows one per line)");
     sub->add_option("--precision", args->precision, "exact (default), double, float or bfloat16");
-    sub->add_option("--layers", args->layers, "stop after this many layers");
-    sub->add_option("--tie-tolerance", args->tie_tolerance,
-                    "numeric runs: scores within tol*max(1,|max|) of the maximum tie (default 1e-9 double, 1e-4 float)");
-    sub->add_option("--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)")
-        ->capture_default_str();
+    add_number(sub, "--layers", args->layers, "stop after this many layers", 0, 1 << 20);
+    add_number(sub, "--tie-tolerance", args->tie_tolerance, "numeric runs: scores within tol*max(1,|max|) of the maximum tie (default 1e-9 double, 1e-4 float)", 0, 1);
+    add_number(sub, "--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)", 0, 1 << 30);
     sub->add_flag("--trace", args->trace, "print the argmax-set size of every head at every position");
     sub->add_flag("--states", args->states, "print the state after every layer");
     sub->add_flag("--json", args->json, "print one JSON document (--engine numeric: JSON Lines, one record per input)");
     sub->add_option("--engine", args->engine,
                     "scalar (default: the interpreter, one input) or numeric (the batched engine: one input per line of --input-file)");
     sub->add_option("--order", args->order, "--engine numeric: reference (bit-for-bit the scalar run) or fast");
-    sub->add_option("--threads", args->threads, "--engine numeric: threads (0: every core)")->check(CLI::Range(0, 4096));
+    add_number(sub, "--threads", args->threads, "--engine numeric: threads (0: every core)", 0, 4096);
     sub->callback([args, &action] { action = [args] { return run_run(*args); }; });
 }
 

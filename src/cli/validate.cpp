@@ -125,17 +125,16 @@ void register_validate(CLI::App& app, Action& action) {
     CLI::App* sub = app.add_subcommand("validate", "The numeric engine against exact runs and the reference, across sizes and precisions");
     sub->add_option("subject", a->subject, "a task name (docs/tasks.md) or a .rasp file")->required();
     sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
-    sub->add_option("--samples", a->samples, "instances per size (one batch)")->capture_default_str()->check(CLI::Range(1, 100000));
-    sub->add_option("--seed", a->seed, "random seed")->capture_default_str();
+    add_number(sub, "--samples", a->samples, "instances per size (one batch)", 1, 100000);
+    add_number(sub, "--seed", a->seed, "random seed", 0, UINT64_MAX);
     sub->add_option("--precision", a->precision, "numeric formats to run")->capture_default_str();
     sub->add_option("--order", a->order, "reference (bit-for-bit the interpreter) or fast")->capture_default_str();
-    sub->add_option("--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)");
-    sub->add_option("--exact-up-to", a->exact_up_to, "run the exact interpreter for sizes up to this")->capture_default_str();
-    sub->add_option("--bfloat16-up-to", a->bfloat16_up_to, "run the emulated bfloat16 format for sizes up to this (it is scalar: O(n^2) per head)")
-        ->capture_default_str();
-    sub->add_option("--threads", a->threads, "threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 4096));
+    add_number(sub, "--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)", 0, 1);
+    add_number(sub, "--exact-up-to", a->exact_up_to, "run the exact interpreter for sizes up to this", 0, 1 << 30);
+    add_number(sub, "--bfloat16-up-to", a->bfloat16_up_to, "run the emulated bfloat16 format for sizes up to this (it is scalar: O(n^2) per head)", 0, 1 << 30);
+    add_number(sub, "--threads", a->threads, "threads (0: every core)", 0, 4096);
     sub->add_flag("--as-softmax", a->as_softmax, "run average-hard heads as softmax and search the smallest beta that decodes");
-    sub->add_option("--beta-max", a->beta_max, "largest beta tried by --as-softmax")->capture_default_str();
+    add_number(sub, "--beta-max", a->beta_max, "largest beta tried by --as-softmax", 0, 1e300);
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
     sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' (one per character, commas included) or '0 1 2' (separated by white space)");
     sub->add_flag("--json", a->json_out, "JSON Lines: one record per size and format (type \"size\"), then one per format (type \"summary\")");

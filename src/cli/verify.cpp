@@ -17,18 +17,16 @@ struct VerifyArgs {
 };
 
 std::pair<std::size_t, std::size_t> parse_range(const std::string& s) {
-    auto dots = s.find("..");
-    try {
-        if (dots == std::string::npos) {
-            std::size_t v = std::stoul(s);
-            return {v, v};
-        }
-        std::size_t a = std::stoul(s.substr(0, dots)), b = std::stoul(s.substr(dots + 2));
-        if (a > b) throw std::invalid_argument("empty");
-        return {a, b};
-    } catch (const std::logic_error&) {
-        fail(SourceLoc{"--sizes", 1, 1}, "expected a size or a range A..B with A <= B, got '{}'", s);
+    constexpr std::size_t kMax = std::size_t{1} << 20;
+    const auto dots = s.find("..");
+    if (dots == std::string::npos) {
+        const std::size_t v = parse_number<std::size_t>(s, "--sizes", 1, kMax);
+        return {v, v};
     }
+    const std::size_t a = parse_number<std::size_t>(s.substr(0, dots), "--sizes", 1, kMax);
+    const std::size_t b = parse_number<std::size_t>(s.substr(dots + 2), "--sizes", 1, kMax);
+    if (a > b) fail(SourceLoc{"--sizes", 0, 0}, "expected a size or a range A..B with A <= B, got '{}'", s);
+    return {a, b};
 }
 
 int run_verify(const VerifyArgs& a) {
@@ -106,11 +104,11 @@ void register_verify(CLI::App& app, Action& action) {
     sub->add_option("circuit", args->file, "a .circ file");
     sub->add_option("--family", args->family, "verify a generated family instead (see ahat gen --list)");
     sub->add_option("--sizes", args->sizes, "family sizes A..B")->capture_default_str();
-    sub->add_option("--random-depth", args->random_depth, "depth of the random family's circuits")->capture_default_str();
+    add_number(sub, "--random-depth", args->random_depth, "depth of the random family's circuits", 1, 1 << 20);
     sub->add_option("--construction", args->construction, "wire, gate or both")->capture_default_str();
-    sub->add_option("--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)");
-    sub->add_option("--samples", args->samples, "random inputs per circuit")->capture_default_str();
-    sub->add_option("--seed", args->seed, "seed of the random inputs")->capture_default_str();
+    add_number(sub, "--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)", 1, 1 << 20);
+    add_number(sub, "--samples", args->samples, "random inputs per circuit", 0, 1 << 20);
+    add_number(sub, "--seed", args->seed, "seed of the random inputs", 0, UINT64_MAX);
     sub->add_flag("--json", args->json, "JSON Lines: one document per instance");
     sub->callback([args, &action] { action = [args] { return run_verify(*args); }; });
 }

@@ -188,7 +188,7 @@ CompiledCircuit read_compiled(std::string_view text, const std::string& file) {
 }
 
 CompiledCircuit load_compiled(const std::string& path) {
-    return read_compiled(read_file(path), path);
+    return read_compiled(read_file(path), input_name(path));
 }
 
 }  // namespace ahat

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "support/error.hpp"
+
 namespace ahat {
 namespace {
 
@@ -615,9 +617,8 @@ EncoderCircuit build_encoder_circuit(const Encoder& enc, std::size_t n, const En
                     g = y(i, c);
                 }
                 if (B.dep[g] > lp.out[c])
-                    throw std::logic_error(fmt::format("encoder_to_circuit: layer {} position {} coordinate {} has depth {} "
-                                                       "above the formula's {} (a bug)",
-                                                       l, i, c, B.dep[g], lp.out[c]));
+                    internal_error("encoder_to_circuit: layer {} position {} coordinate {} has depth {} above the formula's {}",
+                                   l, i, c, B.dep[g], lp.out[c]);
                 if (opts.pad)
                     while (B.dep[g] < lp.out[c]) {
                         g = B.add({g});

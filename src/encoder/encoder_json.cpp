@@ -40,6 +40,8 @@ Sparse<Rational> read_matrix(const JValue& v, std::string_view what, std::size_t
     if (v.kind == JValue::Kind::Object) {
         v.only_keys({"rows", "cols", "entries"});
         std::size_t r = v.at("rows").count(what), c = v.at("cols").count(what);
+        if (r > kMaxDimension) fail(v.at("rows").loc, "{}: {} rows, more than the format's limit of {}", what, r, kMaxDimension);
+        if (c > kMaxDimension) fail(v.at("cols").loc, "{}: {} columns, more than the format's limit of {}", what, c, kMaxDimension);
         std::vector<Triple> triples;
         for (const JValue& e : v.at("entries").array(what)) {
             const auto& t = e.array(what);
@@ -175,6 +177,8 @@ Head read_head(const JValue& v, std::size_t d) {
         if (h.rule != Rule::Softmax) fail(b->loc, "\"beta\" applies to softmax heads only");
         h.beta = b->rational("beta");
         if (h.beta < 0) fail(b->loc, "softmax inverse temperature must be >= 0");
+        // beyond it, beta times a score overflows float and the softmax turns into NaN
+        if (h.beta > Rational(std::uint64_t{1} << 63) * 2) fail(b->loc, "softmax inverse temperature must be at most 2^64");
     }
     const bool scored = h.rule != Rule::Uniform;
     if (scored || v.find("query")) {
@@ -402,6 +406,7 @@ Encoder encoder_from_json(const JValue& root) {
     const JValue& dv = root.at("d");
     enc.d = static_cast<std::uint32_t>(dv.count("d"));
     if (enc.d == 0) fail(dv.loc, "the width d must be at least 1");
+    if (enc.d > kMaxDimension) fail(dv.loc, "the width d = {} is more than the format's limit of {}", enc.d, kMaxDimension);
     enc.input = read_input(root.at("input"), enc.d);
     for (const JValue& lv : root.at("layers").array("layers")) {
         lv.object("layer");
@@ -422,7 +427,7 @@ Encoder encoder_from_json(const JValue& root) {
 }
 
 Encoder load_encoder(const std::string& path) {
-    return read_encoder(read_file(path), path);
+    return read_encoder(read_file(path), input_name(path));
 }
 
 std::string write_encoder(const Encoder& enc) {

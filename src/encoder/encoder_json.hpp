@@ -5,6 +5,9 @@
 //                              (dimension mismatches, unknown features/rules/masks, circuit
 //                              errors inside a feed-forward part, ...). ReLU feed-forward parts
 //                              are lowered to circuits as they are read.
+//                              Every dimension (d, a matrix's rows and columns) is at most
+//                              kMaxDimension = 2^24, so that a declared size never allocates
+//                              more than the file could describe.
 //   load_encoder(path)
 //   write_encoder(enc)         canonical JSON text; read(write(e)) writes the same text again.
 //   encoder_from_json(root)    the reader on an already parsed value (e.g. an encoder nested in
@@ -22,6 +25,8 @@
 #include "encoder/encoder.hpp"
 
 namespace ahat {
+
+constexpr std::size_t kMaxDimension = std::size_t{1} << 24;
 
 struct JValue;
 

@@ -13,17 +13,19 @@
 
 #include <fmt/format.h>
 
+#include "support/error.hpp"
+
 namespace ahat::lang {
 
 const std::string& Certificate::word(std::string_view name) const {
     for (const auto& [n, w] : words)
         if (n == name) return w;
-    throw std::out_of_range("no word named " + std::string(name));
+    internal_error("a certificate has no word named {}", name);
 }
 std::uint32_t Certificate::state(std::string_view name) const {
     for (const auto& [n, s] : states)
         if (n == name) return s;
-    throw std::out_of_range("no state named " + std::string(name));
+    internal_error("a certificate has no state named {}", name);
 }
 bool Certificate::has_word(std::string_view name) const {
     return std::any_of(words.begin(), words.end(), [&](const auto& p) { return p.first == name; });

@@ -22,7 +22,7 @@ std::string_view verdict_name(Verdict v) {
     return "?";
 }
 
-std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc& loc) {
+std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc& loc, std::size_t max_states) {
     if (spec == "all") return library();
     std::vector<Language> out;
     std::size_t start = 0;
@@ -38,10 +38,12 @@ std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc
         Language l;
         l.name = item;
         if (item.rfind("re:", 0) == 0) {
-            l.dfa = compile_regex(item.substr(3), "", item);
+            // errors name the item, shortened: the regex itself may be long
+            const std::string label = item.size() <= 40 ? item : item.substr(0, 37) + "...";
+            l.dfa = compile_regex(item.substr(3), "", label, max_states);
             l.source = "regex: " + item.substr(3);
         } else if (item.rfind("ltl:", 0) == 0) {
-            Formula f = parse_ltl(item.substr(4), item);
+            Formula f = parse_ltl(item.substr(4), item.size() <= 40 ? item : item.substr(0, 37) + "...");
             std::string alphabet = atoms_of(f);
             for (char c : std::string("ab"))
                 if (alphabet.size() < 2 && alphabet.find(c) == std::string::npos) alphabet += c;
@@ -50,11 +52,11 @@ std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc
                 l.alphabet = alphabet;
                 l.member = [f](std::string_view w) { return accepts(f, w); };
             } else {
-                l.dfa = ltl_dfa(f, alphabet);
+                l.dfa = ltl_dfa(f, alphabet, max_states);
             }
             l.source = "ltl: " + item.substr(4);
         } else if (item.size() > 4 && item.substr(item.size() - 4) == ".dfa") {
-            l.dfa = minimize(load_dfa(item));
+            l.dfa = minimize(load_dfa(item, max_states));
             l.source = "dfa: " + item;
         } else if (const Language* lib = find_language(item)) {
             l = *lib;

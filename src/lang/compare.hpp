@@ -3,9 +3,10 @@
 // undecided (what is missing). docs/languages.md says which theorem stands behind each cell.
 //
 // Offers:
-//   resolve_languages(spec, loc)   library names, `re:REGEX`, DFA files (*.dfa), `ltl:FORMULA`
-//                  (alphabet: its letters, or ab; with counts: no automaton), separated by commas
-//                  outside {m,n} and [...], or `all` (the library).
+//   resolve_languages(spec, loc, max_states)   library names, `re:REGEX`, DFA files (*.dfa),
+//                  `ltl:FORMULA` (alphabet: its letters, or ab; with counts: no automaton),
+//                  separated by commas outside {m,n} and [...], or `all` (the library); an
+//                  automaton read or built with more than max_states states is an InputError.
 // Fixed-precision columns decide definability in the model's logic; -exact columns say
 // "recognized" only with an encoder verified exactly and "not recognizable" only with an
 // argument valid in exact arithmetic (locality, the counted window lemma), else undecided.
@@ -25,7 +26,8 @@
 
 namespace ahat::lang {
 
-std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc& loc);
+std::vector<Language> resolve_languages(const std::string& spec, const SourceLoc& loc,
+                                        std::size_t max_states = kDefaultMaxStates);
 
 // Recognizable: a theorem says so (star-free, rightmost) but no formula was constructed.
 enum class Verdict : std::uint8_t { Recognized, Recognizable, NotRecognizable, Undecided };

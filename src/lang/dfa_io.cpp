@@ -32,7 +32,7 @@ std::vector<Word> split(std::string_view line) {
 
 }  // namespace
 
-Dfa parse_dfa(std::string_view text, const std::string& file) {
+Dfa parse_dfa(std::string_view text, const std::string& file, std::size_t max_states) {
     Dfa d;
     bool have_alphabet = false;
     std::optional<std::uint32_t> start;
@@ -43,6 +43,8 @@ Dfa parse_dfa(std::string_view text, const std::string& file) {
     auto loc = [&](std::uint32_t col) { return SourceLoc{file, line_no, col}; };
     auto state = [&](const Word& w) {
         auto [it, fresh] = names.emplace(w.text, static_cast<std::uint32_t>(names.size()));
+        if (fresh && names.size() > max_states)
+            fail(loc(w.col), "more than {} states (--max-states raises the limit)", max_states);
         if (fresh) {
             delta.emplace_back(d.alphabet.size());
             d.accepting.push_back(false);
@@ -111,8 +113,8 @@ Dfa parse_dfa(std::string_view text, const std::string& file) {
     return d;
 }
 
-Dfa load_dfa(const std::string& path) {
-    return parse_dfa(read_file(path), path);
+Dfa load_dfa(const std::string& path, std::size_t max_states) {
+    return parse_dfa(read_file(path), input_name(path), max_states);
 }
 
 std::string write_dfa(const Dfa& d, const std::string& comment) {

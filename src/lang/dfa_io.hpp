@@ -22,8 +22,9 @@
 
 namespace ahat::lang {
 
-Dfa parse_dfa(std::string_view text, const std::string& file = "<dfa>");
-Dfa load_dfa(const std::string& path);
+// More than max_states states is an error at the state that exceeds it.
+Dfa parse_dfa(std::string_view text, const std::string& file = "<dfa>", std::size_t max_states = kDefaultMaxStates);
+Dfa load_dfa(const std::string& path, std::size_t max_states = kDefaultMaxStates);
 std::string write_dfa(const Dfa& d, const std::string& comment = "");
 
 }  // namespace ahat::lang

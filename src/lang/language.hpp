@@ -14,6 +14,10 @@
 //                                   symmetric difference, nullopt when equal; O(|a||b||Σ|).
 //   access_words(d)                 a shortest word from the start to each state (BFS).
 //   check_dfa(d)                    InputError unless d is complete and well formed.
+//   kDefaultMaxStates               the most states of an automaton read from a .dfa file or
+//                                   built from a regex, unless a caller says otherwise (the CLI:
+//                                   --max-states): minimizing and classifying take time growing
+//                                   like the cube of the states.
 // Conventions: letters are single printable, non-space characters; state 0.. states()-1;
 // delta[state][letter index] is total (a complete automaton, with a sink where needed).
 // Operations on two DFAs require the same alphabet (same letters in the same order).
@@ -65,5 +69,6 @@ Dfa quotient_prefix(const Dfa& d, std::string_view u);
 std::optional<std::string> distinguishing_word(const Dfa& a, const Dfa& b);
 std::vector<std::string> access_words(const Dfa& d);
 void check_dfa(const Dfa& d);
+constexpr std::size_t kDefaultMaxStates = 512;
 
 }  // namespace ahat::lang

@@ -545,7 +545,7 @@ Dfa ltl_dfa(const Formula& f, const std::string& alphabet, std::size_t max_state
         auto [it, fresh] = ids.emplace(s, static_cast<std::uint32_t>(states.size()));
         if (fresh) {
             if (states.size() >= max_states)
-                fail(SourceLoc{}, "the formula's automaton has more than {} states", max_states);
+                fail(SourceLoc{}, "the formula's automaton has more than {} states (--max-states raises the limit)", max_states);
             states.push_back(s);
         }
         return it->second;

@@ -100,9 +100,13 @@ private:
 
     std::uint32_t add(Regex& r, RegexNode n) {
         // the size of the node once repetitions are expanded (the automaton builds that many)
-        std::size_t size = 1;
-        for (auto c : n.children) size += weight_[c];
+        std::size_t size = 1, height = 1;
+        for (auto c : n.children) size += weight_[c], height = std::max(height, height_[c] + 1);
+        // the automaton's construction and the matcher recurse once per level
+        if (height > kMaxHeight)
+            error(pos_ > 0 ? toks_[pos_ - 1].col : 1, "operators nest deeper than {} levels", kMaxHeight);
         weight_.push_back(size);
+        height_.push_back(height);
         r.nodes.push_back(std::move(n));
         return static_cast<std::uint32_t>(r.nodes.size() - 1);
     }
@@ -228,8 +232,9 @@ private:
         error(c, "'{}' needs an operand before it", t.text);
     }
 
-    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 100000;
+    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 100000, kMaxHeight = 1000;
     std::vector<std::size_t> weight_;  // per node: its size with repetitions expanded
+    std::vector<std::size_t> height_;  // per node: 1 + its children's greatest
     std::string source_;
     std::vector<Token> toks_;
     std::size_t pos_ = 0, depth_ = 0;
@@ -382,6 +387,7 @@ void closure(const Nfa& a, std::vector<std::uint32_t>& set) {
 Regex parse_regex(std::string_view text, std::string_view alphabet, const std::string& source) {
     Regex r = Parser(text, source).parse(alphabet);
     r.text = text;
+    r.source = source;
     return r;
 }
 
@@ -390,7 +396,7 @@ bool regex_matches(const Regex& r, std::string_view w) {
     return m.ends(r.root, 0)[w.size()];
 }
 
-Dfa regex_to_dfa(const Regex& r) {
+Dfa regex_to_dfa(const Regex& r, std::size_t max_states) {
     Nfa a;
     auto [s, e] = build(r, r.root, a);
     Dfa d;
@@ -412,6 +418,9 @@ Dfa regex_to_dfa(const Regex& r) {
                     }
             closure(a, next);
             auto [it, fresh] = id.emplace(next, static_cast<std::uint32_t>(sets.size()));
+            if (fresh && sets.size() >= max_states)
+                fail(SourceLoc{r.source, 1, 1}, "the regex's automaton has more than {} states (--max-states raises the limit)",
+                     max_states);
             if (fresh) sets.push_back(next);
             row.push_back(it->second);
         }
@@ -421,8 +430,8 @@ Dfa regex_to_dfa(const Regex& r) {
     return d;
 }
 
-Dfa compile_regex(std::string_view text, std::string_view alphabet, const std::string& source) {
-    return minimize(regex_to_dfa(parse_regex(text, alphabet, source)));
+Dfa compile_regex(std::string_view text, std::string_view alphabet, const std::string& source, std::size_t max_states) {
+    return minimize(regex_to_dfa(parse_regex(text, alphabet, source), max_states));
 }
 
 }  // namespace ahat::lang

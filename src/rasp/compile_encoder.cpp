@@ -36,8 +36,8 @@ std::uint32_t pick_sop(const Program& prog, const std::string& name) {
             fail(nm.loc, "'{}' is {}, not an SOp: only SOps compile to encoders", name,
                  nm.ref.kind == Ref::Kind::Selector ? "a selector" : "a constant");
     }
-    if (name.empty()) fail(SourceLoc{prog.file, 0, 0}, "the program defines no SOp to compile");
-    fail(SourceLoc{prog.file, 0, 0}, "the program defines no '{}'", name);
+    if (name.empty()) fail(SourceLoc{prog.file, 1, 1}, "the program defines no SOp to compile");
+    fail(SourceLoc{"--name", 0, 0}, "the program {} defines no '{}'", prog.file, name);
 }
 
 // The longest chain of operands (SOps and selectors) below SOp `root`, without recursion: the

@@ -833,6 +833,6 @@ Program read_rasp(std::string_view text, const std::string& file, const ReadOpti
     return el.finish();
 }
 
-Program load_rasp(const std::string& path, const ReadOptions& opts) { return read_rasp(read_file(path), path, opts); }
+Program load_rasp(const std::string& path, const ReadOptions& opts) { return read_rasp(read_file(path), input_name(path), opts); }
 
 }  // namespace ahat::rasp
