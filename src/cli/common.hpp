@@ -115,7 +115,7 @@ CLI::Option* add_number(CLI::App* app, const std::string& names, std::vector<T>&
             for (const std::string& t : texts) values.push_back(parse_number<T>(t, name, lo, hi));
         },
         help);
-    return o->delimiter(',')->type_name("INT,...")->default_str(fmt::format("{}", fmt::join(values, ",")));
+    return o->delimiter(',')->type_name(std::is_floating_point_v<T> ? "REAL,..." : "INT,...")->default_str(fmt::format("{}", fmt::join(values, ",")));
 }
 
 // The subcommand `name` of app, created (requiring one subcommand of its own) if absent, so
