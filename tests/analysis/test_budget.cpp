@@ -157,7 +157,8 @@ TEST_CASE("budget: compiled tasks reach their exact answers at budget 1 and ever
 
 TEST_CASE("cli budget: records load as flat rows, checks set the exit code", "[cli][analysis]") {
     using namespace ahat_test;
-    Result r = run_ahat("budget sort --samples 8 --time-n 256 --time-batch 2 --repeats 2 --json --quiet");
+    // A loose timing tolerance: this test checks the records, not the machine's load.
+    Result r = run_ahat("budget sort --samples 8 --time-n 256 --time-batch 2 --repeats 2 --time-tolerance 10 --json --quiet");
     REQUIRE(r.rc == 0);
     std::istringstream in(r.out);
     std::string line;
