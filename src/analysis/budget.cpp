@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "capture/report.hpp"
 #include "encoder/interpreter.hpp"
 #include "numeric/engine.hpp"
 #include "support/json.hpp"
@@ -278,8 +279,7 @@ std::string frontier_svg(const BudgetResult& r) {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
         "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n",
         W, H);
-    std::string name;
-    for (char c : r.subject) name += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : c == '>' ? std::string("&gt;") : std::string(1, c);
+    const std::string name = capture::xml_escape(r.subject);
     s += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"14\">budget: {} (gates: {})</text>\n", left, name,
                      r.gate_source == "ablation" ? "ablation" : "file");
     s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left, top, pw, ph);

@@ -47,18 +47,6 @@ json format_json(const FormatResult& f) {
     return j;
 }
 
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string table_report(const SweepResult& r) {
@@ -179,6 +167,18 @@ std::string csv_report(const SweepResult& r) {
                              z.reference_samples ? double(z.reference_agree) / double(z.reference_samples) : 1.0);
     }
     return s;
+}
+
+std::string xml_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
+        else if (c == '"') out += "&quot;";
+        else out += c;
+    }
+    return out;
 }
 
 std::string svg_plot(const SweepResult& r) {
