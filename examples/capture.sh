@@ -10,12 +10,12 @@ mkdir -p "$OUT"
 #    The table shows per size: the weights hash (the same at every size: the encoder does not
 #    depend on n), the accuracy per format, the exact attention margin and the bits it implies,
 #    then the predicted and the observed break size of each format.
-"$AHAT" capture sort --sizes 8..512 --samples 5
+"$AHAT" capture sort --sizes 8..512*2 --samples 5
 
 # 2. The same as JSON Lines (one object per size, then a summary) and CSV for a notebook,
 #    plus a plot of accuracy against n.
-"$AHAT" capture histogram --sizes 8..512 --samples 5 --json --svg "$OUT/histogram.svg" > "$OUT/histogram.jsonl"
-"$AHAT" capture histogram --sizes 8..512 --samples 5 --csv > "$OUT/histogram.csv"
+"$AHAT" capture histogram --sizes 8..512*2 --samples 5 --json --svg "$OUT/histogram.svg" > "$OUT/histogram.jsonl"
+"$AHAT" capture histogram --sizes 8..512*2 --samples 5 --csv > "$OUT/histogram.csv"
 tail -n 1 "$OUT/histogram.jsonl"
 
 # 3. In a notebook:
@@ -27,8 +27,8 @@ tail -n 1 "$OUT/histogram.jsonl"
 #      [(r["n"], r["relative_margin_log2"]) for r in rows if r["type"] == "size"]
 
 # 4. Only bfloat16, with a tighter tie tolerance: does the break move?
-"$AHAT" capture sort --sizes 8..256 --samples 5 --precision bfloat16 --tie-tolerance 1e-3
+"$AHAT" capture sort --sizes 8..256*2 --samples 5 --precision bfloat16 --tie-tolerance 1e-3
 
 # 5. Any RASP program: the SOp to compile and the tokens to draw.
-#      "$AHAT" capture my_program.rasp --name out --alphabet abc --sizes 8..256
+#      "$AHAT" capture my_program.rasp --name out --alphabet abc --sizes 8..256*2
 echo "outputs in $OUT/"

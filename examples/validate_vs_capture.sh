@@ -6,11 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for t in histogram reverse sort copy count match dyck1 majority induction double-histogram search; do
-  cap=$(build/ahat capture $t --sizes 8..2048 --samples 2 --precision exact,float,bfloat16 --json 2>/dev/null | tail -1 | python3 -c "
+  cap=$(build/ahat capture $t --sizes 8..2048*2 --samples 2 --precision exact,float,bfloat16 --json 2>/dev/null | python3 -c "
 import json,sys
-d=json.loads(sys.stdin.read())
-print(' '.join(f\"{p['format']}={p['observed_n']}\" for p in d['predictions']))")
-  val=$(build/ahat validate $t --sizes 8..2048 --samples 2 --precision float,bfloat16 --exact-up-to 512 --json --quiet 2>/dev/null | python3 -c "
+rows=[json.loads(l) for l in sys.stdin]
+print(' '.join(f\"{p['format']}={p['observed_n']}\" for p in rows if p['type']=='prediction'))")
+  val=$(build/ahat validate $t --sizes 8..2048*2 --samples 2 --precision float,bfloat16 --exact-up-to 512 --json --quiet 2>/dev/null | python3 -c "
 import json,sys
 rows=[json.loads(l) for l in sys.stdin]
 print(' '.join(f\"{r['format']}={r['first_failure']}\" for r in rows if r['type']=='summary'))")

@@ -12,6 +12,7 @@
 #include "encoder/interpreter.hpp"
 #include "numeric/engine.hpp"
 #include "support/json.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::analysis {
 
@@ -167,7 +168,7 @@ BudgetResult budget(const capture::Subject& subject, const BudgetOptions& o) {
         res.gates = read_gates(*o.gates_file, enc);
         res.gate_source = *o.gates_file;
     } else {
-        say(fmt::format("ablation: {} heads, {} samples of size {}", res.heads, o.samples, o.n));
+        say(fmt::format("ablation: {}, {} of size {}", counted(res.heads, "head"), counted(o.samples, "sample"), o.n));
         const double full = position_accuracy(score(model, enc, samples));
         for (std::size_t k = 0; k < all.size(); ++k) {
             std::vector<HeadGate> rest = all;

@@ -10,7 +10,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string opt_rational(const std::optional<Rational>& r) { return r ? to_string(*r) : std::string("none"); }
 
 json rational_or_null(const std::optional<Rational>& r) { return r ? json(to_string(*r)) : json(nullptr); }
 
@@ -67,8 +66,8 @@ std::string table_report(const SweepResult& r) {
         s += fmt::format("{:>7}  {:<16}", z.n, z.weights_hash + (z.hash_matches ? "" : "!"));
         for (const FormatResult& f : z.formats) s += fmt::format(" {:>9}", percent(f));
         std::string rel = z.relative_margin ? fmt::format("{:.3g}", std::exp2(log2_rational(*z.relative_margin))) : "none";
-        std::string margin = opt_rational(z.margin);
-        if (margin.size() > 12) margin = fmt::format("{:.3g}", std::exp2(log2_rational(*z.margin)));
+        // decimals throughout the column (the exact rationals are in --json)
+        const std::string margin = z.margin ? fmt::format("{:.3g}", z.margin->convert_to<double>()) : "none";
         s += fmt::format("  {:>12} {:>12} {:>6} {:>8.2f}\n", margin, rel,
                          z.implied_bits ? fmt::format("{:.1f}", *z.implied_bits) : "-", z.seconds);
     }
@@ -98,56 +97,82 @@ std::string table_report(const SweepResult& r) {
 }
 
 std::string json_lines(const SweepResult& r) {
+    // Flat records with one key set (null where a key does not apply), so that a notebook
+    // loads them with one call: pd.read_json(..., lines=True).
+    static const std::vector<std::string> keys{
+        "type", "subject", "n", "format", "samples", "correct", "accuracy", "wrong_positions", "tie_tolerance",
+        "differs_from_exact", "argmax_differs", "weights_hash", "hash_matches", "margin", "margin_float",
+        "relative_margin", "relative_margin_float", "relative_margin_log2", "scale", "scale_float", "layer", "head",
+        "position", "implied_bits", "tolerance_margin", "tolerance_margin_float", "seconds", "threshold",
+        "rounding_n", "tolerance_n", "predicted_n", "observed_n", "compilable", "not_compilable", "seed", "sizes",
+        "fit_slope", "fit_intercept", "tolerance_fit_slope", "tolerance_fit_intercept", "hashes_identical",
+        "exact_ok", "reference_ok"};
     std::string out;
+    auto emit_record = [&](const json& rec) {
+        json full = json::object();
+        for (const std::string& k : keys) full[k] = rec.contains(k) ? rec[k] : json(nullptr);
+        out += full.dump() + "\n";
+    };
+    auto rational = [](json& j, const std::string& key, const std::optional<Rational>& v) {
+        j[key] = rational_or_null(v);
+        j[key + "_float"] = v ? json(v->convert_to<double>()) : json(nullptr);
+    };
     for (const SizeResult& z : r.sizes) {
-        json j{{"type", "size"}, {"subject", r.subject}, {"n", z.n}};
-        if (r.not_compilable.empty()) {
-            j["weights_hash"] = z.weights_hash;
-            j["hash_matches"] = z.hash_matches;
-            json fs = json::array();
-            for (const FormatResult& f : z.formats) fs.push_back(format_json(f));
-            j["formats"] = fs;
-            j["margin"] = rational_or_null(z.margin);
-            j["relative_margin"] = rational_or_null(z.relative_margin);
-            j["relative_margin_log2"] = z.relative_margin ? json(log2_rational(*z.relative_margin)) : json(nullptr);
-            j["scale"] = to_string(z.scale);
-            j["where"] = z.relative_margin ? json{{"layer", z.layer}, {"head", z.head}, {"position", z.position}} : json(nullptr);
-            j["implied_bits"] = or_null(z.implied_bits);
-            j["tolerance_margin"] = rational_or_null(z.tolerance_margin);
-        } else {
-            j["reference_samples"] = z.reference_samples;
-            j["reference_agree"] = z.reference_agree;
+        json base{{"type", "size"}, {"subject", r.subject}, {"n", z.n}, {"seconds", z.seconds}};
+        if (!r.not_compilable.empty()) {
+            json j = base;
+            j["format"] = "reference";
+            j["samples"] = z.reference_samples;
+            j["correct"] = z.reference_agree;
+            j["accuracy"] = z.reference_samples ? double(z.reference_agree) / double(z.reference_samples) : 0.0;
+            emit_record(j);
+            continue;
         }
-        j["seconds"] = z.seconds;
-        out += j.dump() + "\n";
+        base["weights_hash"] = z.weights_hash;
+        base["hash_matches"] = z.hash_matches;
+        rational(base, "margin", z.margin);
+        rational(base, "relative_margin", z.relative_margin);
+        base["relative_margin_log2"] = z.relative_margin ? json(log2_rational(*z.relative_margin)) : json(nullptr);
+        rational(base, "scale", std::optional<Rational>(z.scale));
+        if (z.relative_margin) {
+            base["layer"] = z.layer;
+            base["head"] = z.head;
+            base["position"] = z.position;
+        }
+        base["implied_bits"] = or_null(z.implied_bits);
+        rational(base, "tolerance_margin", z.tolerance_margin);
+        for (const FormatResult& f : z.formats) {
+            json j = base;
+            j.update(format_json(f));
+            emit_record(j);
+        }
     }
-    json preds = json::array();
     for (const Prediction& p : r.predictions)
-        preds.push_back(json{{"format", format_name(p.format)},
-                             {"threshold", p.threshold},
-                             {"tie_tolerance", p.tie_tolerance},
-                             {"rounding_n", or_null(p.rounding_n)},
-                             {"tolerance_n", or_null(p.tolerance_n)},
-                             {"predicted_n", or_null(p.predicted_n)},
-                             {"observed_n", or_null(p.observed_n)}});
-    json sizes = json::array();
-    for (const SizeResult& z : r.sizes) sizes.push_back(z.n);
-    json summary{{"type", "summary"},
-                 {"subject", r.subject},
-                 {"compilable", r.not_compilable.empty()},
-                 {"not_compilable", r.not_compilable},
-                 {"seed", r.options.seed},
-                 {"samples", r.options.samples},
-                 {"sizes", sizes},
-                 {"fit_slope", or_null(r.slope)},
-                 {"fit_intercept", or_null(r.intercept)},
-                 {"tolerance_fit_slope", or_null(r.tol_slope)},
-                 {"tolerance_fit_intercept", or_null(r.tol_intercept)},
-                 {"predictions", preds},
-                 {"hashes_identical", r.hashes_ok},
-                 {"exact_ok", r.exact_ok},
-                 {"reference_ok", r.reference_ok}};
-    out += summary.dump() + "\n";
+        emit_record(json{{"type", "prediction"},
+                         {"subject", r.subject},
+                         {"format", format_name(p.format)},
+                         {"threshold", p.threshold},
+                         {"tie_tolerance", p.tie_tolerance},
+                         {"rounding_n", or_null(p.rounding_n)},
+                         {"tolerance_n", or_null(p.tolerance_n)},
+                         {"predicted_n", or_null(p.predicted_n)},
+                         {"observed_n", or_null(p.observed_n)}});
+    std::string sizes;
+    for (const SizeResult& z : r.sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(z.n);
+    emit_record(json{{"type", "summary"},
+                     {"subject", r.subject},
+                     {"compilable", r.not_compilable.empty()},
+                     {"not_compilable", r.not_compilable.empty() ? json(nullptr) : json(r.not_compilable)},
+                     {"seed", r.options.seed},
+                     {"samples", r.options.samples},
+                     {"sizes", sizes},
+                     {"fit_slope", or_null(r.slope)},
+                     {"fit_intercept", or_null(r.intercept)},
+                     {"tolerance_fit_slope", or_null(r.tol_slope)},
+                     {"tolerance_fit_intercept", or_null(r.tol_intercept)},
+                     {"hashes_identical", r.hashes_ok},
+                     {"exact_ok", r.exact_ok},
+                     {"reference_ok", r.reference_ok}});
     return out;
 }
 
@@ -208,8 +233,14 @@ std::string svg_plot(const SweepResult& r) {
         s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/>"
                          "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
                          X(z.n), top, top + ph, top + ph + 16, z.n);
-    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">n (log scale)</text>\n", left + pw / 2, H - 12);
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">input size n (log scale)</text>\n", left + pw / 2, H - 12);
+    s += fmt::format("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" transform=\"rotate(-90 {0} {1})\">"
+                     "accuracy (whole answers correct)</text>\n",
+                     16, top + ph / 2);
     static const char* colors[] = {"#000000", "#1f77b4", "#ff7f0e", "#d62728", "#2ca02c"};
+    // Each format has its own dash pattern and offset, so that lines that coincide (every
+    // format at 100%) all stay visible, the exact one included.
+    static const char* dashes[] = {"", "6 3", "2 2", "8 2 2 2", "4 4"};
     std::vector<std::pair<std::string, std::vector<std::pair<std::size_t, double>>>> lines;
     for (const SizeResult& z : r.sizes) {
         std::vector<std::pair<std::string, double>> points;
@@ -227,16 +258,32 @@ std::string svg_plot(const SweepResult& r) {
         std::string pts;
         for (const auto& [n, acc] : lines[k].second) pts += fmt::format("{:.1f},{:.1f} ", X(n), Y(acc));
         // Offset each line by a pixel so that overlapping formats stay visible.
-        s += fmt::format("<g transform=\"translate(0,{})\"><polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>",
-                         double(k) - 1.5, color, pts);
+        s += fmt::format("<g class=\"format\" data-format=\"{}\" transform=\"translate(0,{})\"><polyline fill=\"none\" "
+                         "stroke=\"{}\" stroke-width=\"2\" stroke-dasharray=\"{}\" points=\"{}\"/>",
+                         xml_escape(lines[k].first), 3.0 * double(k) - 4.5, color, dashes[k % 5], pts);
         for (const auto& [n, acc] : lines[k].second)
             s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>", X(n), Y(acc), color);
         s += "</g>\n";
-        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/>"
-                         "<text x=\"{4}\" y=\"{5}\">{6}</text>\n",
+        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\" "
+                         "stroke-dasharray=\"{7}\"/><text x=\"{4}\" y=\"{5}\">{6}</text>\n",
                          left + pw + 10, top + 10 + 18 * double(k), left + pw + 30, color, left + pw + 36,
-                         top + 14 + 18 * double(k), xml_escape(lines[k].first));
+                         top + 14 + 18 * double(k), xml_escape(lines[k].first), dashes[k % 5]);
+        // the predicted break size of this format: a dotted vertical line (at the edge, with
+        // "→", when it lies beyond the sweep)
+        for (const Prediction& p : r.predictions) {
+            if (std::string(format_name(p.format)) != lines[k].first || !p.predicted_n || r.sizes.empty()) continue;
+            const double lx = std::log2(std::max(1.0, *p.predicted_n));
+            const bool beyond = lx > x1, before = lx < x0;
+            const double x = beyond ? left + pw : before ? left : left + (lx - x0) / (x1 - x0) * pw;
+            s += fmt::format("<g class=\"predicted-break\" data-format=\"{0}\" data-n=\"{1:.6g}\"><line x1=\"{2:.1f}\" y1=\"{3}\" "
+                             "x2=\"{2:.1f}\" y2=\"{4}\" stroke=\"{5}\" stroke-dasharray=\"1 3\" stroke-width=\"1.5\"/>"
+                             "<text x=\"{6:.1f}\" y=\"{7}\" font-size=\"10\" fill=\"{5}\" text-anchor=\"{8}\">{0} break {9}n = {1:.4g}</text></g>\n",
+                             xml_escape(lines[k].first), *p.predicted_n, x, top, top + ph, color, beyond ? x - 2 : x + 2,
+                             top + ph - 6 - 12 * double(k), beyond ? "end" : "start", beyond ? "→ " : "");
+        }
     }
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\">dotted: predicted break size</text>\n", left + pw + 10,
+                     top + 14 + 18 * double(lines.size()));
     s += "</svg>\n";
     return s;
 }

@@ -54,30 +54,42 @@ std::string weights_hash(const Encoder& enc) {
     return fmt::format("{:016x}", h);
 }
 
-std::vector<std::size_t> parse_sizes(std::string_view text) {
-    auto number = [&](std::string_view part, std::size_t offset) -> std::size_t {
+std::vector<std::size_t> parse_sizes(std::string_view text, const std::string& option, std::size_t max) {
+    constexpr std::size_t kMaxCount = std::size_t{1} << 20;
+    const std::string grammar = "sizes are A..B (every integer), A..B*K (A, A*K, A*K^2, ... up to B) or lists of these: 8,16,100";
+    auto number = [&](std::string_view part, std::size_t offset, std::size_t lo, std::size_t hi) -> std::size_t {
         std::size_t v = 0;
-        bool ok = !part.empty() && part.size() <= 9;
+        bool ok = !part.empty() && part.size() <= 12;
         for (char c : part) ok = ok && c >= '0' && c <= '9';
         if (ok)
             for (char c : part) v = v * 10 + static_cast<std::size_t>(c - '0');
-        if (!ok || v == 0)
-            fail(SourceLoc{"--sizes", 1, static_cast<std::uint32_t>(offset + 1)},
-                 "bad size '{}' (a positive integer below 10^9; sizes are 'A..B' or 'A,B,C')", part);
+        if (!ok || v < lo || v > hi)
+            fail(SourceLoc{option, 0, 0}, "expected an integer from {} to {}, got '{}' at column {} ({})", lo, hi, part,
+                 offset + 1, grammar);
         return v;
     };
     std::vector<std::size_t> out;
-    if (auto dots = text.find(".."); dots != std::string_view::npos) {
-        std::size_t a = number(text.substr(0, dots), 0), b = number(text.substr(dots + 2), dots + 2);
-        if (a > b) fail(SourceLoc{"--sizes", 1, 1}, "empty range {}..{}", a, b);
-        for (std::size_t n = a; n <= b; n *= 2) out.push_back(n);
-        return out;
-    }
     std::size_t pos = 0;
     while (pos <= text.size()) {
         std::size_t e = text.find(',', pos);
         if (e == std::string_view::npos) e = text.size();
-        out.push_back(number(text.substr(pos, e - pos), pos));
+        const std::string_view item = text.substr(pos, e - pos);
+        const std::size_t dots = item.find("..");
+        if (dots == std::string_view::npos) {
+            out.push_back(number(item, pos, 1, max));
+        } else {
+            const std::size_t star = item.find('*', dots);
+            const std::string_view to = item.substr(dots + 2, star == std::string_view::npos ? std::string_view::npos : star - dots - 2);
+            const std::size_t a = number(item.substr(0, dots), pos, 1, max), b = number(to, pos + dots + 2, 1, max);
+            const std::size_t k = star == std::string_view::npos ? 1 : number(item.substr(star + 1), pos + star + 1, 2, 1000);
+            if (a > b) fail(SourceLoc{option, 0, 0}, "empty range {}..{} at column {}", a, b, pos + 1);
+            for (std::size_t n = a; n <= b; n = k == 1 ? n + 1 : n * k) {
+                out.push_back(n);
+                if (out.size() > kMaxCount) break;
+            }
+        }
+        if (out.size() > kMaxCount)
+            fail(SourceLoc{option, 0, 0}, "more than {} sizes: give a step (A..B*2) or a list", kMaxCount);
         pos = e + 1;
     }
     return out;

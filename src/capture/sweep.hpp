@@ -13,7 +13,9 @@
 //   sweep(subject, opts)     runs everything; deterministic for a seed.
 //   weights_hash(enc)        FNV-1a 64 of the canonical encoder JSON (write_encoder), hex.
 //   safe_decode, wrong_positions   a run's decoded answer against a reference answer.
-//   parse_sizes(text)        "8..2048" (powers of two) or "8,100,1000"; InputError otherwise.
+//   parse_sizes(text, option, max)   the one --sizes grammar (docs/cli.md): comma-separated
+//                            items, each A, A..B (every integer) or A..B*K (A, AK, AK^2, ... <= B);
+//                            values from 1 to max; InputError naming `option` otherwise.
 //   fit_and_predict(result)  the log-log fit of the relative margin and the break sizes.
 // Cost per size: samples x one exact run with margins, plus one batch per numeric format
 // through the numeric engine in reference order (bit for bit the scalar interpreter; O(n^2 dk)
@@ -135,7 +137,8 @@ std::size_t wrong_positions(const std::optional<Answer>& got, const Answer& expe
 void fit_and_predict(SweepResult& r);
 
 std::string weights_hash(const Encoder& enc);
-std::vector<std::size_t> parse_sizes(std::string_view text);
+std::vector<std::size_t> parse_sizes(std::string_view text, const std::string& option = "--sizes",
+                                     std::size_t max = 999999999);
 
 // log2 of a positive rational, accurate for any size of numerator and denominator.
 double log2_rational(const Rational& r);

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "bench/kernels_bench.hpp"
+#include "capture/sweep.hpp"
 #include "cli/common.hpp"
+#include "cli/records.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -17,20 +19,28 @@ struct KernelArgs {
     std::string n = "1024,4096,16384,65536", dk = "16,64", rule = "hard,softmax", mask = "none,causal", precision = "float,double",
                 order = "fast";
     std::size_t heads = 4, batch = 1, repeats = 3;
-    bool json_out = false;
+    OutputFlags out;
 };
 
 struct ProgramArgs {
     std::string tasks = "sort,histogram,copy", n = "1024,2048,4096,8192,16384,32768,65536";
     std::size_t batch = 16, interpreter_up_to = 2048;
-    bool json_out = false;
+    OutputFlags out;
 };
 
+// Sizes in the one --sizes grammar (A..B, A..B*K, lists).
 std::vector<std::size_t> sizes_of(const std::string& text, const char* option) {
-    std::vector<std::size_t> out;
-    for (const std::string& s : split_list(text)) out.push_back(parse_number<std::size_t>(s, option, 1, 999999999));
-    if (out.empty()) fail(SourceLoc{option, 0, 0}, "no values given");
-    return out;
+    return capture::parse_sizes(text, option);
+}
+
+// One flat record (every key always present) as JSON Lines or CSV, keys from the first.
+void write_record(std::optional<RecordWriter>& w, const OutputFlags& out, const json& j) {
+    if (!w) {
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : j.items()) keys.push_back(k), (void)v;
+        w.emplace(out, std::move(keys));
+    }
+    w->write(j);
 }
 
 std::vector<bool> choice(const std::string& text, const char* option, const char* no, const char* yes) {
@@ -50,6 +60,7 @@ int run_kernels(const KernelArgs& a) {
     else if (a.order == "reference") order = numeric::Order::Reference;
     else fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (fast, reference)", a.order);
     const bool tty = isatty(STDERR_FILENO);
+    std::optional<RecordWriter> records;
     for (std::size_t n : sizes_of(a.n, "--n"))
         for (std::size_t dk : sizes_of(a.dk, "--dk"))
             for (bool softmax : choice(a.rule, "--rule", "hard", "softmax"))
@@ -76,7 +87,7 @@ int run_kernels(const KernelArgs& a) {
                                      {"fraction_of_gemm", p.fraction_of_gemm},
                                      {"isa", p.isa},
                                      {"order", p.order}};
-                        if (a.json_out) fmt::print("{}\n", j.dump());
+                        if (!a.out.text()) write_record(records, a.out, j);
                         else
                             fmt::print("n {:>6} dk {:>3} {:<7} {:<6} {:<6} {:>10.2f} ms {:>10.3e} scores/s  {:.1f}% of GEMM  peak +{} MiB\n", n, dk,
                                        softmax ? "softmax" : "hard", causal ? "causal" : "none", dbl ? "double" : "float", p.ms,
@@ -89,6 +100,7 @@ int run_kernels(const KernelArgs& a) {
 int run_programs(const ProgramArgs& a) {
     const bool tty = isatty(STDERR_FILENO);
     bool ok = true;
+    std::optional<RecordWriter> records;
     for (const std::string& task : split_list(a.tasks))
         for (std::size_t n : sizes_of(a.n, "--n")) {
             if (tty) fmt::print(stderr, "  {} n = {}...\n", task, n);
@@ -110,7 +122,7 @@ int run_programs(const ProgramArgs& a) {
                          {"interpreter_tokens_per_s", opt(p.interpreter_tokens_per_second)},
                          {"speedup", opt(p.speedup)},
                          {"reference_equals_interpreter", p.reference_equals_interpreter}};
-            if (a.json_out) fmt::print("{}\n", j.dump());
+            if (!a.out.text()) write_record(records, a.out, j);
             else
                 fmt::print("{:<10} n {:>6} x {:>3}: engine {:.3e} tokens/s (reference order {:.3e}), interpreter {}, speed-up {}\n", task, n,
                            a.batch, p.engine_tokens_per_second, p.reference_tokens_per_second,
@@ -128,7 +140,7 @@ void register_bench_kernels(CLI::App& app, Action& action) {
     CLI::App& bench = command_group(app, "bench", "Measurements");
     auto k = std::make_shared<KernelArgs>();
     CLI::App* sub = bench.add_subcommand("kernels", "Attention kernels of the numeric engine, with this machine's GEMM and copy ceilings");
-    sub->add_option("--n", k->n, "sequence lengths")->capture_default_str();
+    sub->add_option("--n", k->n, "sequence lengths: A..B, A..B*K or a list")->capture_default_str();
     sub->add_option("--dk", k->dk, "key widths (= value widths)")->capture_default_str();
     sub->add_option("--rule", k->rule, "hard (average-hard), softmax")->capture_default_str();
     sub->add_option("--mask", k->mask, "none, causal (j <= i)")->capture_default_str();
@@ -137,15 +149,15 @@ void register_bench_kernels(CLI::App& app, Action& action) {
     add_number(sub, "--batch", k->batch, "instances", 1, 1 << 20);
     sub->add_option("--order", k->order, "fast or reference")->capture_default_str();
     add_number(sub, "--repeats", k->repeats, "timed runs after one warm-up (median)", 1, 1000);
-    sub->add_flag("--json", k->json_out, "JSON Lines, one record per shape");
+    add_output_flags(sub, k->out, "JSON Lines, one record per shape", "CSV: one row per shape");
     sub->callback([k, &action] { action = [k] { return run_kernels(*k); }; });
     auto p = std::make_shared<ProgramArgs>();
     CLI::App* prog = bench.add_subcommand("programs", "Compiled tasks in float: the engine against the scalar interpreter");
     prog->add_option("--tasks", p->tasks, "compilable tasks")->capture_default_str();
-    prog->add_option("--n", p->n, "sequence lengths")->capture_default_str();
+    prog->add_option("--n", p->n, "sequence lengths: A..B, A..B*K or a list")->capture_default_str();
     add_number(prog, "--batch", p->batch, "instances per run", 1, 1 << 20);
     add_number(prog, "--interpreter-up-to", p->interpreter_up_to, "run the scalar interpreter for n up to this", 0, 1 << 30);
-    prog->add_flag("--json", p->json_out, "JSON Lines, one record per task and size");
+    add_output_flags(prog, p->out, "JSON Lines, one record per task and size", "CSV: one row per task and size");
     prog->callback([p, &action] { action = [p] { return run_programs(*p); }; });
 }
 

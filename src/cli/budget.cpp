@@ -9,6 +9,7 @@
 #include "analysis/budget.hpp"
 #include "capture/subjects.hpp"
 #include "cli/common.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -77,7 +78,7 @@ int run_budget(const BudgetArgs& a) {
             fmt::print("{}\n", line);
         }
     } else {
-        fmt::print("budget {}: {} heads in {} layers, gates from {}; accuracy on {} exact runs of size {}\n", r.subject, r.heads, r.layers,
+        fmt::print("budget {}: {} in {}, gates from {}; accuracy on {} exact runs of size {}\n", r.subject, counted(r.heads, "head"), counted(r.layers, "layer"),
                    r.gate_source, a.samples, a.n);
         for (const auto& g : r.gates)
             fmt::print("  gate L{}H{}: a = {:.3g}, s = {:.3g}{}\n", g.layer, g.head, g.a, g.s,

@@ -1,4 +1,4 @@
-// ahat capture TASK|PROG.rasp [--sizes 8..2048] [--samples N] [--seed S]
+// ahat capture TASK|PROG.rasp [--sizes 8..2048*2] [--samples N] [--seed S]
 //              [--precision exact,double,float,bfloat16] [--tie-tolerance T] [--max-bits B]
 //              [--name SOP] [--alphabet A] [--json | --csv] [--svg FILE]
 // The capture check of src/capture (docs/capture.md): exact and numeric accuracy per size,
@@ -11,16 +11,17 @@
 #include "capture/subjects.hpp"
 #include "circuit/eval.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 
 namespace ahat::cli {
 namespace {
 
 struct CaptureArgs {
-    std::string subject, sizes = "8..2048", precision = "exact,double,float,bfloat16", name, alphabet, svg;
+    std::string subject, sizes = "8..2048*2", precision = "exact,double,float,bfloat16", name, alphabet, svg;
     std::size_t samples = 10, max_bits = kDefaultMaxBits;
     std::uint64_t seed = 1;
     std::optional<double> tie_tolerance;
-    bool json = false, csv = false;
+    bool json = false, csv = false, quiet = false;
 };
 
 int run_capture(const CaptureArgs& a) {
@@ -38,8 +39,10 @@ int run_capture(const CaptureArgs& a) {
         o.formats.push_back(*f);
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
-    if (isatty(STDERR_FILENO)) o.progress = [](const std::string& s) { fmt::print(stderr, "  {}\n", s); };
+    auto progress = std::make_shared<Progress>("capture", size_work(o.sizes), a.quiet);
+    o.progress = [progress](const std::string& s) { progress->step(s); };
     const capture::SweepResult r = capture::sweep(subject, o);
+    progress->finish();
     if (!a.svg.empty()) emit(a.svg, capture::svg_plot(r));
     if (a.json) fmt::print("{}", capture::json_lines(r));
     else if (a.csv) fmt::print("{}", capture::csv_report(r));
@@ -80,7 +83,8 @@ void register_capture(CLI::App& app, Action& action) {
     auto a = std::make_shared<CaptureArgs>();
     CLI::App* sub = app.add_subcommand("capture", "Capture check: a compiled task across sizes, exact and in floating point");
     sub->add_option("subject", a->subject, "a task name (see docs/tasks.md) or a .rasp file")->required();
-    sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
+    sub->add_option("--sizes", a->sizes, "A..B (every integer), A..B*2 (powers of two from A to B) or a list A,B,C")
+        ->capture_default_str();
     add_number(sub, "--samples", a->samples, "instances per size", 1, 100000);
     add_number(sub, "--seed", a->seed, "random seed", 0, UINT64_MAX);
     sub->add_option("--precision", a->precision, "formats to run (exact always runs)")->capture_default_str();
@@ -91,6 +95,7 @@ void register_capture(CLI::App& app, Action& action) {
     sub->add_flag("--json", a->json, "JSON Lines: one object per size, then a summary");
     sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
     sub->add_option("--svg", a->svg, "write a plot of accuracy against size");
+    sub->add_flag("--quiet", a->quiet, "no progress on stderr");
     sub->callback([a, &action] { action = [a] { return run_capture(*a); }; });
 }
 

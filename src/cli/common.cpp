@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "capture/sweep.hpp"
 #include "support/utf8.hpp"
 
 #include <cctype>
@@ -139,6 +140,12 @@ void print_json(const json& j) {
     std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fputc('\n', stdout);
+}
+
+std::vector<std::size_t> sizes_from(const std::vector<std::string>& texts, const std::string& option, std::size_t max) {
+    std::string joined;
+    for (const std::string& t : texts) joined += (joined.empty() ? "" : ",") + t;
+    return capture::parse_sizes(joined, option, max);
 }
 
 void emit(const std::string& path, const std::string& text) {

@@ -55,6 +55,10 @@ void register_validate(CLI::App& app, Action& action);   // src/cli/validate.cpp
 void register_bench_kernels(CLI::App& app, Action& action);  // src/cli/bench_kernels.cpp
 void register_budget(CLI::App& app, Action& action);         // src/cli/budget.cpp
 
+// The one --sizes grammar (capture::parse_sizes: A..B, A..B*K, lists) over an option's values
+// (the option may be repeated or given several words: they are joined by commas).
+std::vector<std::size_t> sizes_from(const std::vector<std::string>& texts, const std::string& option, std::size_t max);
+
 // A comma-separated list (empty items dropped). Defined in capture.cpp.
 std::vector<std::string> split_list(const std::string& s);
 // The subject of capture and validate: a task name, or a .rasp file with its SOp name and

@@ -2,6 +2,7 @@
 #include "circuit/circ_io.hpp"
 #include "cli/common.hpp"
 #include "compile/compiled_io.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::cli {
 
@@ -45,11 +46,12 @@ int run_compile(const CompileArgs& a) {
         fmt::print(sink, "{}\n", j.dump());
     } else {
         fmt::print(sink,
-                   "compiled {} ({} construction) to {}\n  K = {} (circuit depth {}): {} layers, {} heads, width d = {}\n"
-                   "  {} tokens; {} inputs, {} outputs\n",
+                   "compiled {} ({} construction) to {}\n  K = {} (circuit depth {}): {}, {}, width d = {}\n"
+                   "  {}; {}, {}\n",
                    a.file, construction_name(cc.construction), wrote_file ? a.output : "stdout", cc.K, cc.circuit_depth,
-                   s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, cc.input_names.size(),
-                   cc.encoding.output_tokens.size());
+                   counted(s.layers, "layer"), counted(s.total_heads, "head"), s.width,
+                   counted(cc.encoding.tokens.rows, "token"), counted(cc.input_names.size(), "input"),
+                   counted(cc.encoding.output_tokens.size(), "output"));
         if (wrote_file && !cc.input_names.empty())
             fmt::print(sink, "  run it: ahat run {} --input \"...\" (values of {}, in order)\n", a.output,
                        fmt::join(cc.input_names, ", "));

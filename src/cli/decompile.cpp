@@ -4,9 +4,11 @@
 #include "circuit/circ_io.hpp"
 #include "circuit/eval.hpp"
 #include "cli/common.hpp"
+#include "compile/compiled_io.hpp"
 #include "compile/encoder_to_circuit.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "support/json.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -46,7 +48,9 @@ Matrix<Rational> random_input(std::mt19937_64& rng, const Encoder& enc, std::siz
 }
 
 int run_decompile(const DecompileArgs& a) {
-    Encoder enc = load_encoder(a.file);
+    // A compiled circuit (ahat compile) is decompiled through its encoder, as run and info read it.
+    const JValue root = parse_json(read_file(a.file), input_name(a.file));
+    Encoder enc = is_compiled_circuit(root) ? compiled_from_json(root).encoder : encoder_from_json(root);
     if (a.length == 0) fail(SourceLoc{"--length", 0, 0}, "the input length n must be at least 1");
     EncoderCircuitOptions opts;
     opts.pad = !a.no_pad;
@@ -138,7 +142,7 @@ void register_decompile(CLI::App& app, Action& action) {
     auto args = std::make_shared<DecompileArgs>();
     CLI::App* sub = app.add_subcommand(
         "decompile", "Turn an encoder (.json), for one input length n, into an arithmetic circuit (.circ) of constant depth");
-    sub->add_option("encoder", args->file, "the encoder JSON file")->required();
+    sub->add_option("encoder", args->file, "the encoder JSON file, or a compiled circuit (ahat compile; its encoder is decompiled)")->required();
     add_number(sub, "--length,-n", args->length, "the input length n (with a BOS symbol, n counts it)", 1, 1 << 20)->required();
     sub->add_option("-o,--output", args->output, "the circuit file (default: stdout, with the summary on stderr)");
     add_number(sub, "--check", args->checks, "random inputs to compare with the interpreter (0: none)", 0, 1 << 20);

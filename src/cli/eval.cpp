@@ -47,9 +47,14 @@ int run_eval(const EvalArgs& a) {
                                        : p == Precision::Float  ? eval_as<float>(c, in, a.max_bits)
                                                                 : eval_as<bfloat16>(c, in, a.max_bits);
         if (a.json) {
-            json o = json::object();
-            for (std::size_t j = 0; j < out.size(); ++j) o[c.gates[c.outputs[j]].name] = out[j];
-            results.push_back(json{{"inputs", rationals_json(in)}, {"outputs", o}});
+            json o = json::object(), f = json::object();
+            for (std::size_t j = 0; j < out.size(); ++j) {
+                const std::string& name = c.gates[c.outputs[j]].name;
+                o[name] = out[j];
+                const auto v = parse_rational(out[j]);  // numeric results print as decimals
+                f[name] = v ? json(v->convert_to<double>()) : json(nullptr);
+            }
+            results.push_back(json{{"inputs", rationals_json(in)}, {"outputs", o}, {"outputs_float", f}});
         } else {
             if (texts.size() > 1) fmt::print("# input {}\n", k + 1);
             for (std::size_t j = 0; j < out.size(); ++j) fmt::print("{} = {}\n", c.gates[c.outputs[j]].name, out[j]);

@@ -9,7 +9,7 @@ namespace {
 struct GenArgs {
     std::string family, output, threshold = "1";
     FamilyParams p;
-    bool list = false;
+    bool list = false, json = false;
 };
 
 int run_gen(GenArgs& a) {
@@ -28,7 +28,25 @@ int run_gen(GenArgs& a) {
                                             a.p.size, a.p.depth, a.p.max_fanin, a.p.inputs, a.p.seed)
                               : fmt::format("ahat gen {} --size {}{}", a.family, a.p.size,
                                             a.family == "threshold" ? " --threshold " + a.threshold : "");
-    emit(a.output, write_circuit(c, comment));
+    const std::string text = write_circuit(c, comment);
+    if (!a.json) {
+        emit(a.output, text);
+        return 0;
+    }
+    // --json: a summary document; the circuit itself goes to -o, or into "circuit".
+    if (!a.output.empty() && a.output != "-") write_file_atomic(a.output, text);
+    const CircuitStats st = stats(c);
+    json j{{"family", a.family},
+           {"command", comment},
+           {"file", a.output.empty() ? "-" : a.output},
+           {"inputs", st.inputs},
+           {"outputs", st.outputs},
+           {"size", st.size},
+           {"depth", st.depth},
+           {"max_fanin", st.max_fanin},
+           {"edges", st.edges}};
+    j["circuit"] = a.output.empty() || a.output == "-" ? json(text) : json(nullptr);
+    print_json(j);
     return 0;
 }
 
@@ -47,6 +65,7 @@ void register_gen(CLI::App& app, Action& action) {
     add_number(sub, "--inputs", args->p.inputs, "random family: number of inputs", std::size_t{1}, kMax);
     sub->add_option("--threshold", args->threshold, "threshold family: t in [sum >= t]")->capture_default_str();
     sub->add_option("-o,--output", args->output, "output file (default: standard output)");
+    sub->add_flag("--json", args->json, "print a JSON summary (family, command, shape; the circuit text under \"circuit\" without -o)");
     sub->callback([args, &action] { action = [args] { return run_gen(*args); }; });
 }
 

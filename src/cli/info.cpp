@@ -5,6 +5,7 @@
 #include "compile/compiled_io.hpp"
 #include "encoder/encoder_json.hpp"
 #include "support/json.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -83,8 +84,8 @@ int encoder_info(const InfoArgs& a, const Encoder& enc) {
                "  feed-forward circuits: {} gates, max depth {}\n",
                a.file, enc.name.empty() ? "" : " (" + enc.name + ")", enc.d, enc.layers.size(), heads, params, ffn_gates,
                ffn_depth);
-    for (const auto& [k, v] : rules) fmt::print("  rule {}: {} heads\n", k, v);
-    for (const auto& [k, v] : masks) fmt::print("  mask {}: {} heads\n", k, v);
+    for (const auto& [k, v] : rules) fmt::print("  rule {}: {}\n", k, counted(v, "head"));
+    for (const auto& [k, v] : masks) fmt::print("  mask {}: {}\n", k, counted(v, "head"));
     fmt::print("  input: {}{}\n", input,
                enc.input.alphabet.empty() ? "" : fmt::format(" over {{{}}}", fmt::join(enc.input.alphabet, ", ")));
     fmt::print("  positional features: {}\n", features.empty() ? "none" : fmt::format("{}", fmt::join(features, ", ")));

@@ -1,6 +1,12 @@
 // ahat lang compare LANGS [--models M,...] [--max-len L] [--random-len R] [--json]
 // ahat lang verify FORMULA --model M [--rule R] [--max-len L] [--random-len R] [--json]
 #include "cli/common.hpp"
+#include "cli/records.hpp"
+#include "encoder/encoder_json.hpp"
+#include "support/plural.hpp"
+
+#include <cctype>
+#include <filesystem>
 #include "lang/compare.hpp"
 
 namespace ahat::cli {
@@ -14,7 +20,8 @@ struct CompareArgs {
         rule = "average-hard";
     CompareOptions o;
     std::size_t max_states = kDefaultMaxStates;
-    bool json = false;
+    bool json = false, csv = false;
+    std::string emit_dir;
 };
 
 struct VerifyArgs {
@@ -22,7 +29,15 @@ struct VerifyArgs {
     LtlVerifyOptions o;
     std::size_t max_layers = 100;
     bool json = false;
+    std::string output;
 };
+
+// A language or model name as a file name: letters, digits, '-' and '_' kept, the rest '_'.
+std::string file_part(const std::string& s) {
+    std::string out;
+    for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+    return out.empty() ? "_" : out;
+}
 
 Rule rule_arg(const std::string& s) {
     auto r = parse_rule(s);
@@ -98,7 +113,40 @@ int run_compare(const CompareArgs& a) {
                                         {"regular", l.regular()}, {"cells", cells}});
         table.push_back(std::move(row));
     }
-    if (a.json) {
+    if (!a.emit_dir.empty()) {  // the encoders behind the "recognized" cells
+        std::error_code ec;
+        std::filesystem::create_directories(a.emit_dir, ec);
+        if (ec || !std::filesystem::is_directory(a.emit_dir))
+            fail(SourceLoc{"--emit", 0, 0}, "cannot create the directory '{}'", a.emit_dir);
+        std::size_t written = 0;
+        for (const auto& row : table)
+            for (const Cell& c : row)
+                if (c.encoder) {
+                    const auto path = std::filesystem::path(a.emit_dir) / (file_part(c.language) + "." + file_part(c.model) + ".json");
+                    write_file_atomic(path.string(), write_encoder(*c.encoder));
+                    ++written;
+                }
+        fmt::print(stderr, "ahat: wrote {} to {}\n", counted(written, "encoder"), a.emit_dir);
+    }
+    if (a.csv) {
+        // one row per language and model: the cells' keys, witness flattened
+        RecordWriter records(OutputFlags{false, true},
+                             {"language", "model", "logic", "precision", "verdict", "method", "reason", "formula", "depth",
+                              "layers", "heads", "width", "verified_max_len", "verified_words", "sampled_words",
+                              "sampled_max_len", "witness_member", "witness_non_member", "witness_depth", "witness_note"});
+        for (const auto& row : table)
+            for (const Cell& c : row) {
+                json j = cell_json(c);
+                if (j.contains("witness")) {
+                    const json w = j["witness"];
+                    j.erase("witness");
+                    j["witness_member"] = w["member"];
+                    j["witness_non_member"] = w["non_member"];
+                    j["witness_depth"] = w["depth"];
+                }
+                records.write(j);
+            }
+    } else if (a.json) {
         print_json(doc);
     } else {
         fmt::print("models (every input is w$, $ read at the end):\n");
@@ -123,8 +171,8 @@ int run_compare(const CompareArgs& a) {
             for (const auto& c : table[i]) {
                 fmt::print("  {:<15} {:<16} ", c.model, verdict_name(c.verdict));
                 if (c.formula)
-                    fmt::print("{}  [{}; {} layers, {} heads, width {}; all {} words <= {}, {} sampled <= {}]", *c.formula,
-                               c.method, c.layers, c.heads, c.width, c.verified_words, c.verified_max_len, c.sampled_words,
+                    fmt::print("{}  [{}; {}, {}, width {}; all {} words <= {}, {} sampled <= {}]", *c.formula,
+                               c.method, counted(c.layers, "layer"), counted(c.heads, "head"), c.width, c.verified_words, c.verified_max_len, c.sampled_words,
                                c.sampled_max_len);
                 else
                     fmt::print("{}", c.reason);
@@ -153,6 +201,7 @@ int run_ltl_verify(const VerifyArgs& a) {
         fail(SourceLoc{"FORMULA", 1, 1}, "the formula compiles to {} layers, more than {} (--max-layers raises the limit)",
              c.layers, a.max_layers);
     LtlVerifyReport r = verify_ltl(c, alphabet, [&](std::string_view w) { return accepts(f, w); }, a.o);
+    if (!a.output.empty()) write_file_atomic(a.output, write_encoder(c.enc));  // written even when a check fails
     if (a.json) {
         print_json(json{{"formula", to_string(f)}, {"model", m.name()}, {"logic", m.logic()}, {"rule", rule_name(m.rule)},
                         {"assumptions", m.assumptions()},
@@ -161,8 +210,8 @@ int run_ltl_verify(const VerifyArgs& a) {
                         {"random_len", a.o.random_len}, {"sampled_words", r.sampled}, {"failures", r.failures},
                         {"first_failure", r.first_failure}});
     } else {
-        fmt::print("{} in {} (model {}: {}): {} layers, {} heads, width {}\n", to_string(f), m.logic(), m.name(),
-                   m.assumptions(), c.layers, c.heads, c.width);
+        fmt::print("{} in {} (model {}: {}): {}, {}, width {}\n", to_string(f), m.logic(), m.name(),
+                   m.assumptions(), counted(c.layers, "layer"), counted(c.heads, "head"), c.width);
         fmt::print("all {} words up to length {} and {} sampled words up to length {}: {} disagreements\n", r.exhaustive,
                    a.o.max_len, r.sampled, a.o.random_len, r.failures);
     }
@@ -188,7 +237,9 @@ void register_lang_compare(CLI::App& app, Action& action) {
     add_number(sub, "--witness-depth", args->o.witness_depth, "witness pairs at this type depth (or less)", 0, 64);
     add_number(sub, "--seed", args->o.seed, "seed of the sampled words", 0, UINT64_MAX);
     add_number(sub, "--max-states", args->max_states, "largest automaton read or built from a language", 1, 1 << 20);
-    sub->add_flag("--json", args->json, "one JSON document");
+    CLI::Option* js = sub->add_flag("--json", args->json, "one JSON document");
+    sub->add_flag("--csv", args->csv, "CSV: one row per language and model")->excludes(js);
+    sub->add_option("--emit", args->emit_dir, "write each verified encoder to DIR/LANGUAGE.MODEL.json");
     sub->callback([args, &action] { action = [args] { return run_compare(*args); }; });
 
     auto vargs = std::make_shared<VerifyArgs>();
@@ -205,6 +256,7 @@ void register_lang_compare(CLI::App& app, Action& action) {
     add_number(v, "--max-layers", vargs->max_layers, "largest encoder verified (a layer per level of temporal depth)", 1,
                1 << 20);
     v->add_flag("--json", vargs->json, "one JSON document");
+    v->add_option("-o,--output", vargs->output, "write the compiled encoder (JSON) to this file (written even when a check fails)");
     v->callback([vargs, &action] { action = [vargs] { return run_ltl_verify(*vargs); }; });
 }
 

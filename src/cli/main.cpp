@@ -1,6 +1,9 @@
 // ahat: the command line. Parses arguments, dispatches to one subcommand, maps failures to
 // exit codes (0 ok, 1 a check failed, 2 bad usage or bad input, 3 an internal error).
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 #include <exception>
 #include <new>
 
@@ -33,6 +36,85 @@ int failure() {
         std::fprintf(stderr, "this is a bug in ahat: please report it with the command that shows it\n");
         return 3;
     }
+}
+
+// Levenshtein distance (insertions, deletions, substitutions), for suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The nearest of `names` to `word`, if near enough to be a typo (distance at most a third of
+// the word, and at least 1 allowed), or one that starts with it.
+std::string nearest(const std::string& word, const std::vector<std::string>& names) {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const std::string& n : names) {
+        const std::size_t d = n.rfind(word, 0) == 0 && word.size() >= 2 ? 1 : edit_distance(word, n);
+        if (d < best_d) best_d = d, best = n;
+    }
+    return best;
+}
+
+// After a parse error: follow argv down the subcommands it names, then look for the first
+// word that is neither a subcommand where one is expected nor a known option, and suggest
+// the nearest name ("did you mean 'run'?"). Empty when there is nothing to suggest.
+std::string suggestion(CLI::App& app, int argc, char** argv) {
+    CLI::App* cur = &app;
+    std::string path = "ahat";
+    auto options_of = [](CLI::App* a) {
+        std::vector<std::string> out;
+        for (CLI::App* x = a; x; x = x->get_parent())
+            for (const CLI::Option* o : x->get_options())
+                for (const std::string& l : o->get_lnames()) out.push_back("--" + l);
+        return out;
+    };
+    for (int k = 1; k < argc; ++k) {
+        const std::string arg = argv[k];
+        if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
+            const std::string name = arg.substr(0, arg.find('='));
+            const std::vector<std::string> known = options_of(cur);
+            if (std::find(known.begin(), known.end(), name) != known.end()) {
+                // an option with a value given as the next word: skip that word
+                for (CLI::App* x = cur; x; x = x->get_parent())
+                    for (const CLI::Option* o : x->get_options())
+                        if (o->check_lname(name.substr(2)) && o->get_type_size_min() > 0 && arg.find('=') == std::string::npos)
+                            ++k;
+                continue;
+            }
+            const std::string near = nearest(name, known);
+            return fmt::format("unknown option '{}' for '{}'{}", name, path, near.empty() ? "" : fmt::format(": did you mean '{}'?", near));
+        }
+        if (arg.empty() || arg[0] == '-') continue;
+        std::vector<std::string> subs;
+        CLI::App* next = nullptr;
+        for (CLI::App* sub : cur->get_subcommands([](CLI::App*) { return true; })) {
+            subs.push_back(sub->get_name());
+            if (sub->get_name() == arg) next = sub;
+        }
+        if (next) {
+            cur = next;
+            path += " " + arg;
+            continue;
+        }
+        if (!subs.empty() && cur->get_require_subcommand_min() > 0) {
+            const std::string near = nearest(arg, subs);
+            return fmt::format("unknown command '{}' for '{}'{}", arg, path,
+                               near.empty() ? fmt::format(" (commands: {})", fmt::join(subs, ", "))
+                                            : fmt::format(": did you mean '{} {}'?", path, near));
+        }
+    }
+    return "";
 }
 
 }  // namespace
@@ -75,7 +157,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "ahat: error: %s\n", e.what());
+        const std::string hint = suggestion(app, argc, argv);
+        if (!hint.empty()) std::fprintf(stderr, "ahat: error: %s\n", hint.c_str());
+        else std::fprintf(stderr, "ahat: error: %s\n", e.what());
         std::fprintf(stderr, "run 'ahat --help' or 'ahat <command> --help' for usage\n");
         return 2;
     } catch (...) {

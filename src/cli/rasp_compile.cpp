@@ -6,6 +6,7 @@
 #include "rasp/compile.hpp"
 #include "rasp/eval.hpp"
 #include "rasp/reader.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -100,8 +101,8 @@ int run_rasp_compile(const RaspCompileArgs& a) {
         fmt::print(sink, "{}\n", j.dump(-1, ' ', false, json::error_handler_t::replace));
         return 0;
     }
-    fmt::print(sink, "compiled SOp '{}' of {} to {}\n  {} layers, {} heads, width d = {}\n  features: {}\n", c.name,
-               a.file, wrote_file ? a.output : "stdout", c.encoder.layers.size(), heads, c.encoder.d,
+    fmt::print(sink, "compiled SOp '{}' of {} to {}\n  {}, {}, width d = {}\n  features: {}\n", c.name,
+               a.file, wrote_file ? a.output : "stdout", counted(c.encoder.layers.size(), "layer"), counted(heads, "head"), c.encoder.d,
                fmt::join(features, ", "));
     if (c.kind == rasp::Compiled::Kind::Categorical)
         fmt::print(sink, "  output: categorical, one-hot over {}\n", fmt::join(values, ", "));

@@ -12,6 +12,8 @@
 #include "exact/bfloat16.hpp"
 #include "numeric/engine.hpp"
 #include "support/json.hpp"
+#include "support/plural.hpp"
+#include "cli/attention_svg.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -21,7 +23,8 @@ struct RunArgs {
     std::optional<std::size_t> layers;
     std::optional<double> tie_tolerance;
     std::size_t max_bits = kDefaultMaxBits;
-    bool trace = false, states = false, json = false;
+    bool trace = false, states = false, json = false, attention = false;
+    std::string attention_svg;
     std::string engine = "scalar", order = "reference";
     int threads = 0;
 };
@@ -68,11 +71,127 @@ json trace_json(const Encoder& enc, const Trace<S>& trace) {
     return layers;
 }
 
+// Layers are numbered from 0 everywhere (--trace, --states, --attention); --layers L is a count.
+template <class S>
+void print_trace(const Encoder& enc, const Trace<S>& trace) {
+    for (std::size_t l = 0; l < trace.heads.size(); ++l)
+        for (std::size_t h = 0; h < trace.heads[l].size(); ++h)
+            fmt::print("layer {} head {}{}: |M_i| = {}\n", l, h,
+                       enc.layers[l].heads[h].name.empty() ? "" : " (" + enc.layers[l].heads[h].name + ")",
+                       fmt::join(trace.heads[l][h].selected, " "));
+}
+
+// The states, each under a header naming its columns (the encoder's coordinate names).
+template <class S>
+void print_states(const Encoder& enc, const Trace<S>& trace, const std::vector<std::string>& tokens) {
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < enc.d; ++c) names.push_back(coordinate_name(enc, c));
+    for (std::size_t l = 0; l < trace.states.size(); ++l) {
+        if (l == 0) fmt::print("state: input\n");
+        else fmt::print("state after layer {}\n", l - 1);
+        fmt::print("  {:>4}{} {}\n", "pos", tokens.empty() ? "" : fmt::format(" {:>4}", "tok"), fmt::join(names, " "));
+        print_matrix(trace.states[l], tokens);
+    }
+}
+
+template <class S>
+json states_json(const Trace<S>& trace) {
+    json states = json::array();
+    for (const auto& st : trace.states) states.push_back(matrix_json(st));
+    return states;
+}
+
+json coordinates_json(const Encoder& enc) {
+    json names = json::array();
+    for (std::size_t c = 0; c < enc.d; ++c) names.push_back(coordinate_name(enc, c));
+    return names;
+}
+
+// --attention: per layer and head, per query position, the key positions attended to and
+// their weights (exact weights as rationals where the run is exact and the head is hard or
+// uniform; softmax weights as computed).
+template <class S>
+json attention_json(const Encoder& enc, const Trace<S>& trace) {
+    json heads = json::array();
+    for (std::size_t l = 0; l < trace.heads.size(); ++l)
+        for (std::size_t h = 0; h < trace.heads[l].size(); ++h) {
+            const Head& head = enc.layers[l].heads[h];
+            const HeadTrace& ht = trace.heads[l][h];
+            json queries = json::array();
+            for (std::size_t i = 0; i < ht.positions.size(); ++i) {
+                const auto& keys = ht.positions[i];
+                json weights = json::array();
+                for (std::size_t k = 0; k < keys.size(); ++k) {
+                    if (!ht.weights.empty()) weights.push_back(ht.weights[i][k]);
+                    else if (head.rule == Rule::UniqueHardLeft || head.rule == Rule::UniqueHardRight) weights.push_back(1.0);
+                    else weights.push_back(1.0 / static_cast<double>(keys.size()));
+                }
+                queries.push_back(json{{"query", i}, {"keys", keys}, {"weights", weights}});
+            }
+            heads.push_back(json{{"layer", l}, {"head", h}, {"name", head.name}, {"rule", rule_name(head.rule)},
+                                 {"mask", mask_name(head.mask)}, {"queries", queries}});
+        }
+    return heads;
+}
+
+template <class S>
+void print_attention(const Encoder& enc, const Trace<S>& trace) {
+    const json heads = attention_json(enc, trace);
+    for (const json& h : heads) {
+        fmt::print("attention layer {} head {}{} ({}):", h["layer"].get<std::size_t>(), h["head"].get<std::size_t>(),
+                   h["name"].get<std::string>().empty() ? "" : " " + h["name"].get<std::string>(), h["rule"].get<std::string>());
+        for (const json& q : h["queries"]) {
+            std::vector<std::size_t> keys = q["keys"].get<std::vector<std::size_t>>();
+            fmt::print(" {}:[{}]", q["query"].get<std::size_t>(), fmt::join(keys, " "));
+        }
+        fmt::print("\n");
+    }
+}
+
+template <class S>
+void write_attention_svg(const Encoder& enc, const Trace<S>& trace, const std::vector<std::string>& tokens,
+                         const std::string& path) {
+    std::vector<AttentionMap> maps;
+    for (const json& h : attention_json(enc, trace)) {
+        AttentionMap m;
+        m.title = fmt::format("layer {} head {}{} ({})", h["layer"].get<std::size_t>(), h["head"].get<std::size_t>(),
+                              h["name"].get<std::string>().empty() ? "" : " " + h["name"].get<std::string>(),
+                              h["rule"].get<std::string>());
+        const std::size_t n = h["queries"].size();
+        m.weights.assign(n, std::vector<double>(n, 0.0));
+        for (const json& q : h["queries"]) {
+            const auto i = q["query"].get<std::size_t>();
+            for (std::size_t k = 0; k < q["keys"].size(); ++k)
+                m.weights[i][q["keys"][k].get<std::size_t>()] = q["weights"][k].get<double>();
+        }
+        maps.push_back(std::move(m));
+    }
+    std::vector<std::string> labels = tokens;
+    if (labels.empty())
+        for (std::size_t i = 0; i < (trace.states.empty() ? 0 : trace.states[0].rows); ++i) labels.push_back(std::to_string(i));
+    write_file_atomic(path, attention_svg(maps, labels));
+}
+
+// The decoded readout per position (the BOS row left out), where the encoder says how to
+// decode it (readout values, or a single coordinate); null entries where a row decodes to nothing.
+template <class S>
+std::optional<std::vector<std::optional<std::string>>> decoded(const Encoder& enc, const Matrix<S>& outputs) {
+    if (enc.readout.kind != Readout::Kind::Sequence || (enc.readout.values.empty() && outputs.cols != 1)) return std::nullopt;
+    std::vector<std::optional<std::string>> out;
+    for (std::size_t i = enc.input.bos ? 1 : 0; i < outputs.rows; ++i) {
+        std::vector<Rational> row;
+        for (std::size_t c = 0; c < outputs.cols; ++c) row.push_back(to_rational(outputs.at(i, c)));
+        out.push_back(decoded_output(enc, row, !is_exact_v<S>));
+    }
+    return out;
+}
+
 template <class S>
 int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std::string>& tokens, const RunArgs& a) {
     RunOptions opts;
     opts.stop_after = a.layers;
-    opts.record_states = a.states;
+    opts.record_states = a.states || !a.attention_svg.empty();
+    opts.record_attention = a.attention || !a.attention_svg.empty();
     opts.tie_tolerance = a.tie_tolerance;
     opts.max_bits = a.max_bits;
     Program<S> prog(enc);
@@ -87,40 +206,45 @@ int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std:
             j["score"] = show(r.score);
         } else {
             j["outputs"] = matrix_json(r.outputs);
+            if (const auto dec = decoded(enc, r.outputs)) {
+                json values = json::array();
+                for (const auto& v : *dec) values.push_back(or_null(v));
+                j["decoded"] = values;
+            }
         }
         if (a.trace) j["trace"] = trace_json(enc, r.trace);
         if (a.states) {
-            json states = json::array();
-            for (const auto& s : r.trace.states) states.push_back(matrix_json(s));
-            j["states"] = states;
+            j["coordinates"] = coordinates_json(enc);
+            j["states"] = states_json(r.trace);
         }
+        if (a.attention) j["attention"] = attention_json(enc, r.trace);
         j["mul_adds"] = r.trace.mul_adds;
+        if (!a.attention_svg.empty()) write_attention_svg(enc, r.trace, tokens, a.attention_svg);
         print_json(j);
         return 0;
     }
-    fmt::print("encoder {} (d = {}, {} layers), precision {}", enc.name.empty() ? a.file : enc.name, enc.d,
-               enc.layers.size(), prec);
+    if (!a.attention_svg.empty()) write_attention_svg(enc, r.trace, tokens, a.attention_svg);
+    fmt::print("encoder {} (d = {}, {}), precision {}", enc.name.empty() ? a.file : enc.name, enc.d,
+               counted(enc.layers.size(), "layer"), prec);
     if (!is_exact_v<S>) fmt::print(", tie tolerance {:g}", r.trace.tie_tolerance);
-    fmt::print("\ninput: n = {}{}\n", x.rows, r.layers_run < enc.layers.size() ? fmt::format(", stopped after layer {}", r.layers_run) : "");
-    if (a.trace) {
-        for (std::size_t l = 0; l < r.trace.heads.size(); ++l)
-            for (std::size_t h = 0; h < r.trace.heads[l].size(); ++h)
-                fmt::print("layer {} head {}{}: |M_i| = {}\n", l, h,
-                           enc.layers[l].heads[h].name.empty() ? "" : " (" + enc.layers[l].heads[h].name + ")",
-                           fmt::join(r.trace.heads[l][h].selected, " "));
-    }
-    if (a.states) {
-        for (std::size_t l = 0; l < r.trace.states.size(); ++l) {
-            if (l == 0) fmt::print("state: input\n");
-            else fmt::print("state after layer {}\n", l);
-            print_matrix(r.trace.states[l], tokens);
-        }
-    }
+    fmt::print("\ninput: n = {}{}\n", x.rows,
+               r.layers_run < enc.layers.size() ? fmt::format(", stopped after {}", counted(r.layers_run, "layer")) : "");
+    if (a.trace) print_trace(enc, r.trace);
+    if (a.states) print_states(enc, r.trace, tokens);
+    if (a.attention) print_attention(enc, r.trace);
     if (r.accepted) {
         fmt::print("{} (score {})\n", *r.accepted ? "accepted" : "rejected", show(r.score));
     } else {
-        fmt::print("outputs (position, token, coordinates {}):\n", fmt::join(enc.readout.coordinates, " "));
+        std::vector<std::string> cols;
+        for (std::uint32_t c : enc.readout.coordinates)
+            cols.push_back(c < enc.coordinates.size() ? enc.coordinates[c] : std::to_string(c));
+        fmt::print("outputs (position, token, coordinates {}):\n", fmt::join(cols, " "));
         print_matrix(r.outputs, tokens);
+        if (const auto dec = decoded(enc, r.outputs)) {
+            std::vector<std::string> shown;
+            for (const auto& v : *dec) shown.push_back(v ? *v : "?");
+            fmt::print("decoded: {}\n", fmt::join(shown, " "));
+        }
     }
     return 0;
 }
@@ -160,7 +284,8 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
     const Matrix<Rational> x = with_inputs(e, in);
     RunOptions opts;
     opts.stop_after = a.layers;
-    opts.record_states = a.states;
+    opts.record_states = a.states || !a.attention_svg.empty();
+    opts.record_attention = a.attention || !a.attention_svg.empty();
     opts.tie_tolerance = a.tie_tolerance;
     opts.max_bits = a.max_bits;
     const Program<S> prog(cc.encoder);
@@ -210,36 +335,28 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
         j["tokens"] = e.tokens.rows;
         if (a.trace) j["trace"] = trace_json(cc.encoder, r.trace);
         if (a.states) {
-            json states = json::array();
-            for (const auto& st : r.trace.states) states.push_back(matrix_json(st));
-            j["states"] = states;
+            j["coordinates"] = coordinates_json(cc.encoder);
+            j["states"] = states_json(r.trace);
         }
+        if (a.attention) j["attention"] = attention_json(cc.encoder, r.trace);
         j["mul_adds"] = r.trace.mul_adds;
+        if (!a.attention_svg.empty()) write_attention_svg(cc.encoder, r.trace, {}, a.attention_svg);
         print_json(j);
         return 0;
     }
-    fmt::print("compiled circuit {} ({} construction, K = {}): {} layers, {} heads, d = {}, {} tokens; precision {}",
-               cc.source.empty() ? a.file : cc.source, construction_name(cc.construction), cc.K, shape.layers,
-               shape.total_heads, shape.width, e.tokens.rows, prec);
+    if (!a.attention_svg.empty()) write_attention_svg(cc.encoder, r.trace, {}, a.attention_svg);
+    fmt::print("compiled circuit {} ({} construction, K = {}): {}, {}, d = {}, {}; precision {}",
+               cc.source.empty() ? a.file : cc.source, construction_name(cc.construction), cc.K,
+               counted(shape.layers, "layer"), counted(shape.total_heads, "head"), shape.width,
+               counted(e.tokens.rows, "token"), prec);
     if (!is_exact_v<S>) fmt::print(", tie tolerance {:g}", r.trace.tie_tolerance);
     fmt::print("\n");
     if (stopped)
-        fmt::print("stopped after layer {} of {}: the values below are intermediate, not the circuit's outputs\n",
-                   r.layers_run, cc.encoder.layers.size());
-    if (a.trace) {
-        for (std::size_t l = 0; l < r.trace.heads.size(); ++l)
-            for (std::size_t h = 0; h < r.trace.heads[l].size(); ++h)
-                fmt::print("layer {} head {}{}: |M_i| = {}\n", l, h,
-                           cc.encoder.layers[l].heads[h].name.empty() ? "" : " (" + cc.encoder.layers[l].heads[h].name + ")",
-                           fmt::join(r.trace.heads[l][h].selected, " "));
-    }
-    if (a.states) {
-        for (std::size_t l = 0; l < r.trace.states.size(); ++l) {
-            if (l == 0) fmt::print("state: input\n");
-            else fmt::print("state after layer {}\n", l);
-            print_matrix(r.trace.states[l], {});
-        }
-    }
+        fmt::print("stopped after {} of {}: the values below are intermediate, not the circuit's outputs\n",
+                   counted(r.layers_run, "layer"), cc.encoder.layers.size());
+    if (a.trace) print_trace(cc.encoder, r.trace);
+    if (a.states) print_states(cc.encoder, r.trace, {});
+    if (a.attention) print_attention(cc.encoder, r.trace);
     for (std::size_t k = 0; k < got.size(); ++k) {
         if constexpr (is_exact_v<S>) fmt::print("{} = {}\n", e.output_names[k], show(got[k]));
         else fmt::print("{} = {} (exact {}, difference {:g})\n", e.output_names[k], show(got[k]), to_string(exact[k]), diff[k]);
@@ -329,7 +446,8 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
 int run_numeric(const Encoder& enc, const RunArgs& a) {
     if (enc.input.kind != InputSpec::Kind::String)
         fail(SourceLoc{a.file, 0, 0}, "--engine numeric runs string encoders (one input string per line of --input-file)");
-    if (a.trace || a.states) fail(SourceLoc{"--engine", 0, 0}, "--trace and --states are for --engine scalar");
+    if (a.trace || a.states || a.attention || !a.attention_svg.empty())
+        fail(SourceLoc{"--engine", 0, 0}, "--trace, --states, --attention and --attention-svg are for --engine scalar");
     std::vector<std::string> lines;
     if (!a.input_file.empty()) {
         const std::string text = read_file(a.input_file);
@@ -399,7 +517,10 @@ void register_run(CLI::App& app, Action& action) {
     add_number(sub, "--tie-tolerance", args->tie_tolerance, "numeric runs: scores within tol*max(1,|max|) of the maximum tie (default 1e-9 double, 1e-4 float)", 0, 1);
     add_number(sub, "--max-bits", args->max_bits, "largest allowed size of any exact value in bits (0: no limit)", 0, 1 << 30);
     sub->add_flag("--trace", args->trace, "print the argmax-set size of every head at every position");
-    sub->add_flag("--states", args->states, "print the state after every layer");
+    sub->add_flag("--states", args->states, "print the state after every layer, under the coordinates' names");
+    sub->add_flag("--attention", args->attention,
+                  "print each head's attended key positions per query (weights in JSON; layers numbered from 0)");
+    sub->add_option("--attention-svg", args->attention_svg, "write one attention heat map per head (SVG) to this file");
     sub->add_flag("--json", args->json, "print one JSON document (--engine numeric: JSON Lines, one record per input)");
     sub->add_option("--engine", args->engine,
                     "scalar (default: the interpreter, one input) or numeric (the batched engine: one input per line of --input-file)");

@@ -1,4 +1,4 @@
-// ahat validate TASK|PROG.rasp [--sizes 8..65536] [--samples N] [--seed S]
+// ahat validate TASK|PROG.rasp [--sizes 8..65536*2] [--samples N] [--seed S]
 //               [--precision double,float,bfloat16] [--order reference|fast] [--tie-tolerance T]
 //               [--exact-up-to N] [--threads T] [--as-softmax] [--beta-max B]
 //               [--name SOP] [--alphabet A] [--json | --csv] [--quiet]
@@ -8,13 +8,15 @@
 
 #include "capture/subjects.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
+#include "cli/records.hpp"
 #include "capture/validate.hpp"
 
 namespace ahat::cli {
 namespace {
 
 struct ValidateArgs {
-    std::string subject, sizes = "8..65536", precision = "double,float,bfloat16", order = "reference", name, alphabet;
+    std::string subject, sizes = "8..65536*2", precision = "double,float,bfloat16", order = "reference", name, alphabet;
     std::size_t samples = 16, exact_up_to = 512, bfloat16_up_to = 4096;
     std::uint64_t seed = 1;
     std::optional<double> tie_tolerance;
@@ -24,7 +26,7 @@ struct ValidateArgs {
 };
 
 json row_json(const capture::ValidateRow& r, const std::string& order) {
-    return json{{"type", "size"},
+    json j{{"type", "size"},
                 {"n", r.n},
                 {"format", capture::format_name(r.format)},
                 {"order", order},
@@ -38,9 +40,9 @@ json row_json(const capture::ValidateRow& r, const std::string& order) {
                 {"max_error", or_null(r.max_error)},
                 {"seconds", r.seconds},
                 {"tokens_per_second", r.tokens_per_second},
-                {"beta", or_null(r.beta)},
-                {"margin", r.margin ? json(to_string(*r.margin)) : json(nullptr)},
-                {"margin_float", r.margin ? json(r.margin->convert_to<double>()) : json(nullptr)}};
+                {"beta", or_null(r.beta)}};
+    put_rational(j, "margin", r.margin);
+    return j;
 }
 
 std::string opt_size(const std::optional<std::size_t>& v) { return v ? fmt::format("{}", *v) : "none"; }
@@ -69,8 +71,13 @@ int run_validate(const ValidateArgs& a) {
         o.formats.push_back(*f);
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
-    if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "validate: {}\n", s); };
+    auto progress = std::make_shared<Progress>("validate", size_work(o.sizes), a.quiet);
+    o.progress = [progress](const std::string& s) {
+        if (s.find(": n = ") != std::string::npos) progress->step(s);
+        else progress->note(s);
+    };
     const capture::ValidateResult r = capture::validate(subject, o);
+    progress->finish();
     if (a.json_out) {
         for (const auto& row : r.rows) fmt::print("{}\n", row_json(row, a.order).dump());
         for (const auto& s : r.summaries)
@@ -124,7 +131,8 @@ void register_validate(CLI::App& app, Action& action) {
     auto a = std::make_shared<ValidateArgs>();
     CLI::App* sub = app.add_subcommand("validate", "The numeric engine against exact runs and the reference, across sizes and precisions");
     sub->add_option("subject", a->subject, "a task name (docs/tasks.md) or a .rasp file")->required();
-    sub->add_option("--sizes", a->sizes, "A..B (powers of two from A to B) or a list A,B,C")->capture_default_str();
+    sub->add_option("--sizes", a->sizes, "A..B (every integer), A..B*2 (powers of two from A to B) or a list A,B,C")
+        ->capture_default_str();
     add_number(sub, "--samples", a->samples, "instances per size (one batch)", 1, 100000);
     add_number(sub, "--seed", a->seed, "random seed", 0, UINT64_MAX);
     sub->add_option("--precision", a->precision, "numeric formats to run")->capture_default_str();

@@ -133,6 +133,7 @@ Encoder circuit_encoder(Construction c, std::size_t K) {
             enc.layers.push_back(sum_layer(W::D, W::SRC, W::DST, W::DST2, W::Z, W::Z2, W::FANIN, W::ADD, W::MUL,
                                            W::SIGN, W::VAL, W::MEAN, W::P0, W::P1));
         enc.readout.coordinates = {W::VAL};
+        enc.coordinates = {"SRC", "DST", "DST2", "Z", "Z2", "FANIN", "ADD", "MUL", "SIGN", "VAL", "MEAN", "P0", "P1"};
     } else {
         enc.description = fmt::format(
             "Evaluates any circuit of depth <= {} given as gate and wire tokens (proofs/circuit-gate.md); two layers per level.",
@@ -144,6 +145,8 @@ Encoder circuit_encoder(Construction c, std::size_t K) {
                                            G::SIGN, G::VAL, G::MEAN, G::P0, G::P1));
         }
         enc.readout.coordinates = {G::VAL};
+        enc.coordinates = {"ID",  "ID2", "SRC", "DST", "DST2", "Z",  "Z2", "FANIN", "ADD",
+                           "MUL", "SIGN", "EDGE", "VAL", "MEAN", "P0", "P1", "FETCH"};
     }
     validate(enc);
     return enc;

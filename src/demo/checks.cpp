@@ -22,7 +22,7 @@ void record(DemoCheck& check, bool ok, const std::string& what) {
 
 DemoCheck rasp_tasks_check(const std::string& root) {
     DemoCheck c{"task library: each RASP program compiled, run exactly, decoded = the C++ solver (n = 1..16, 32)",
-                "ahat capture TASK --sizes 8..2048", 0, 0, ""};
+                "ahat capture TASK --sizes 8..2048*2", 0, 0, ""};
     std::size_t compiled = 0, refused = 0;
     for (const auto& t : tasks::all_tasks()) {
         const rasp::Program prog = tasks::load_program(t, root);
@@ -68,9 +68,9 @@ DemoCheck rasp_tasks_check(const std::string& root) {
 
 DemoCheck capture_check() {
     DemoCheck c{"capture of histogram, n = 8..128: exact 100%, identical weights, float/bfloat16 breaks reported",
-                "ahat capture histogram --sizes 8..128 --samples 2 --precision exact,float,bfloat16", 0, 0, ""};
+                "ahat capture histogram --sizes 8..128*2 --samples 2 --precision exact,float,bfloat16", 0, 0, ""};
     capture::SweepOptions o;
-    o.sizes = capture::parse_sizes("8..128");
+    o.sizes = capture::parse_sizes("8..128*2");
     o.samples = 2;
     o.formats = {capture::Format::Exact, capture::Format::Float, capture::Format::BFloat16};
     capture::SweepResult r = capture::sweep(capture::task_subject("histogram", 128), o);

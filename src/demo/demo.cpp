@@ -11,6 +11,7 @@
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
 #include "support/resources.hpp"
+#include "support/plural.hpp"
 
 namespace ahat {
 namespace {
@@ -91,8 +92,9 @@ DemoCheck compiled_check(const std::string& root, Construction cons) {
         const Shape s = shape_of(cons, cc.K);
         const auto got = decode(cc.encoding, prog.run(with_inputs(cc.encoding, {Rational(1, 2), Rational(3), Rational(2),
                                                                                  Rational(-1, 4)})).state);
-        c.detail = fmt::format("K = {}: {} layers, {} heads, d = {}, {} tokens; s = {}, t = {} on (1/2, 3, 2, -1/4)", cc.K,
-                               s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, got[0], got[1]);
+        c.detail = fmt::format("K = {}: {}, {}, d = {}, {}; s = {}, t = {} on (1/2, 3, 2, -1/4)", cc.K,
+                               counted(s.layers, "layer"), counted(s.total_heads, "head"), s.width,
+                               counted(cc.encoding.tokens.rows, "token"), got[0], got[1]);
     }
     return c;
 }
@@ -114,9 +116,9 @@ DemoCheck sort_verify_check(Construction cons) {
     for (const auto& inst : rep.instances)
         record(c, inst.ok(), fmt::format("sample {}: {}", inst.sample, inst.problem));
     if (c.failures == 0)
-        c.detail = fmt::format("depth {}, K = {}: {} layers, {} heads, d = {}, {} tokens; all checks hold on {} random inputs",
-                               rep.circuit_depth, rep.depth_bound, rep.shape.layers, rep.shape.total_heads,
-                               rep.shape.width, rep.tokens, rep.instances.size());
+        c.detail = fmt::format("depth {}, K = {}: {}, {}, d = {}, {}; all checks hold on {} random inputs",
+                               rep.circuit_depth, rep.depth_bound, counted(rep.shape.layers, "layer"),
+                               counted(rep.shape.total_heads, "head"), rep.shape.width, counted(rep.tokens, "token"), rep.instances.size());
     return c;
 }
 

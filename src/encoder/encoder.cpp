@@ -114,6 +114,12 @@ void validate(const Encoder& enc) {
             if (!found) fail(in.loc, "the beginning-of-sequence symbol '{}' is not in the alphabet", *in.bos);
         }
     }
+    if (!enc.coordinates.empty() && enc.coordinates.size() != d)
+        fail(enc.loc, "{} coordinate names for d = {}", enc.coordinates.size(), d);
+    if (!enc.readout.values.empty() &&
+        (enc.readout.kind != Readout::Kind::Sequence || enc.readout.values.size() != enc.readout.coordinates.size()))
+        fail(enc.readout.loc, "{} readout values for {} readout coordinates (values label a sequence readout's coordinates)",
+             enc.readout.values.size(), enc.readout.coordinates.size());
     for (std::size_t l = 0; l < enc.layers.size(); ++l) {
         const Layer& layer = enc.layers[l];
         for (std::size_t h = 0; h < layer.heads.size(); ++h) {
@@ -205,6 +211,11 @@ Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& raw) 
     const std::size_t n = tokens.size(), d = enc.d;
     Matrix<Rational> x(n, d);
     for (std::size_t i = 0; i < n; ++i) {
+        if (in.bos && i > 0 && tokens[i] == *in.bos)
+            fail(SourceLoc{"<input>", 1, static_cast<std::uint32_t>(i)},
+                 "token '{}' (position {}) is the beginning-of-sequence symbol, which the encoder puts before the "
+                 "input itself: it may not appear in the input",
+                 tokens[i], i);
         std::size_t s = 0;
         while (s < in.alphabet.size() && in.alphabet[s] != tokens[i]) ++s;
         if (s == in.alphabet.size()) {
@@ -221,6 +232,28 @@ Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& raw) 
         }
     }
     return x;
+}
+
+std::string coordinate_name(const Encoder& enc, std::size_t c) {
+    return c < enc.coordinates.size() ? enc.coordinates[c] : fmt::format("x{}", c);
+}
+
+std::optional<std::string> decoded_output(const Encoder& enc, const std::vector<Rational>& row, bool nearest) {
+    const Readout& r = enc.readout;
+    if (r.kind != Readout::Kind::Sequence || row.size() != r.coordinates.size()) return std::nullopt;
+    if (r.values.empty()) {
+        if (row.size() != 1) return std::nullopt;
+        return nearest ? fmt::format("{}", row[0].convert_to<double>()) : to_string(row[0]);
+    }
+    std::size_t ones = 0, best = 0;
+    bool one_hot = true;
+    for (std::size_t k = 0; k < row.size(); ++k) {
+        if (row[k] == 1) ++ones;
+        else if (row[k] != 0) one_hot = false;
+        if (row[k] > row[best]) best = k;
+    }
+    if (nearest || (one_hot && ones == 1)) return r.values[best];
+    return std::nullopt;
 }
 
 }  // namespace ahat

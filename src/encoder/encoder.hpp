@@ -5,7 +5,13 @@
 //   Head, FeedForward, Layer, InputSpec, Readout, Encoder
 //   validate(enc)            dimension and option checks; InputError at the part's location.
 //   feature_value(f, i, n)   the positional feature catalogue.
-//   embed(enc, tokens)       string front end: the n x d input matrix for a token sequence.
+//   embed(enc, tokens)       string front end: the n x d input matrix for a token sequence;
+//                            refuses a token not in the alphabet, and the BOS symbol.
+//   coordinate_name(enc, c)  the name of coordinate c, or "x<c>" where the encoder names none.
+//   decoded_output(enc, row, nearest)   the value a readout row stands for: the label of
+//                            its one-hot coordinate (Readout::values; the row must be one-hot,
+//                            else nullopt, unless `nearest`: then the largest coordinate's), or
+//                            the single coordinate itself; nullopt for other readouts.
 // All weights are exact rationals; numeric runs convert them (see interpreter.hpp).
 #pragma once
 
@@ -83,6 +89,10 @@ struct InputSpec {
 struct Readout {
     enum class Kind { Sequence, Accept } kind = Kind::Sequence;
     std::vector<std::uint32_t> coordinates;  // Sequence: coordinates read at every position
+    // Sequence, optional: the value each read coordinate stands for, when they form one
+    // one-hot group (a categorical RASP SOp): a position decodes to the value whose
+    // coordinate is 1 (decoded_output). Empty: the coordinates are numbers.
+    std::vector<std::string> values;
     bool at_last = true;                     // Accept: read at the last (else first) position
     std::vector<Rational> weights;           // Accept: t, length d
     Rational bias = 0;                       // Accept: accept iff <t, x_p> + b > 0
@@ -93,6 +103,8 @@ struct Encoder {
     std::string name;
     std::string description;
     std::uint32_t d = 0;
+    // Optional names of the d coordinates ("tokens:a", "indices", ...); empty: unnamed.
+    std::vector<std::string> coordinates;
     InputSpec input;
     std::vector<Layer> layers;
     Readout readout;
@@ -113,5 +125,9 @@ Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& token
 // code point (and the text has no white space, unless a space is a symbol); otherwise the
 // words between white space.
 std::vector<std::string> tokenize_input(const Encoder& enc, std::string_view text);
+
+std::string coordinate_name(const Encoder& enc, std::size_t c);
+// `row` holds the readout coordinates of one position (numeric runs: their values as rationals).
+std::optional<std::string> decoded_output(const Encoder& enc, const std::vector<Rational>& row, bool nearest);
 
 }  // namespace ahat

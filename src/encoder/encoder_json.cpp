@@ -252,9 +252,14 @@ Readout read_readout(const JValue& v, std::size_t d) {
     r.loc = v.loc;
     const std::string& kind = v.at("kind").string("readout kind");
     if (kind == "sequence") {
-        v.only_keys({"kind", "coordinates"});
+        v.only_keys({"kind", "coordinates", "values"});
         r.coordinates = read_indices(v.at("coordinates"), "readout coordinates", d);
         if (r.coordinates.empty()) fail(v.at("coordinates").loc, "the sequence readout lists no coordinates");
+        if (const JValue* vals = v.find("values")) {
+            for (const JValue& x : vals->array("readout values")) r.values.push_back(x.string("a readout value"));
+            if (r.values.size() != r.coordinates.size())
+                fail(vals->loc, "{} readout values for {} readout coordinates", r.values.size(), r.coordinates.size());
+        }
     } else if (kind == "accept") {
         v.only_keys({"kind", "position", "weights", "bias"});
         r.kind = Readout::Kind::Accept;
@@ -394,7 +399,7 @@ Encoder read_encoder(std::string_view text, const std::string& file) {
 
 Encoder encoder_from_json(const JValue& root) {
     root.object("encoder");
-    root.only_keys({"format", "version", "name", "description", "d", "input", "layers", "readout"});
+    root.only_keys({"format", "version", "name", "description", "d", "coordinates", "input", "layers", "readout"});
     if (const JValue* f = root.find("format"); f && f->string("format") != "ahat-encoder")
         fail(f->loc, "this is not an ahat encoder (format \"{}\")", f->text);
     if (const JValue* v = root.find("version"); v && v->count("version") != 1)
@@ -407,6 +412,11 @@ Encoder encoder_from_json(const JValue& root) {
     enc.d = static_cast<std::uint32_t>(dv.count("d"));
     if (enc.d == 0) fail(dv.loc, "the width d must be at least 1");
     if (enc.d > kMaxDimension) fail(dv.loc, "the width d = {} is more than the format's limit of {}", enc.d, kMaxDimension);
+    if (const JValue* names = root.find("coordinates")) {
+        for (const JValue& x : names->array("coordinates")) enc.coordinates.push_back(x.string("a coordinate name"));
+        if (enc.coordinates.size() != enc.d)
+            fail(names->loc, "{} coordinate names for d = {}", enc.coordinates.size(), enc.d);
+    }
     enc.input = read_input(root.at("input"), enc.d);
     for (const JValue& lv : root.at("layers").array("layers")) {
         lv.object("layer");
@@ -445,6 +455,7 @@ ojson encoder_to_json(const Encoder& enc) {
     if (!enc.name.empty()) root["name"] = enc.name;
     if (!enc.description.empty()) root["description"] = enc.description;
     root["d"] = enc.d;
+    if (!enc.coordinates.empty()) root["coordinates"] = enc.coordinates;
     const InputSpec& in = enc.input;
     if (in.kind == InputSpec::Kind::Vectors) {
         root["input"] = ojson{{"kind", "vectors"}};
@@ -489,6 +500,7 @@ ojson encoder_to_json(const Encoder& enc) {
     const Readout& r = enc.readout;
     if (r.kind == Readout::Kind::Sequence) {
         root["readout"] = ojson{{"kind", "sequence"}, {"coordinates", r.coordinates}};
+        if (!r.values.empty()) root["readout"]["values"] = r.values;
     } else {
         root["readout"] = ojson{{"kind", "accept"},
                                 {"position", r.at_last ? "last" : "first"},

@@ -1,6 +1,7 @@
 #include "encoder/interpreter.hpp"
 
 #include "encoder/fast_attention.hpp"
+#include "support/plural.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -109,6 +110,7 @@ struct Attention {
     bool allow_fast;
     KeyCache* cache;
     bool margins = false;  // exact runs: fill trace.margin for hard heads
+    bool record = false;   // fill trace.positions (and trace.weights for softmax)
 
     std::vector<std::int64_t> qs{}, ks{}, vs{};
     bool small_qk = false, small_v = false;
@@ -127,6 +129,10 @@ struct Attention {
         const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
         if (constant && is_exact_v<S>) build_prefix();
         trace.selected.assign(Q.rows, 0);
+        if (record) {
+            trace.positions.assign(Q.rows, {});
+            if (h.rule == Rule::Softmax) trace.weights.assign(Q.rows, {});
+        }
         if constexpr (is_exact_v<S>) {
             const bool hard = h.rule == Rule::AverageHard || h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight;
             margins = margins && hard;
@@ -292,6 +298,12 @@ struct Attention {
 
     void whole_interval(std::int64_t i, std::int64_t lo, std::int64_t hi, S* out) {
         trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
+        if (record) {
+            auto& p = trace.positions[static_cast<std::size_t>(i)];
+            if (h.rule == Rule::UniqueHardLeft) p = {static_cast<std::uint32_t>(lo)};
+            else if (h.rule == Rule::UniqueHardRight) p = {static_cast<std::uint32_t>(hi)};
+            else for (std::int64_t j = lo; j <= hi; ++j) p.push_back(static_cast<std::uint32_t>(j));
+        }
         const std::size_t dv = V.cols;
         if (h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight) {
             std::size_t j = static_cast<std::size_t>(h.rule == Rule::UniqueHardLeft ? lo : hi);
@@ -383,6 +395,12 @@ struct Attention {
         }
         trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(M.size());
         const std::size_t dv = V.cols;
+        if (record) {
+            auto& p = trace.positions[static_cast<std::size_t>(i)];
+            if (h.rule == Rule::UniqueHardLeft) p = {M.front()};
+            else if (h.rule == Rule::UniqueHardRight) p = {M.back()};
+            else p.assign(M.begin(), M.end());
+        }
         if (h.rule == Rule::UniqueHardLeft || h.rule == Rule::UniqueHardRight) {
             std::size_t j = h.rule == Rule::UniqueHardLeft ? M.front() : M.back();
             std::copy(V.row(j), V.row(j) + dv, out);
@@ -407,6 +425,14 @@ struct Attention {
             }
             for (std::size_t c = 0; c < dv; ++c) out[c] /= total;
             trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
+            if (record) {
+                const auto row = static_cast<std::size_t>(i);
+                for (std::int64_t j = lo; j <= hi; ++j) {
+                    using std::exp;
+                    trace.positions[row].push_back(static_cast<std::uint32_t>(j));
+                    trace.weights[row].push_back(static_cast<double>(exp(beta * (s[static_cast<std::size_t>(j - lo)] - best)) / total));
+                }
+            }
         } else {
             (void)i, (void)lo, (void)hi, (void)out;
         }
@@ -432,8 +458,8 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
             for (std::size_t c = 0; c < X.cols; ++c) {
                 std::size_t b = bit_size(X.at(i, c));
                 if (b > max_bits)
-                    fail({}, "after layer {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
-                         layer, i, c, b, max_bits);
+                    fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
+                         counted(layer, "layer"), i, c, b, max_bits);
             }
     } else {
         (void)X, (void)layer, (void)max_bits;
@@ -454,7 +480,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     if (input.cols != d) fail({}, "the input has {} columns, the encoder's width is d = {}", input.cols, d);
     std::size_t L = enc.layers.size();
     if (opts.stop_after) {
-        if (*opts.stop_after > L) fail({}, "cannot stop after layer {}: the encoder has {} layers", *opts.stop_after, L);
+        if (*opts.stop_after > L) fail({}, "cannot stop after {}: the encoder has {}", counted(*opts.stop_after, "layer"), counted(L, "layer"));
         L = *opts.stop_after;
     }
     RunResult<S> res;
@@ -487,7 +513,8 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
                 res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
             }
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                         res.trace.mul_adds, !opts.dense, &cache, opts.margins && is_exact_v<S>}
+                         res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
+                         opts.margins && is_exact_v<S>, opts.record_attention}
                 .run();
         }
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)

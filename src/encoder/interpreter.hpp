@@ -51,6 +51,7 @@ struct RunOptions {
     std::size_t max_bits = kDefaultMaxBits; // exact runs; 0 = no limit
     bool dense = false;                     // exact runs: never use the structured fast path
     bool margins = false;                   // exact runs: record HeadTrace::margin
+    bool record_attention = false;          // record HeadTrace::positions (and weights); dense scan
 };
 
 template <class S>
@@ -78,6 +79,12 @@ struct HeadMargin {
 struct HeadTrace {
     std::vector<std::uint32_t> selected;  // per position: |M_i| (0 where U_i is empty)
     std::optional<HeadMargin> margin;     // hard heads of exact runs with RunOptions::margins
+    // With RunOptions::record_attention, per query position: the key positions it attends to
+    // (average-hard: M_i; unique-hard: the one chosen; uniform and softmax: U_i), ascending;
+    // `weights` (softmax heads only) the weight of each, as computed. Average-hard and uniform
+    // weights are 1/|positions|, unique-hard ones 1.
+    std::vector<std::vector<std::uint32_t>> positions;
+    std::vector<std::vector<double>> weights;
 };
 
 template <class S>

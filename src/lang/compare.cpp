@@ -129,6 +129,7 @@ struct Context {
             return false;
         }
         cell.verdict = Verdict::Recognized;
+        cell.encoder = std::move(c.enc);
         return true;
     }
 

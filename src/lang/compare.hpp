@@ -54,6 +54,7 @@ struct Cell {
     std::optional<WitnessPair> witness;  // no formula of depth <= witness->depth separates them
     std::string witness_note;
     bool construction_failed = false;  // a synthesized encoder disagreed with the DFA (a bug)
+    std::optional<Encoder> encoder;    // Recognized: the encoder built and verified
 };
 
 Cell compare_cell(const Language& lang, const Model& model, const CompareOptions& o);

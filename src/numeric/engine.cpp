@@ -7,6 +7,7 @@
 
 #include "circuit/eval.hpp"
 #include "encoder/interpreter.hpp"
+#include "support/plural.hpp"
 
 namespace ahat::numeric {
 
@@ -141,7 +142,7 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
     }
     std::size_t L = enc.layers.size();
     if (opts.stop_after) {
-        if (*opts.stop_after > L) fail({}, "cannot stop after layer {}: the encoder has {} layers", *opts.stop_after, L);
+        if (*opts.stop_after > L) fail({}, "cannot stop after {}: the encoder has {}", counted(*opts.stop_after, "layer"), counted(L, "layer"));
         L = *opts.stop_after;
     }
     BatchResult<S> res;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "rasp/compile_internal.hpp"
+#include "rasp/eval.hpp"
 
 namespace ahat::rasp {
 
@@ -87,6 +88,57 @@ std::size_t dag_depth(const Program& prog, std::uint32_t root) {
 // The compiler recurses along the DAG: 1000 levels fit an 8 MiB stack in optimized builds
 // (unoptimized sanitizer builds use about 10 KiB a level; their tests stay at 250).
 constexpr std::size_t kMaxDepth = 1000;
+
+// A value as a label: strings bare (a, not "a"), everything else as RASP prints it.
+std::string plain_value(const Value& v) {
+    if (const auto* str = std::get_if<std::string>(&v.v)) return *str;
+    return format_value(v);
+}
+
+// Names of the residual coordinates, in the manner of tracr: a coordinate holding one value
+// of a categorical SOp is "NAME:VALUE" (tokens:a), one holding a numeric SOp "NAME"; NAME is
+// the SOp's name in the program (the compiled SOp's for the readout), else tokens, indices,
+// length, or sop<id> for an unnamed intermediate. Helper coordinates: not_bos (1 - first),
+// i, 1/(i+1), 1/(i+1)^2; the rest (gates' intermediate values) hidden:<c>.
+std::vector<std::string> coordinate_names(const Program& prog, const Builder& B, const Compiled& c,
+                                          const std::vector<std::uint32_t>& readout) {
+    std::vector<std::string> names(B.d);
+    std::vector<int> rank(B.d, 0);  // 3 readout, 2 named SOp, 1 unnamed SOp
+    auto put = [&](std::uint32_t coord, std::string name, int r) {
+        if (coord < B.d && r > rank[coord]) names[coord] = std::move(name), rank[coord] = r;
+    };
+    std::vector<std::string> sop_name(prog.sops.size());
+    for (const Named& nm : prog.named)
+        if (nm.ref.kind == Ref::Kind::Sop && nm.ref.id < sop_name.size()) sop_name[nm.ref.id] = nm.name;
+    for (std::uint32_t id = 0; id < B.sops.size() && id < prog.sops.size(); ++id) {
+        if (!B.sops[id]) continue;
+        const Enc& e = *B.sops[id];
+        const SopOp op = prog.sops[id].op;
+        const bool named = !sop_name[id].empty();
+        const std::string label = named ? sop_name[id]
+                                  : op == SopOp::Tokens || op == SopOp::Indices || op == SopOp::Length
+                                      ? std::string(sop_op_name(op))
+                                      : fmt::format("sop{}", id);
+        for (std::size_t k = 0; k < e.parts.size(); ++k) {
+            const Lin& part = e.parts[k];
+            if (part.terms.size() != 1 || part.constant != 0 || part.terms.begin()->second != 1) continue;
+            const bool categorical = e.type == Type::Categorical && k < e.values.size();
+            put(part.terms.begin()->first, categorical ? label + ":" + plain_value(e.values[k]) : label, named ? 2 : 1);
+        }
+    }
+    for (std::size_t k = 0; k < readout.size(); ++k)
+        put(readout[k], c.kind == Compiled::Kind::Categorical ? c.name + ":" + plain_value(c.values[k]) : c.name, 3);
+    if (B.not_bos_) put(*B.not_bos_, "not_bos", 1);
+    if (B.i_) put(*B.i_, "i", 1);
+    if (B.inv_) put(*B.inv_, "1/(i+1)", 1);
+    if (B.inv2_) put(*B.inv2_, "1/(i+1)^2", 1);
+    std::map<std::string, int> seen;  // a name given twice gets "#2", "#3", ...
+    for (std::uint32_t k = 0; k < B.d; ++k) {
+        if (names[k].empty()) names[k] = fmt::format("hidden:{}", k);
+        if (const int times = ++seen[names[k]]; times > 1) names[k] += fmt::format("#{}", times);
+    }
+    return names;
+}
 
 }  // namespace
 
@@ -189,6 +241,9 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
     }
     enc.readout.kind = Readout::Kind::Sequence;
     enc.readout.coordinates = coords;
+    if (c.kind == Compiled::Kind::Categorical)
+        for (const Value& v : c.values) enc.readout.values.push_back(plain_value(v));
+    enc.coordinates = coordinate_names(prog, B, c, coords);
     validate(enc);
     return c;
 }

@@ -21,14 +21,29 @@ SweepResult copy_last_sweep(int* shift = nullptr) {
 }
 }  // namespace
 
-TEST_CASE("sizes parse as a power-of-two range or a list", "[capture]") {
-    CHECK(parse_sizes("8..64") == std::vector<std::size_t>{8, 16, 32, 64});
-    CHECK(parse_sizes("8..100") == std::vector<std::size_t>{8, 16, 32, 64});
+TEST_CASE("sizes parse in the one grammar: A..B every integer, A..B*K steps, lists", "[capture]") {
+    CHECK(parse_sizes("8..64*2") == std::vector<std::size_t>{8, 16, 32, 64});
+    CHECK(parse_sizes("8..100*2") == std::vector<std::size_t>{8, 16, 32, 64});
+    CHECK(parse_sizes("1..100*10") == std::vector<std::size_t>{1, 10, 100});
+    CHECK(parse_sizes("3..6") == std::vector<std::size_t>{3, 4, 5, 6});
     CHECK(parse_sizes("3,10,1000") == std::vector<std::size_t>{3, 10, 1000});
+    CHECK(parse_sizes("2,8..32*4,5..6") == std::vector<std::size_t>{2, 8, 32, 5, 6});
+    CHECK(parse_sizes("7..7") == std::vector<std::size_t>{7});
     CHECK_THROWS_AS(parse_sizes("8..4"), InputError);
     CHECK_THROWS_AS(parse_sizes("0,4"), InputError);
     CHECK_THROWS_AS(parse_sizes("4,x"), InputError);
     CHECK_THROWS_AS(parse_sizes(""), InputError);
+    CHECK_THROWS_AS(parse_sizes("8..64*1"), InputError);
+    CHECK_THROWS_AS(parse_sizes("8..64*"), InputError);
+    CHECK_THROWS_AS(parse_sizes("1..999999999"), InputError);  // more than 2^20 sizes
+    CHECK_THROWS_AS(parse_sizes("10", "--n", 8), InputError);
+    try {
+        parse_sizes("4,8..x", "--n");
+        FAIL("no error");
+    } catch (const InputError& e) {
+        CHECK(e.located().find("--n: expected an integer from 1 to") == 0);
+        CHECK(e.located().find("got 'x' at column 6") != std::string::npos);
+    }
 }
 
 TEST_CASE("the weights hash is stable and sees any change", "[capture]") {
@@ -97,17 +112,30 @@ TEST_CASE("capture reports: JSON Lines, CSV and SVG are well formed with the rig
         lines.push_back(nlohmann::json::parse(jl.substr(pos, e - pos)));
         pos = e + 1;
     }
-    REQUIRE(lines.size() == 7);
-    CHECK(lines[0]["type"] == "size");
-    CHECK(lines[0]["n"] == 8);
-    CHECK(lines[0]["margin"] == "1");
-    CHECK(lines[0]["relative_margin"] == "1/7");
-    CHECK(lines[4]["formats"][3]["format"] == "bfloat16");
-    CHECK(lines[4]["formats"][3]["correct"] == 0);
-    CHECK(lines[6]["type"] == "summary");
-    CHECK(lines[6]["predictions"][2]["observed_n"] == 128);
-    CHECK(lines[6]["predictions"][0]["observed_n"].is_null());
-    CHECK(lines[6]["hashes_identical"] == true);
+    // flat records, one key set: per size and format, per prediction, then the summary
+    REQUIRE(!lines.empty());
+    for (const auto& l : lines) CHECK(l.size() == lines[0].size());
+    std::vector<nlohmann::json> sizes, preds;
+    for (const auto& l : lines) (l["type"] == "size" ? sizes : preds).push_back(l);
+    REQUIRE(preds.back()["type"] == "summary");
+    preds.pop_back();
+    REQUIRE(sizes.size() == r.sizes.size() * r.sizes[0].formats.size());
+    CHECK(sizes[0]["n"] == 8);
+    CHECK(sizes[0]["format"] == "exact");
+    CHECK(sizes[0]["margin"] == "1");
+    CHECK(sizes[0]["margin_float"] == 1.0);
+    CHECK(sizes[0]["relative_margin"] == "1/7");
+    CHECK(sizes[0]["relative_margin_float"] == Approx(1.0 / 7));
+    const std::size_t F = r.sizes[0].formats.size();
+    CHECK(sizes[4 * F + 3]["format"] == "bfloat16");
+    CHECK(sizes[4 * F + 3]["correct"] == 0);
+    CHECK(sizes[4 * F + 3]["n"] == sizes[4 * F]["n"]);
+    REQUIRE(preds.size() >= 3);
+    for (const auto& p : preds) CHECK(p["type"] == "prediction");
+    CHECK(preds[2]["observed_n"] == 128);
+    CHECK(preds[0]["observed_n"].is_null());
+    CHECK(lines.back()["hashes_identical"] == true);
+    CHECK(lines.back()["n"].is_null());
     // CSV: a header and one row per (size, format), every row with the header's column count.
     std::string csv = csv_report(r);
     std::vector<std::string> rows;

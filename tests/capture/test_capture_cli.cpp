@@ -16,14 +16,17 @@ TEST_CASE("cli capture: a task in JSON Lines, with the SVG written", "[capture][
     std::size_t pos = 0;
     for (std::size_t e; (e = r.out.find('\n', pos)) != std::string::npos; pos = e + 1)
         lines.push_back(nlohmann::json::parse(r.out.substr(pos, e - pos)));
-    REQUIRE(lines.size() == 3);
+    // 2 sizes x 4 formats, 3 predictions (numeric formats), the summary
+    REQUIRE(lines.size() == 12);
     CHECK(lines[0]["n"] == 8);
-    CHECK(lines[0]["formats"][0]["format"] == "exact");
-    CHECK(lines[0]["formats"][0]["accuracy"] == 1.0);
-    CHECK(lines[0]["weights_hash"] == lines[1]["weights_hash"]);
-    CHECK(lines[2]["type"] == "summary");
-    CHECK(lines[2]["exact_ok"] == true);
-    CHECK(lines[2]["seed"] == 1);
+    CHECK(lines[0]["format"] == "exact");
+    CHECK(lines[0]["accuracy"] == 1.0);
+    CHECK(lines[4]["n"] == 16);
+    CHECK(lines[0]["weights_hash"] == lines[4]["weights_hash"]);
+    CHECK(lines[8]["type"] == "prediction");
+    CHECK(lines[11]["type"] == "summary");
+    CHECK(lines[11]["exact_ok"] == true);
+    CHECK(lines[11]["seed"] == 1);
     CHECK(ahat_test::slurp(svg).rfind("<svg ", 0) == 0);
 }
 

@@ -367,13 +367,17 @@ TEST_CASE("cli demo: all checks pass", "[cli]") {
 TEST_CASE("cli bench: interpreter JSON", "[cli]") {
     Result r = run_ahat("bench interpreter --json --n 4 --d 4 --repeat 1");
     REQUIRE(r.rc == 0);
-    json j = parse_or_fail(r.out);
-    CHECK(j["bench"] == "interpreter");
-    CHECK(j["n"] == 4);
-    CHECK(j["d"] == 4);
-    REQUIRE(j["cases"].size() == 2);
+    // JSON Lines: one flat record per case, the parameters in each
+    std::vector<json> cases;
+    std::size_t pos = 0;
+    for (std::size_t e; (e = r.out.find('\n', pos)) != std::string::npos; pos = e + 1)
+        cases.push_back(parse_or_fail(r.out.substr(pos, e - pos)));
+    REQUIRE(cases.size() == 2);
     std::vector<std::string> names;
-    for (const auto& c : j["cases"]) {
+    for (const auto& c : cases) {
+        CHECK(c["bench"] == "interpreter");
+        CHECK(c["n"] == 4);
+        CHECK(c["d"] == 4);
         names.push_back(c["case"].get<std::string>());
         REQUIRE(c["ratio"].is_number());
         CHECK(c["ratio"].get<double>() > 0);
@@ -384,6 +388,21 @@ TEST_CASE("cli bench: interpreter JSON", "[cli]") {
     CHECK(names == std::vector<std::string>{"dense-rational", "small-integer"});
     r = run_ahat("bench interpreter --n 0 --json");
     CHECK(r.rc == 2);
+}
+
+TEST_CASE("cli usage errors name the nearest command or option", "[cli]") {
+    Result r = run_ahat("rn circuits/demo.circ");
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::StartsWith("ahat: error: unknown command 'rn' for 'ahat': did you mean 'ahat run'?"));
+    r = run_ahat("run examples/prev_token.json --input ab --jsno");
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("unknown option '--jsno' for 'ahat run': did you mean '--json'?"));
+    r = run_ahat("bench interpretr");
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("did you mean 'ahat bench interpreter'?"));
+    r = run_ahat("--max-input-mb 4 lang clasify a");  // an option's value is not taken for a command
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("unknown command 'clasify' for 'ahat lang': did you mean 'ahat lang classify'?"));
 }
 
 TEST_CASE("cli usage errors exit 2", "[cli]") {

@@ -139,7 +139,7 @@ TEST_CASE("cli compile: --json summary, numeric runs, trace", "[cli]") {
     CHECK(j["trace"][0]["heads"][0]["selected"][7] == 3);
     r = run_ahat("run " + q(out) + " --input \"1/2, 3, 2, -1/4\" --layers 1");
     CHECK(r.rc == 0);
-    CHECK_THAT(r.out, Catch::Contains("stopped after layer 1 of 5"));
+    CHECK_THAT(r.out, Catch::Contains("stopped after 1 layer of 5"));
 }
 
 TEST_CASE("cli compile: --depth below the circuit depth exits 2 and writes nothing", "[cli]") {

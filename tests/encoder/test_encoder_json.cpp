@@ -177,14 +177,26 @@ ojson random_encoder(Rng& g) {
     return e;
 }
 
+// The symbols an input may hold: the alphabet without the BOS symbol (embed refuses it).
+std::vector<std::string> input_symbols(const Encoder& enc) {
+    std::vector<std::string> out;
+    for (const auto& s : enc.input.alphabet)
+        if (!enc.input.bos || s != *enc.input.bos) out.push_back(s);
+    return out;
+}
+
+// n random tokens (none when the alphabet is only the BOS symbol).
+std::vector<std::string> random_tokens(Rng& g, const Encoder& enc, std::size_t n) {
+    const std::vector<std::string> symbols = input_symbols(enc);
+    std::vector<std::string> toks;
+    for (std::size_t i = 0; i < n && !symbols.empty(); ++i)
+        toks.push_back(symbols[static_cast<std::size_t>(g.below(static_cast<long long>(symbols.size())))]);
+    return toks;
+}
+
 Matrix<Rational> random_input(Rng& g, const Encoder& enc) {
     std::size_t n = 1 + static_cast<std::size_t>(g.below(7));
-    if (enc.input.kind == InputSpec::Kind::String) {
-        std::vector<std::string> toks;
-        for (std::size_t i = 0; i < n; ++i)
-            toks.push_back(enc.input.alphabet[static_cast<std::size_t>(g.below(static_cast<long long>(enc.input.alphabet.size())))]);
-        return embed(enc, toks);
-    }
+    if (enc.input.kind == InputSpec::Kind::String) return embed(enc, random_tokens(g, enc, n));
     Matrix<Rational> x(n, enc.d);
     for (auto& v : x.data) v = g.value(false);
     return x;
@@ -402,9 +414,7 @@ TEST_CASE("random encoders: write(read(text)) is a fixed point and runs identica
         strings += e0.input.kind == InputSpec::Kind::String;
         for (int k = 0; k < 5; ++k) {
             if (e0.input.kind == InputSpec::Kind::String) {  // both front ends embed the same tokens alike
-                std::vector<std::string> toks;
-                for (long long i = 0, n = 1 + g.below(6); i < n; ++i)
-                    toks.push_back(e0.input.alphabet[static_cast<std::size_t>(g.below(static_cast<long long>(e0.input.alphabet.size())))]);
+                const std::vector<std::string> toks = random_tokens(g, e0, 1 + static_cast<std::size_t>(g.below(6)));
                 REQUIRE(embed(e0, toks) == embed(e1, toks));
             }
             same_results(e0, e1, random_input(g, e0));

@@ -1,0 +1,46 @@
+// The output convention of docs/cli.md ("Output"), in one place: flat records written as
+// JSON Lines or CSV, every key in every record, rationals with a float sibling.
+//
+// Offers:
+//   OutputFlags                 --json / --csv of a command; add_output_flags declares them
+//                               (given together: exit 2).
+//   put_rational(rec, key, v)   rec[key] = v as the exact string ("1/900"), rec[key_float] =
+//                               its nearest double; both null without a value.
+//   RecordWriter(flags, keys)   writes records with exactly `keys`, in that order: a key a
+//                               record lacks is null (an empty CSV cell); a key not listed is
+//                               a bug (InternalError). JSON Lines: one object per line. CSV:
+//                               the header once, then one row per record (strings quoted
+//                               where needed, arrays and objects as their JSON text).
+//   csv_cell(v)                 one JSON value as a CSV cell.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+
+namespace ahat::cli {
+
+struct OutputFlags {
+    bool json = false, csv = false;
+    bool text() const { return !json && !csv; }
+};
+void add_output_flags(CLI::App* sub, OutputFlags& flags, const std::string& json_help, const std::string& csv_help);
+
+void put_rational(json& rec, const std::string& key, const std::optional<Rational>& v);
+
+std::string csv_cell(const json& v);
+
+class RecordWriter {
+public:
+    RecordWriter(const OutputFlags& flags, std::vector<std::string> keys);
+    void write(const json& record);
+
+private:
+    bool csv_;
+    bool header_done_ = false;
+    std::vector<std::string> keys_;
+};
+
+}  // namespace ahat::cli
