@@ -117,6 +117,21 @@ std::string suggestion(CLI::App& app, int argc, char** argv) {
     return "";
 }
 
+// CLI11 lists unexpected arguments last to first: give them in the order they were typed.
+std::string extras_in_order(const std::string& what) {
+    const std::size_t colon = what.find(": ");
+    if (colon == std::string::npos) return what;
+    std::vector<std::string> words;
+    for (std::size_t p = colon + 2; p < what.size();) {
+        std::size_t e = what.find(' ', p);
+        if (e == std::string::npos) e = what.size();
+        words.push_back(what.substr(p, e - p));
+        p = e + 1;
+    }
+    std::reverse(words.begin(), words.end());
+    return what.substr(0, colon + 2) + fmt::format("{}", fmt::join(words, " "));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,8 +173,8 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         const std::string hint = suggestion(app, argc, argv);
-        if (!hint.empty()) std::fprintf(stderr, "ahat: error: %s\n", hint.c_str());
-        else std::fprintf(stderr, "ahat: error: %s\n", e.what());
+        const std::string what = dynamic_cast<const CLI::ExtrasError*>(&e) ? extras_in_order(e.what()) : std::string(e.what());
+        std::fprintf(stderr, "ahat: error: %s\n", hint.empty() ? what.c_str() : hint.c_str());
         std::fprintf(stderr, "run 'ahat --help' or 'ahat <command> --help' for usage\n");
         return 2;
     } catch (...) {

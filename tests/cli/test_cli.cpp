@@ -400,6 +400,9 @@ TEST_CASE("cli usage errors name the nearest command or option", "[cli]") {
     r = run_ahat("bench interpretr");
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains("did you mean 'ahat bench interpreter'?"));
+    r = run_ahat("info circuits/demo.circ extra1 extra2");  // unexpected arguments in the order typed
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("extra1 extra2"));
     r = run_ahat("--max-input-mb 4 lang clasify a");  // an option's value is not taken for a command
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains("unknown command 'clasify' for 'ahat lang': did you mean 'ahat lang classify'?"));
