@@ -417,6 +417,11 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
                 score_text[order[k + b]] = show(r.score[b]);
             } else {
                 j["outputs"] = matrix_json(r.outputs[b]);
+                if (const auto dec = decoded(enc, r.outputs[b])) {
+                    json values = json::array();
+                    for (const auto& v : *dec) values.push_back(or_null(v));
+                    j["decoded"] = values;
+                }
             }
             results[order[k + b]] = std::move(j);
         }
@@ -437,7 +442,10 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
                 rows += rows.empty() ? "" : " | ";
                 for (std::size_t c = 0; c < row.size(); ++c) rows += (c ? " " : "") + row[c].get<std::string>();
             }
-            fmt::print("{}: {}\n", j["text"].get<std::string>(), rows);
+            std::string dec;
+            if (j.contains("decoded"))
+                for (const auto& v : j["decoded"]) dec += (dec.empty() ? " -> " : " ") + (v.is_null() ? std::string("?") : v.get<std::string>());
+            fmt::print("{}: {}{}\n", j["text"].get<std::string>(), rows, dec);
         }
     }
     return 0;

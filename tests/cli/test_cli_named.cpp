@@ -55,6 +55,10 @@ TEST_CASE("run of compiled sort on banana prints the decoded RASP values, text a
     REQUIRE(js.rc == 0);
     const json j = parse_or_fail(js.out);
     CHECK(j["decoded"] == json::array({"a", "a", "a", "b", "n", "n"}));
+    // the numeric engine decodes alike (the largest coordinate of each row)
+    const Result num = run_ahat("run " + q(sort_encoder()) + " --input banana --engine numeric --precision float --json");
+    REQUIRE(num.rc == 0);
+    CHECK(parse_or_fail(num.out)["decoded"] == j["decoded"]);
 }
 
 TEST_CASE("compiled encoders name their coordinates and --states prints them", "[cli][named]") {
