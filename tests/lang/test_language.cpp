@@ -5,6 +5,7 @@
 #include <optional>
 #include "lang/generate.hpp"
 #include "lang/regex.hpp"
+#include "support/error.hpp"
 
 using namespace ahat::lang;
 
@@ -41,4 +42,18 @@ TEST_CASE("DFA operations: Boolean, quotients, distinguishing words", "[automata
     CHECK(quotient_suffix(compile_regex("(a|b)*ab"), "b") == compile_regex("(a|b)*a"));
     CHECK(distinguishing_word(ends_a, ends_a) == std::nullopt);
     CHECK(*distinguishing_word(ends_a, starts_a) == "ab");
+}
+
+TEST_CASE("check_dfa: a malformed DFA is a broken invariant, not bad input", "[automata]") {
+    Dfa d = compile_regex("(a|b)*a");
+    CHECK_NOTHROW(check_dfa(d));
+    Dfa bad_start = d;
+    bad_start.start = 7;
+    CHECK_THROWS_AS(check_dfa(bad_start), ahat::InternalError);
+    Dfa bad_edge = d;
+    bad_edge.delta[0][1] = 99;
+    CHECK_THROWS_AS(check_dfa(bad_edge), ahat::InternalError);
+    Dfa short_row = d;
+    short_row.delta[1].pop_back();
+    CHECK_THROWS_AS(minimize(short_row), ahat::InternalError);
 }
