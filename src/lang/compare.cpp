@@ -226,8 +226,9 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
         Formula none;
         bool has_y = model.allows(LtlNode{LtlOp::Y, 0, 1, 0, 0}, none);
         bool has_p = model.allows(LtlNode{LtlOp::P, 0, 0, 0, 0}, none);
-        if (has_y || has_p)
-            if (auto f = exceptions_formula(d, has_y))
+        bool has_window = model.k >= 2 && model.allows(LtlNode{LtlOp::YWithin, 0, model.k, 0, 0}, none);
+        if (has_y || has_p || has_window)
+            if (auto f = exceptions_formula(d, has_y ? 1 : has_p ? 0 : model.k))
                 if (cx.recognized(*f, "finitely many members or non-members (their exact words)")) return cell;
     }
     Decision rt = decide_r_trivial(d), def = decide_definite(d);

@@ -140,6 +140,14 @@ TEST_CASE("compare: all words but a finite set, in every column, with small form
         CHECK(c.formula->size() < 200);
     }
     CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 (b | Y<=3 Y<=3 a)");  // 6 nodes
+    // all words except a, bb and aba: the exact words as forced chains in every column
+    for (const char* m : {"global", "local-1", "local-2", "local-3", "local-2-exact", "hybrid-1", "hybrid-2", "global-exact", "rightmost"}) {
+        Cell c = cell("re:.{4,}|()|b|aa|ab|ba|aaa|aab|abb|baa|bab|bba|bbb", m);
+        INFO(m << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        REQUIRE(c.formula);
+        CHECK(c.formula->size() < 200);
+    }
 }
 
 TEST_CASE("compare: random automata, exact columns never below the fixed columns they contain", "[logic]") {
