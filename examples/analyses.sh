@@ -34,7 +34,7 @@ done
 # 5. Weights out and back in: export a compiled task, run it in PyTorch (needs torch).
 "$AHAT" export sort -o "$OUT/sort.safetensors" --npz "$OUT/sort.npz"
 if python3 -c 'import torch' 2>/dev/null; then
-  python3 examples/ahat_torch.py run "$OUT/sort.safetensors" --tokens "3 1 2"
+  python3 examples/ahat_torch.py run "$OUT/sort.safetensors" --tokens "c a b"
 fi
 
 # 6. The bundled trained model: retrain (about 20 s on a CPU; needs torch), import it rounded
