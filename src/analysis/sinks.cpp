@@ -185,6 +185,8 @@ Forward<S> sink_forward(const Encoder& enc, const Matrix<S>& input, double tol, 
             HeadStats<S> st;
             st.mass.assign(n, S(0));
             st.entropy_min = INFINITY, st.entropy_max = 0;
+            st.entropy.assign(n, std::nullopt);
+            st.weight0.assign(n, S(0));
             std::vector<S> a(V.cols);
             for (std::size_t i = 0; i < n; ++i) {
                 std::int64_t lo, hi;
@@ -200,6 +202,8 @@ Forward<S> sink_forward(const Encoder& enc, const Matrix<S>& input, double tol, 
                         const double p = to_d(w[t]);
                         if (p > 0) ent -= p * std::log(p);
                     }
+                    if (lo == 0) st.weight0[i] = w[0];
+                    st.entropy[i] = ent;
                     st.queries += 1, st.entropy_mean += ent;
                     st.entropy_min = std::min(st.entropy_min, ent), st.entropy_max = std::max(st.entropy_max, ent);
                 }
@@ -495,6 +499,21 @@ void coords_of(const Forward<S>& fw, std::size_t n, bool exact, std::vector<Sink
     }
 }
 
+template <class S>
+void queries_of(const Forward<S>& fw, std::size_t n, bool exact, std::vector<SinkQuery>& out) {
+    for (std::size_t l = 0; l < fw.heads.size(); ++l)
+        for (std::size_t h = 0; h < fw.heads[l].size(); ++h) {
+            const HeadStats<S>& st = fw.heads[l][h];
+            for (std::size_t i = 0; i < st.entropy.size(); ++i) {
+                SinkQuery q;
+                q.n = n, q.layer = l, q.head = h, q.position = i, q.entropy = st.entropy[i];
+                if (exact) q.weight0 = to_rational(st.weight0[i]);
+                q.weight0_float = to_d(st.weight0[i]);
+                out.push_back(std::move(q));
+            }
+        }
+}
+
 double max_abs_diff(const Matrix<double>& a, const Matrix<double>& b, double& scale) {
     double m = 0;
     scale = 1;
@@ -539,7 +558,7 @@ SinksResult sinks(const capture::Subject& subject, const SinksOptions& o) {
     SinkCheck exact_grad{"exact_gradient", true, "the double backward pass is within 1e-9 (relative to max(1, |g|)) of the exact one at "
                                                  "every sample, layer and position"};
     SinkCheck fd{"finite_differences", true,
-                 fmt::format("directional derivatives of the loss at the input agree with central finite differences (h = 1e-5) within "
+                 fmt::format("directional derivatives of the loss at the input agree with central finite differences (h = 1e-5, one Richardson step) within "
                              "{:g} relative, {} random directions at the smallest size",
                              o.fd_tolerance, o.fd_directions)};
     double worst_engine = 0, worst_grad = 0, worst_fd = 0;
@@ -575,7 +594,7 @@ SinksResult sinks(const capture::Subject& subject, const SinksOptions& o) {
                         }
                     }
                 absorb(enc, fw, bw, o, ha, la);
-                if (s == 0) coords_of(fw, n, true, res.coords);
+                if (s == 0) coords_of(fw, n, true, res.coords), queries_of(fw, n, true, res.queries);
             } else {
                 const numeric::BatchResult<double> br = plan.run({input_d});
                 Matrix<double> eng;
@@ -593,16 +612,16 @@ SinksResult sinks(const capture::Subject& subject, const SinksOptions& o) {
                     std::normal_distribution<double> nd;
                     const double h = 1e-5;
                     for (std::size_t t = 0; t < o.fd_directions; ++t) {
-                        Matrix<double> u(input_d.rows, input_d.cols), xp = input_d, xm = input_d;
+                        Matrix<double> u(input_d.rows, input_d.cols);
                         double an = 0;
-                        for (std::size_t k = 0; k < u.data.size(); ++k) {
-                            u.data[k] = nd(drng);
-                            an += bwd.grad[0].data[k] * u.data[k];
-                            xp.data[k] += h * u.data[k], xm.data[k] -= h * u.data[k];
-                        }
-                        const double lp = sink_loss(sink_forward(enc, xp, tol), o.loss, &target_d);
-                        const double lm = sink_loss(sink_forward(enc, xm, tol), o.loss, &target_d);
-                        const double num = (lp - lm) / (2 * h);
+                        for (std::size_t k = 0; k < u.data.size(); ++k) u.data[k] = nd(drng), an += bwd.grad[0].data[k] * u.data[k];
+                        auto central = [&](double step) {
+                            Matrix<double> xp = input_d, xm = input_d;
+                            for (std::size_t k = 0; k < u.data.size(); ++k) xp.data[k] += step * u.data[k], xm.data[k] -= step * u.data[k];
+                            return (sink_loss(sink_forward(enc, xp, tol), o.loss, &target_d) - sink_loss(sink_forward(enc, xm, tol), o.loss, &target_d)) /
+                                   (2 * step);
+                        };
+                        const double num = (4 * central(h / 2) - central(h)) / 3;  // one Richardson step
                         const double rel = std::abs(num - an) / std::max({std::abs(num), std::abs(an), 1e-8});
                         worst_fd = std::max(worst_fd, rel);
                         if (rel > o.fd_tolerance && fd.ok) {
@@ -612,7 +631,7 @@ SinksResult sinks(const capture::Subject& subject, const SinksOptions& o) {
                     }
                 }
                 absorb(enc, fwd, bwd, o, ha, la);
-                if (s == 0) coords_of(fwd, n, false, res.coords);
+                if (s == 0) coords_of(fwd, n, false, res.coords), queries_of(fwd, n, false, res.queries);
             }
         }
         const double S_ = double(o.samples);

@@ -30,7 +30,7 @@
 //   sink_loss(enc, fw, loss, target)   L alone (finite differences).
 //   gradient_sink_ratio(g, s)   R_GS(s) = ||g_s|| / mean over j != s of ||g_j|| (rows of g);
 //                       none when n < 2 or the mean is 0.
-//   SinksOptions / SinkHead / SinkLayer / SinkCoord / SinkSize / SinkCheck / SinksResult
+//   SinksOptions / SinkHead / SinkLayer / SinkCoord / SinkQuery / SinkCheck / SinksResult
 //   sinks(subject, opts)  per size: samples exact runs (hard heads) or double runs (softmax
 //                       heads, or --as-softmax), the statistics averaged over the samples,
 //                       the backward pass and R_GS per layer; the checks: forward outputs
@@ -64,6 +64,8 @@ struct HeadStats {
     std::vector<S> mass;                // per key position j
     std::size_t queries = 0;            // queries with a non-empty allowed set
     double entropy_mean = 0, entropy_min = 0, entropy_max = 0;  // nats, over those queries
+    std::vector<std::optional<double>> entropy;  // per query (none: empty allowed set)
+    std::vector<S> weight0;             // per query: its weight on key 0
 };
 
 template <class S>
@@ -140,6 +142,13 @@ struct SinkCoord {
     double max_abs_float = 0;
 };
 
+struct SinkQuery {                        // one query of one head (first instance of each size)
+    std::size_t n = 0, layer = 0, head = 0, position = 0;
+    std::optional<double> entropy;        // none: the allowed set is empty
+    std::optional<Rational> weight0;      // its weight on position 0 (exact mode)
+    double weight0_float = 0;
+};
+
 struct SinkCheck {
     std::string name;
     bool ok = true;
@@ -153,6 +162,7 @@ struct SinksResult {
     std::vector<SinkHead> heads_stats;
     std::vector<SinkLayer> layer_stats;
     std::vector<SinkCoord> coords;
+    std::vector<SinkQuery> queries;
     std::vector<SinkCheck> checks;
     std::optional<std::size_t> time_n;
     std::optional<double> forward_seconds, backward_seconds;

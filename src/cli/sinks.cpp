@@ -1,6 +1,6 @@
 // ahat sinks TASK|PROG.rasp|ENCODER.json [--sizes 8,16,32,64] [--samples 4] [--seed S]
 //            [--as-softmax BETA] [--epsilon 0.3] [--loss readout|squared] [--early 8]
-//            [--positions 8] [--fd-directions 4] [--fd-tolerance 1e-5] [--time-n N]
+//            [--positions 8] [--fd-directions 4] [--fd-tolerance 1e-5] [--time-n N] [--per-query]
 //            [--name SOP] [--alphabet A] [--json | --csv] [--svg FILE] [--quiet]
 // Attention sinks and gradient sinks of a compiled or imported subject, with the checks of
 // src/analysis/sinks.hpp (docs/analyses.md). Exit 1 when a check fails.
@@ -32,10 +32,10 @@ struct SinksArgs {
     std::uint64_t seed = 1;
     std::string as_softmax;
     double epsilon = 0.3, fd_tolerance = 1e-5;
-    bool json_out = false, csv = false, quiet = false;
+    bool json_out = false, csv = false, quiet = false, per_query = false;
 };
 
-std::vector<json> records(const analysis::SinksResult& r, const analysis::SinksOptions& o) {
+std::vector<json> records(const analysis::SinksResult& r, const analysis::SinksOptions& o, bool per_query) {
     std::vector<json> out;
     const std::string mode = r.exact ? "exact" : "double";
     for (const auto& h : r.heads_stats) {
@@ -60,6 +60,11 @@ std::vector<json> records(const analysis::SinksResult& r, const analysis::SinksO
     for (const auto& c : r.coords)
         out.push_back(json{{"type", "coord"}, {"subject", r.subject}, {"mode", mode}, {"n", c.n}, {"layer", c.layer}, {"coordinate", c.coordinate},
                            {"position", c.position}, {"max_abs", exact_or_null(c.max_abs)}, {"max_abs_float", c.max_abs_float}});
+    if (per_query)
+        for (const auto& q : r.queries)
+            out.push_back(json{{"type", "query"}, {"subject", r.subject}, {"mode", mode}, {"n", q.n}, {"layer", q.layer}, {"head", q.head},
+                               {"position", q.position}, {"entropy", or_null(q.entropy)}, {"weight0", exact_or_null(q.weight0)},
+                               {"weight0_float", q.weight0_float}});
     if (r.time_n)
         out.push_back(json{{"type", "timing"}, {"subject", r.subject}, {"mode", mode}, {"n", *r.time_n}, {"forward_seconds", *r.forward_seconds},
                            {"backward_seconds", *r.backward_seconds}, {"ratio", *r.backward_seconds / std::max(*r.forward_seconds, 1e-12)}});
@@ -82,7 +87,7 @@ int run_sinks(const SinksArgs& a) {
     const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, all);
     const analysis::SinksResult r = analysis::sinks(subject, o);
     if (!a.svg.empty()) emit(a.svg, analysis::sinks_svg(r));
-    const std::vector<json> recs = records(r, o);
+    const std::vector<json> recs = records(r, o, a.per_query);
     if (a.json_out) {
         print_json_lines(recs);
     } else if (a.csv) {
@@ -124,7 +129,8 @@ void register_sinks(CLI::App& app, Action& action) {
     add_number(sub, "--time-n", a->time_n, "also time the forward and backward passes (double) at this size", 1, 65536);
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
     sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or '0 1 2'");
-    sub->add_flag("--json", a->json_out, "JSON Lines: records of type head, mass, layer, coord, timing, check");
+    sub->add_flag("--json", a->json_out, "JSON Lines: records of type head, mass, layer, coord, query, timing, check");
+    sub->add_flag("--per-query", a->per_query, "JSON: also one record per query of every head (entropy, weight on position 0)");
     sub->add_flag("--csv", a->csv, "CSV, one row per (size, layer)");
     sub->add_option("--svg", a->svg, "write R_GS(0) per layer against n");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");

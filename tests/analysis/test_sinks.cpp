@@ -281,6 +281,24 @@ TEST_CASE("cli sinks: records load as flat rows with the same keys, checks set t
     }
     CHECK(layers > 0);
     CHECK(checks == 2);
+    // Per-query records: the sink score is the mean weight on position 0 over the queries
+    // with a non-empty allowed set (one instance, so no averaging over samples).
+    r = run_ahat("sinks copy --sizes 8 --samples 1 --json --per-query --quiet");
+    REQUIRE(r.rc == 0);
+    std::map<std::pair<int, int>, std::pair<Rational, int>> sums;
+    std::map<std::pair<int, int>, std::string> sink;
+    std::size_t queries = 0;
+    for (const nlohmann::json& j : ahat_test::flat_records(r.out)) {
+        if (j["type"] == "head") sink[{j["layer"], j["head"]}] = j["sink"];
+        if (j["type"] != "query") continue;
+        queries += 1;
+        if (j["entropy"].is_null()) continue;
+        auto& [sum, count] = sums[{j["layer"], j["head"]}];
+        sum += *parse_rational(j["weight0"].get<std::string>()), count += 1;
+    }
+    CHECK(queries == 9 * sink.size());  // 8 tokens and BOS, every head
+    REQUIRE_FALSE(sums.empty());
+    for (const auto& [key, sc] : sums) CHECK(to_string(sc.first / Rational(sc.second)) == sink[key]);
     // An impossible tolerance fails the finite-difference check: exit 1.
     r = run_ahat("sinks sort --sizes 8 --samples 1 --as-softmax 4 --fd-tolerance 0 --quiet");
     CHECK(r.rc == 1);
