@@ -92,6 +92,38 @@ TEST_CASE("weights: malformed safetensors files are refused where they break", "
     CHECK_THAT(message(write_safetensors(fewer, header)), Catch::Contains("lacks"));
 }
 
+TEST_CASE("weights: mutated safetensors files are imported or refused with InputError, never anything else", "[analysis][weights]") {
+    std::mt19937_64 rng(35);
+    std::size_t imported = 0, refused = 0;
+    for (int t = 0; t < ahat_test::iterations(300); ++t) {
+        const Encoder e = ahat_test::random_encoder(rng, true, true);
+        const auto [tensors, header] = export_weights(e);
+        std::string bytes = write_safetensors(tensors, header);
+        const int edits = 1 + static_cast<int>(rng() % 4);
+        for (int k = 0; k < edits; ++k) {
+            const std::size_t at = rng() % bytes.size();
+            switch (rng() % 3) {
+                case 0: bytes[at] = static_cast<char>(rng() % 256); break;
+                case 1: bytes.resize(at); break;
+                default: bytes.insert(at, 1, static_cast<char>(rng() % 256)); break;
+            }
+            if (bytes.empty()) bytes = "x";
+        }
+        INFO("instance " << t);
+        try {
+            const Encoder back = import_weights(bytes, "m.safetensors", 1 + rng() % 100);
+            validate(back);
+            imported += 1;
+        } catch (const InputError& err) {
+            CHECK(err.loc().file == "m.safetensors");  // located at the file
+            refused += 1;
+        }
+    }
+    // Both outcomes occur: edits in the data only change weights, edits elsewhere break it.
+    CHECK(imported > 0);
+    CHECK(refused > 0);
+}
+
 TEST_CASE("weights: the npz archive is a stored zip of .npy files", "[analysis][weights]") {
     std::mt19937_64 rng(33);
     const Encoder e = ahat_test::random_encoder(rng, true, false);
