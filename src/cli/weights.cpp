@@ -7,6 +7,7 @@
 
 #include "analysis/weights_io.hpp"
 #include "capture/sweep.hpp"
+#include "capture/subjects.hpp"
 #include "cli/common.hpp"
 #include "cli/records.hpp"
 #include "encoder/encoder_json.hpp"
@@ -26,8 +27,11 @@ struct ImportArgs {
 
 int run_export(const ExportArgs& a) {
     if (a.out.empty() && a.npz.empty()) fail(SourceLoc{"-o", 0, 0}, "give -o FILE.safetensors and/or --npz FILE.npz");
-    const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, {16});
-    Encoder enc = subject.compile().encoder;
+    // Any encoder file (vector inputs, accept readouts, softmax heads) as it is; tasks and RASP
+    // programs compiled.
+    const bool file = a.subject.size() > 5 && a.subject.ends_with(".json");
+    if (file && (!a.name.empty() || !a.alphabet.empty())) fail(SourceLoc{"--name", 0, 0}, "--name and --alphabet are for .rasp files");
+    Encoder enc = file ? load_encoder(a.subject) : subject_from(a.subject, a.name, a.alphabet, {16}).compile().encoder;
     if (const auto beta = parse_beta(a.as_softmax, "--as-softmax")) enc = numeric::as_softmax(enc, *beta);
     const auto [tensors, header] = analysis::export_weights(enc);
     if (!a.out.empty()) emit(a.out, analysis::write_safetensors(tensors, header));

@@ -238,6 +238,11 @@ TEST_CASE("cli export and import: the bundled trained model and a compiled task"
     CHECK(a.d == b.d);
     r = run_ahat("import '" + npz.string() + "' -o -");
     CHECK(r.rc == 2);
+    // Any encoder file exports, accept readouts included, and comes back the same.
+    const fs::path maj = scratch() / "majority.safetensors", maj_back = scratch() / "majority.json";
+    REQUIRE(run_ahat("export examples/majority.json -o '" + maj.string() + "'").rc == 0);
+    REQUIRE(run_ahat("import '" + maj.string() + "' -o '" + maj_back.string() + "' --round 1000").rc == 0);
+    CHECK(write_encoder(load_encoder(maj_back.string())) == write_encoder(load_encoder(std::string(AHAT_SOURCE_DIR) + "/examples/majority.json")));
 }
 
 TEST_CASE("weights: compiled tasks exported and run in PyTorch match the numeric engine; the imported model goes through the analyses", "[cli][analysis][weights][torch]") {
