@@ -8,18 +8,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${1:-build}"
 shift || true
 
-PACKAGES=(g++ cmake ninja-build libboost-dev libgmp-dev libfmt-dev libcli11-dev catch2 nlohmann-json3-dev)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/packages.sh
+ensure_packages setup g++ cmake ninja-build libboost-dev libgmp-dev libfmt-dev libcli11-dev catch2 nlohmann-json3-dev
 
 # Python tools (benchmark peers such as PyTorch, notebook execution) are optional and never
 # needed by the C++ build or the tests: AHAT_PYTHON=1 installs the pinned requirements.txt.

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "capture/report.hpp"
+#include "analysis/plot.hpp"
 #include "encoder/interpreter.hpp"
 #include "numeric/engine.hpp"
 #include "support/json.hpp"
@@ -272,43 +272,14 @@ BudgetResult budget(const capture::Subject& subject, const BudgetOptions& o) {
 }
 
 std::string frontier_svg(const BudgetResult& r) {
-    const double W = 640, H = 400, left = 60, right = 150, top = 40, bottom = 50;
-    const double pw = W - left - right, ph = H - top - bottom;
-    auto X = [&](double f) { return left + f * pw; };
-    auto Y = [&](double acc) { return top + (1.0 - acc) * ph; };
-    std::string s = fmt::format(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-        "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n",
-        W, H);
-    const std::string name = capture::xml_escape(r.subject);
-    s += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"14\">budget: {} (gates: {})</text>\n", left, name,
-                     r.gate_source == "ablation" ? "ablation" : "file");
-    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left, top, pw, ph);
-    for (double a : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{5:.0f}%</text>\n",
-                         left, Y(a), left + pw, left - 6, Y(a) + 4, 100 * a);
-        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4:.0f}%</text>\n",
-                         X(a), top, top + ph, top + ph + 16, 100 * a);
+    Series answers{"whole answers", {}}, positions{"positions", {}};
+    for (const BudgetPoint& p : r.points) {
+        const double f = p.dense_flops > 0 ? p.flops / p.dense_flops : 1;
+        answers.points.push_back({f, p.samples ? double(p.correct) / double(p.samples) : 1.0});
+        positions.points.push_back({f, p.positions ? double(p.correct_positions) / double(p.positions) : 1.0});
     }
-    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">attention multiply-adds, fraction of dense</text>\n", left + pw / 2, H - 12);
-    s += fmt::format("<text transform=\"translate(16,{}) rotate(-90)\" text-anchor=\"middle\">accuracy</text>\n", top + ph / 2);
-    const char* colors[] = {"#1f77b4", "#ff7f0e"};
-    const char* labels[] = {"whole answers", "positions"};
-    for (int k = 0; k < 2; ++k) {
-        std::string pts, dots;
-        for (const BudgetPoint& p : r.points) {
-            const double f = p.dense_flops > 0 ? p.flops / p.dense_flops : 1;
-            const double acc = k == 0 ? (p.samples ? double(p.correct) / double(p.samples) : 1)
-                                      : (p.positions ? double(p.correct_positions) / double(p.positions) : 1);
-            pts += fmt::format("{:.1f},{:.1f} ", X(f), Y(acc));
-            dots += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>budget {}</title></circle>", X(f), Y(acc), colors[k], p.budget);
-        }
-        s += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>{}\n", colors[k], pts, dots);
-        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/><text x=\"{4}\" y=\"{5}\">{6}</text>\n",
-                         left + pw + 10, top + 10 + 18 * k, left + pw + 30, colors[k], left + pw + 36, top + 14 + 18 * k, labels[k]);
-    }
-    s += "</svg>\n";
-    return s;
+    return line_chart(fmt::format("budget: {} (gates: {})", r.subject, r.gate_source == "ablation" ? "ablation" : "file"),
+                      "attention multiply-adds, fraction of dense", "accuracy", {answers, positions}, false);
 }
 
 }  // namespace ahat::analysis

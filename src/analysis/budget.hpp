@@ -23,7 +23,8 @@
 //                       reference (exact runs), engine time; and the checks (nested head sets,
 //                       monotone gates, a head per layer, time additive over heads).
 //   frontier_svg(r)     accuracy (whole answers, positions) against the fraction of dense
-//                       attention multiply-adds, one point per budget; a standalone SVG.
+//                       attention multiply-adds, one point per budget; a standalone SVG
+//                       (plot.hpp's line chart, as sinks and cascade draw theirs).
 // Cost: (H + |budgets|) x samples exact runs of size n, and with timing (H + 1 + |budgets|) x
 // repeats engine runs of a batch at size time_n.
 #pragma once

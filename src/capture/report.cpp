@@ -247,10 +247,10 @@ std::string svg_plot(const SweepResult& r) {
         for (const FormatResult& f : z.formats) points.emplace_back(std::string(format_name(f.format)), f.accuracy());
         if (!r.not_compilable.empty())
             points.emplace_back("reference", z.reference_samples ? double(z.reference_agree) / double(z.reference_samples) : 1.0);
-        for (const auto& [name, acc] : points) {
-            auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == name; });
-            if (it == lines.end()) it = lines.insert(lines.end(), {name, {}});
-            it->second.emplace_back(z.n, acc);
+        for (const auto& point : points) {
+            auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == point.first; });
+            if (it == lines.end()) it = lines.insert(lines.end(), {point.first, {}});
+            it->second.emplace_back(z.n, point.second);
         }
     }
     for (std::size_t k = 0; k < lines.size(); ++k) {

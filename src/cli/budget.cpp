@@ -1,4 +1,4 @@
-// ahat budget TASK|PROG.rasp [--budgets 0.1,...,1] [--n 16] [--samples 32] [--seed S]
+// ahat budget TASK|PROG.rasp|ENCODER.json [--budgets 0.1,...,1] [--n 16] [--samples 32] [--seed S]
 //             [--gates FILE] [--no-time] [--time-n 2048] [--time-batch 8] [--repeats 5]
 //             [--time-tolerance 0.3] [--threads T] [--name SOP] [--alphabet A]
 //             [--json | --csv] [--svg FILE] [--quiet]
@@ -54,7 +54,7 @@ int run_budget(const BudgetArgs& a) {
     o.time_n = a.time_n, o.time_batch = a.time_batch, o.repeats = a.repeats, o.time_tolerance = a.time_tolerance, o.threads = a.threads;
     if (!a.gates.empty()) o.gates_file = a.gates;
     if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "budget: {}\n", s); };
-    const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, {a.n, a.time_n});
+    const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, {a.n, a.time_n});
     const analysis::BudgetResult r = analysis::budget(subject, o);
     if (!a.svg.empty()) emit(a.svg, analysis::frontier_svg(r));
     if (a.json_out) {
@@ -104,7 +104,7 @@ int run_budget(const BudgetArgs& a) {
 void register_budget(CLI::App& app, Action& action) {
     auto a = std::make_shared<BudgetArgs>();
     CLI::App* sub = app.add_subcommand("budget", "Budgeted head gating: the cost-quality frontier of a compiled subject, with checks");
-    sub->add_option("subject", a->subject, "a task name (docs/tasks.md) or a .rasp file")->required();
+    sub->add_option("subject", a->subject, "a task name (docs/tasks.md), a .rasp file or an encoder .json file")->required();
     add_number(sub, "--budgets", a->budgets, "budgets b in (0, 1], comma-separated", 0.0, 1.0);
     add_number(sub, "--n", a->n, "size of the instances scored exactly", 1, 4096);
     add_number(sub, "--samples", a->samples, "instances scored per budget", 1, 100000);

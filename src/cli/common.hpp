@@ -54,6 +54,10 @@ void register_rasp_repl(CLI::App& app, Action& action);     // src/cli/rasp_repl
 void register_validate(CLI::App& app, Action& action);   // src/cli/validate.cpp
 void register_bench_kernels(CLI::App& app, Action& action);  // src/cli/bench_kernels.cpp
 void register_budget(CLI::App& app, Action& action);         // src/cli/budget.cpp
+void register_sinks(CLI::App& app, Action& action);          // src/cli/sinks.cpp
+void register_cascade(CLI::App& app, Action& action);        // src/cli/cascade.cpp
+void register_weights(CLI::App& app, Action& action);        // src/cli/weights.cpp (export, import)
+void register_bench_sinks(CLI::App& app, Action& action);    // src/cli/bench_sinks.cpp
 
 // The one --sizes grammar (capture::parse_sizes: A..B, A..B*K, lists) over an option's values
 // (the option may be repeated or given several words: they are joined by commas).
@@ -66,6 +70,10 @@ std::vector<std::string> split_list(const std::string& s);
 // Defined in capture.cpp.
 capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
                               const std::vector<std::size_t>& sizes);
+// The subject of the analyses (budget, sinks, cascade): subject_from's, or an encoder .json
+// file (analysis/encoder_subject.hpp). Defined in sinks.cpp.
+capture::Subject analysis_subject(const std::string& subject, const std::string& name, const std::string& alphabet,
+                                  const std::vector<std::size_t>& sizes);
 
 // Numbers on the command line: the one parser of numeric option values. An integer is
 // decimal digits, with a leading '-' only where lo < 0; a real is a decimal or scientific

@@ -19,8 +19,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-int circuit_info(const InfoArgs& a) {
-    Circuit c = load_circuit(a.file);
+int circuit_info(const InfoArgs& a, const std::string& text) {
+    Circuit c = read_circuit(text, input_name(a.file));
     CircuitStats s = stats(c);
     if (a.json) {
         print_json(json{{"file", a.file},     {"kind", "circuit"}, {"inputs", s.inputs}, {"outputs", s.outputs},
@@ -94,8 +94,8 @@ int encoder_info(const InfoArgs& a, const Encoder& enc) {
     return 0;
 }
 
-int json_info(const InfoArgs& a) {
-    const JValue root = parse_json(read_file(a.file), input_name(a.file));
+int json_info(const InfoArgs& a, const std::string& text) {
+    const JValue root = parse_json(text, input_name(a.file));
     if (is_compiled_circuit(root)) return compiled_info(a, compiled_from_json(root));
     return encoder_info(a, encoder_from_json(root));
 }
@@ -105,10 +105,18 @@ int json_info(const InfoArgs& a) {
 void register_info(CLI::App& app, Action& action) {
     auto args = std::make_shared<InfoArgs>();
     CLI::App* sub = app.add_subcommand("info", "Statistics of a circuit (.circ), an encoder or a compiled circuit (.json)");
-    sub->add_option("file", args->file, "a .circ or .json file")->required();
+    sub->add_option("file", args->file, "a .circ or .json file, or - for standard input (JSON if it starts with '{')")->required();
     sub->add_flag("--json", args->json, "print one JSON document");
     sub->callback([args, &action] {
-        action = [args] { return ends_with(args->file, ".json") ? json_info(*args) : circuit_info(*args); };
+        action = [args] {
+            // A .json file is an encoder or a compiled circuit; standard input ("-") is JSON when
+            // its first non-blank character is '{'; anything else is read as a .circ file.
+            const std::string text = read_file(args->file);
+            const auto first = text.find_first_not_of(" \t\r\n");
+            const bool is_json = args->file == "-" ? first != std::string::npos && text[first] == '{'
+                                                   : ends_with(args->file, ".json");
+            return is_json ? json_info(*args, text) : circuit_info(*args, text);
+        };
     });
 }
 

@@ -50,7 +50,11 @@ int run_classify(const ClassifyArgs& a) {
     fmt::print("{}\nalphabet {}, minimal DFA {} states, syntactic monoid {} elements\n", source, d.alphabet, d.states(), m.size());
     for (const auto& dec : decisions) {
         fmt::print("{:<20} {:<3}", dec.property, dec.holds ? "yes" : "no");
-        if (dec.certificate.index) fmt::print(" ({} {})", dec.holds ? (dec.property == "aperiodic" ? "m =" : "k =") : "period", *dec.certificate.index);
+        if (dec.certificate.index) {
+            const char* what = dec.holds ? (dec.property == "aperiodic" ? "m =" : "k =")
+                                         : (dec.property == "locally-R-trivial" ? "idempotent power" : "period");
+            fmt::print(" ({} {})", what, *dec.certificate.index);
+        }
         fmt::print("  {}\n", dec.certificate.claim);
         if (!dec.certificate.words.empty() || !dec.certificate.states.empty()) {
             std::string parts;

@@ -158,11 +158,15 @@ int main(int argc, char** argv) {
     register_capture(app, action);
     register_validate(app, action);
     register_budget(app, action);
+    register_sinks(app, action);
+    register_cascade(app, action);
+    register_weights(app, action);
     register_lang_classify(app, action);
     register_lang_compare(app, action);
     register_bench(app, action);
     register_bench_rasp(app, action);
     register_bench_kernels(app, action);
+    register_bench_sinks(app, action);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -58,12 +58,14 @@ int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vecto
     if (a.json) {
         json refused = json::array();
         for (const auto& [name, why] : s.refused) refused.push_back(json{{"name", name}, {"why", why}});
-        print_json(json{{"program", a.file}, {"sops", s.sops}, {"compiled", s.compiled}, {"words", s.words},
+        print_json(json{{"program", a.file}, {"sops", s.sops}, {"compiled", s.compiled}, {"assignments", s.assignments},
+                        {"assignments_compiled", s.assignments_compiled}, {"words", s.words},
                         {"checked", s.checked}, {"disagreements", s.disagreements}, {"refused", refused}});
     } else {
-        fmt::print("{}: {} of {} named s-ops compile; {} runs on {} words (all up to length {}, {} random up to {}): {} disagree\n",
-                   a.file, s.compiled, s.sops, s.checked, s.words, a.all_up_to, a.random_words, a.random_len,
-                   s.disagreements.size());
+        fmt::print("{}: {} of {} named s-ops compile ({} of {} s-op assignments); {} runs on {} words (all up to length {}, "
+                   "{} random up to {}): {} disagree\n",
+                   a.file, s.compiled, s.sops, s.assignments_compiled, s.assignments, s.checked, s.words, a.all_up_to,
+                   a.random_words, a.random_len, s.disagreements.size());
         for (const auto& [name, why] : s.refused) fmt::print("  refused {}: {}\n", name, why);
         for (const std::string& d : s.disagreements) fmt::print("  DISAGREES {}\n", d);
     }

@@ -10,8 +10,10 @@ void add_output_flags(CLI::App* sub, OutputFlags& flags, const std::string& json
     j->excludes(c);
 }
 
+json exact_or_null(const std::optional<Rational>& r) { return r ? json(to_string(*r)) : json(nullptr); }
+
 void put_rational(json& rec, const std::string& key, const std::optional<Rational>& v) {
-    rec[key] = v ? json(to_string(*v)) : json(nullptr);
+    rec[key] = exact_or_null(v);
     rec[key + "_float"] = v ? json(v->convert_to<double>()) : json(nullptr);
 }
 
@@ -50,6 +52,32 @@ void RecordWriter::write(const json& record) {
     }
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), stdout);
+}
+
+void print_json_lines(const std::vector<json>& records) {
+    for (const json& j : records) fmt::print("{}\n", j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void print_csv(const std::vector<json>& records, const std::string& type) {
+    bool header = false;
+    for (const json& j : records) {
+        if (j["type"] != type) continue;
+        std::string line;
+        if (!header) {
+            for (const auto& [k, v] : j.items()) line += (line.empty() ? "" : ",") + csv_cell(k), (void)v;
+            fmt::print("{}\n", line), line.clear(), header = true;
+        }
+        bool first = true;
+        for (const auto& [k, v] : j.items()) line += (first ? "" : ",") + csv_cell(v), first = false, (void)k;
+        fmt::print("{}\n", line);
+    }
+}
+
+std::optional<Rational> parse_beta(const std::string& text, const std::string& option) {
+    if (text.empty()) return std::nullopt;
+    const std::vector<Rational> b = parse_values(text, option);
+    if (b.size() != 1 || b[0] <= 0) fail(SourceLoc{option, 0, 0}, "{} takes one positive number (beta)", option);
+    return b[0];
 }
 
 }  // namespace ahat::cli

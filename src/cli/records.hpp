@@ -1,5 +1,7 @@
 // The output convention of docs/cli.md ("Output"), in one place: flat records written as
-// JSON Lines or CSV, every key in every record, rationals with a float sibling.
+// JSON Lines or CSV, every key in every record, rationals with a float sibling; shared by
+// every table-like subcommand (verify, bench, lang compare, sinks, cascade, export, ...).
+// Only src/cli includes this header.
 //
 // Offers:
 //   OutputFlags                 --json / --csv of a command; add_output_flags declares them
@@ -12,6 +14,11 @@
 //                               the header once, then one row per record (strings quoted
 //                               where needed, arrays and objects as their JSON text).
 //   csv_cell(v)                 one JSON value as a CSV cell.
+//   exact_or_null(r)            the exact value as its canonical string, or null.
+//   print_json_lines(records)   every record as one JSON line.
+//   print_csv(records, type)    the records of one type as CSV: their keys as the header (from
+//                               the first), one row each (cells as csv_cell writes them).
+//   parse_beta(text, option)    --as-softmax: one positive number (beta), or none when empty.
 #pragma once
 
 #include <optional>
@@ -42,5 +49,10 @@ private:
     bool header_done_ = false;
     std::vector<std::string> keys_;
 };
+
+json exact_or_null(const std::optional<Rational>& r);
+void print_json_lines(const std::vector<json>& records);
+void print_csv(const std::vector<json>& records, const std::string& type);
+std::optional<Rational> parse_beta(const std::string& text, const std::string& option);
 
 }  // namespace ahat::cli

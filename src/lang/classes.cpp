@@ -372,6 +372,59 @@ Decision decide_locally_testable(const Dfa& d, const Monoid& m) {
     return dec;
 }
 
+Decision decide_locally_r_trivial(const Dfa& d, const Monoid& m) {
+    // For each idempotent e of the semigroup, the local monoid eSe (identity e) must be
+    // R-trivial: (p q)^w p = (p q)^w for all p, q in eSe, w the idempotent power.
+    Decision dec{"locally-R-trivial", false, {}};
+    Certificate& c = dec.certificate;
+    std::size_t idempotents = 0;
+    for (std::uint32_t e = 0; e < m.size(); ++e) {
+        if (!m.in_semigroup(e) || !m.idempotent(e)) continue;
+        ++idempotents;
+        std::vector<std::uint32_t> ese, from;  // the set eSe and an s giving each
+        std::vector<bool> seen(m.size(), false);
+        for (std::uint32_t s = 0; s < m.size(); ++s) {
+            if (!m.in_semigroup(s)) continue;
+            std::uint32_t y = m.multiply(m.multiply(e, s), e);
+            if (!seen[y]) {
+                seen[y] = true;
+                ese.push_back(y);
+                from.push_back(s);
+            }
+        }
+        const std::string& E = m.semigroup_word(e);
+        for (std::size_t i = 0; i < ese.size(); ++i)
+            for (std::size_t j = 0; j < ese.size(); ++j) {
+                std::uint32_t xy = m.multiply(ese[i], ese[j]), w = xy;
+                std::size_t k = 1;
+                while (!m.idempotent(w)) {
+                    w = m.multiply(w, xy);
+                    ++k;
+                }
+                if (m.multiply(w, ese[i]) == w) continue;
+                const std::string X = E + m.semigroup_word(from[i]) + E, Y = E + m.semigroup_word(from[j]) + E;
+                std::string w2;
+                for (std::size_t r = 0; r < k; ++r) w2 += X + Y;
+                const std::string w1 = w2 + X;
+                c.words = {{"e", E}, {"s", m.semigroup_word(from[i])}, {"t", m.semigroup_word(from[j])}};
+                c.words.emplace_back("w1", w1);
+                c.words.emplace_back("w2", w2);
+                add_context(d, c, w1, w2);
+                c.index = k;
+                c.claim = fmt::format("e = {} is idempotent, p = e s e and q = e t e (s = {}, t = {}), and (p q)^{} p != "
+                                      "(p q)^{} with (p q)^{} idempotent: eSe is not R-trivial (w1 = (p q)^{} p, "
+                                      "w2 = (p q)^{}; x w1 z and x w2 z differ in membership)",
+                                      show(E), show(m.semigroup_word(from[i])), show(m.semigroup_word(from[j])), k, k, k,
+                                      k, k);
+                return dec;
+            }
+    }
+    dec.holds = true;
+    c.claim = fmt::format("for each of the {} idempotents e of the syntactic semigroup, the local monoid eSe is R-trivial",
+                          idempotents);
+    return dec;
+}
+
 Decision decide_piecewise_testable(const Dfa& d, const Monoid& m) {
     Decision dec{"piecewise-testable", false, {}};
     Certificate& c = dec.certificate;
@@ -395,7 +448,7 @@ std::vector<Decision> decide_all(const Dfa& d) {
     Monoid m = transition_monoid(d);
     return {decide_definite(d),         decide_reverse_definite(d),     decide_r_trivial(d),
             decide_l_trivial(d, m),     decide_aperiodic(d, m),         decide_locally_testable(d, m),
-            decide_piecewise_testable(d, m)};
+            decide_piecewise_testable(d, m), decide_locally_r_trivial(d, m)};
 }
 
 }  // namespace ahat::lang

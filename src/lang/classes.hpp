@@ -11,9 +11,12 @@
 //                                self-loops (R-trivial): states in a topological order, the
 //                                start first, and each state's self-loop letters.
 //   decide_definite, decide_reverse_definite, decide_r_trivial, decide_l_trivial,
-//   decide_aperiodic, decide_locally_testable, decide_piecewise_testable
-//                                the decisions (monoid ones O(|M| ...), see classes.cpp).
-//   decide_all(d)                all seven in that order (builds the monoid once).
+//   decide_aperiodic, decide_locally_testable, decide_piecewise_testable,
+//   decide_locally_r_trivial     the decisions (monoid ones O(|M| ...), see classes.cpp).
+//                                Locally R-trivial: every local monoid eSe (e idempotent)
+//                                is R-trivial, O(|M|^3) worst case; the class of LTL[P,Y]
+//                                (docs/languages.md).
+//   decide_all(d)                all eight in that order (builds the monoid once).
 //
 // Certificates name words and states. Conventions used by the decisions:
 //   negative, two-context form: words x, w1, w2, z with x·w1·z ∈ L != x·w2·z ∈ L, where
@@ -23,6 +26,8 @@
 //   R-trivial no: states p != q, words u, v with p·u = q, q·v = p (x reaches p);
 //   aperiodic no: word u, state p, period >= 2: p·u^period = p, p·u != p; x reaches p and
 //     z distinguishes p from p·u, so x u^(period k) z and x u^(period k + 1) z differ;
+//   locally R-trivial no: e, s, t, w1 = (p q)^k p, w2 = (p q)^k for p = e s e, q = e t e,
+//     with x, z a context in which w1 and w2 differ; index k;
 //   index: the k of (reverse) definite, the m of x^m = x^(m+1) (aperiodic), or the
 //     period when not aperiodic.
 #pragma once
@@ -51,7 +56,8 @@ struct Certificate {
 
 struct Decision {
     std::string property;  // "definite", "reverse-definite", "R-trivial", "L-trivial",
-                           // "aperiodic", "locally-testable", "piecewise-testable"
+                           // "aperiodic", "locally-testable", "piecewise-testable",
+                           // "locally-R-trivial"
     bool holds = false;
     Certificate certificate;
 };
@@ -72,6 +78,7 @@ Decision decide_l_trivial(const Dfa& d, const Monoid& m);
 Decision decide_aperiodic(const Dfa& d, const Monoid& m);
 Decision decide_locally_testable(const Dfa& d, const Monoid& m);
 Decision decide_piecewise_testable(const Dfa& d, const Monoid& m);
+Decision decide_locally_r_trivial(const Dfa& d, const Monoid& m);
 std::vector<Decision> decide_all(const Dfa& d);
 
 }  // namespace ahat::lang

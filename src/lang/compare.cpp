@@ -227,20 +227,40 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
         Formula none;
         bool has_y = model.allows(LtlNode{LtlOp::Y, 0, 1, 0, 0}, none);
         bool has_p = model.allows(LtlNode{LtlOp::P, 0, 0, 0, 0}, none);
-        if (has_y || has_p)
-            if (auto f = exceptions_formula(d, has_y))
+        bool has_window = model.k >= 2 && model.allows(LtlNode{LtlOp::YWithin, 0, model.k, 0, 0}, none);
+        if (has_y || has_p || has_window)
+            if (auto f = exceptions_formula(d, has_y ? 1 : has_p ? 0 : model.k))
                 if (cx.recognized(*f, "finitely many members or non-members (their exact words)")) return cell;
     }
     Decision rt = decide_r_trivial(d), def = decide_definite(d);
     std::size_t degree = def.holds ? definite_degree(d).value_or(0) : 0;
-    std::optional<Decision> aperiodic;
+    std::optional<Decision> aperiodic, locally_rt;
     std::string monoid_problem;
     try {
-        aperiodic = decide_aperiodic(d, transition_monoid(d));
+        Monoid monoid = transition_monoid(d);
+        aperiodic = decide_aperiodic(d, monoid);
+        locally_rt = decide_locally_r_trivial(d, monoid);
     } catch (const InputError& e) {
         monoid_problem = e.what();
     }
     std::string fixed = fmt::format("not definable in {} (= not recognizable at fixed precision)", model.logic());
+    // LTL[P,Y] (read at $) defines exactly the languages whose syntactic semigroup is locally
+    // R-trivial: the mirror image of Cohen, Perrin & Pin's characterization of TL[X,F]
+    // (docs/languages.md). Decides hybrid-1 when no construction applied.
+    auto hybrid1_by_theorem = [&](bool fixed_precision) {
+        if (!locally_rt) return false;
+        if (!locally_rt->holds) {
+            if (!fixed_precision) return false;  // exact columns have more than LTL[P,Y]
+            cx.refuse("locally R-trivial", fmt::format("{}: not locally R-trivial ({}); LTL[P,Y] defines exactly the "
+                                                       "locally R-trivial languages (Cohen, Perrin & Pin 1993, mirrored)",
+                                                       fixed, locally_rt->certificate.claim));
+            return true;
+        }
+        cell.verdict = Verdict::Recognizable;
+        cell.method = "locally R-trivial = LTL[P,Y] (Cohen, Perrin & Pin 1993, mirrored)";
+        cell.reason = "recognizable (" + locally_rt->certificate.claim + "); recognizer not constructed";
+        return true;
+    };
     auto not_aperiodic = [&] {
         if (!aperiodic || aperiodic->holds) return false;
         cx.refuse("aperiodicity", fmt::format("{}: not aperiodic ({}); {} defines only star-free (aperiodic) languages", fixed,
@@ -327,6 +347,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
             if (def.holds && cx.recognized(definite_formula(d, degree), "definite (Y-chains)")) return cell;
             if (try_hybrid1() || try_profile(1)) return cell;
         }
+        if ((reach || window_one) && hybrid1_by_theorem(false)) return cell;
         if (model.kind == ModelKind::Hybrid && model.k > 1 && def.holds && try_window(false)) return cell;
         if (model.kind == ModelKind::Hybrid && model.k > 1 && try_profile(model.k)) return cell;
         if (past && counting()) return cell;
@@ -368,6 +389,7 @@ Cell compare_cell(const Language& lang, const Model& model, const CompareOptions
             if (model.k == 1 && try_hybrid1()) break;
             if (model.k > 1 && def.holds && try_window(false)) break;
             if (not_aperiodic() || (aperiodic && try_family()) || try_profile(model.k)) break;
+            if (model.k == 1 && hybrid1_by_theorem(true)) break;
             cell.reason = model.k == 1
                               ? "aperiodic, but neither R-trivial, definite, R-trivial on suffix quotients (lengths <= 3) "
                                 "nor a function of window-type profiles (depth <= 3); no decision procedure for LTL[P,Y] here"

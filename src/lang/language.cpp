@@ -27,15 +27,15 @@ std::uint32_t Dfa::run(std::uint32_t from, std::string_view w) const {
 }
 
 void check_dfa(const Dfa& d) {
-    if (d.delta.empty()) fail(SourceLoc{}, "a DFA needs at least one state");
-    if (d.accepting.size() != d.states()) fail(SourceLoc{}, "accepting has {} entries for {} states", d.accepting.size(), d.states());
-    if (d.start >= d.states()) fail(SourceLoc{}, "start state {} out of range", d.start);
+    if (d.delta.empty()) internal_error("a DFA needs at least one state");
+    if (d.accepting.size() != d.states()) internal_error("accepting has {} entries for {} states", d.accepting.size(), d.states());
+    if (d.start >= d.states()) internal_error("start state {} out of range", d.start);
     for (std::size_t i = 0; i < d.alphabet.size(); ++i)
-        if (d.alphabet.find(d.alphabet[i]) != i) fail(SourceLoc{}, "letter '{}' repeated in the alphabet", d.alphabet[i]);
+        if (d.alphabet.find(d.alphabet[i]) != i) internal_error("letter '{}' repeated in the alphabet", d.alphabet[i]);
     for (std::size_t q = 0; q < d.states(); ++q) {
-        if (d.delta[q].size() != d.alphabet.size()) fail(SourceLoc{}, "state {} has {} transitions for {} letters", q, d.delta[q].size(), d.alphabet.size());
+        if (d.delta[q].size() != d.alphabet.size()) internal_error("state {} has {} transitions for {} letters", q, d.delta[q].size(), d.alphabet.size());
         for (auto t : d.delta[q])
-            if (t >= d.states()) fail(SourceLoc{}, "state {} has a transition to {} (out of range)", q, t);
+            if (t >= d.states()) internal_error("state {} has a transition to {} (out of range)", q, t);
     }
 }
 

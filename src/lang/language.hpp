@@ -13,7 +13,9 @@
 //   distinguishing_word(a, b)       shortest (then least in alphabet order) word in the
 //                                   symmetric difference, nullopt when equal; O(|a||b||Σ|).
 //   access_words(d)                 a shortest word from the start to each state (BFS).
-//   check_dfa(d)                    InputError unless d is complete and well formed.
+//   check_dfa(d)                    InternalError unless d is complete and well formed (a
+//                                   precondition of every operation: readers build only
+//                                   well-formed DFAs, so a failure is a bug).
 //   kDefaultMaxStates               the most states of an automaton read from a .dfa file or
 //                                   built from a regex, unless a caller says otherwise (the CLI:
 //                                   --max-states): minimizing and classifying take time growing

@@ -436,7 +436,7 @@ std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t w
     return found;
 }
 
-std::optional<Formula> exceptions_formula(const Dfa& d, bool with_y) {
+std::optional<Formula> exceptions_formula(const Dfa& d, std::uint32_t step) {
     // the words of a finite language: none of length >= states (a longer accepted word would
     // pump), so every word up to states - 1, or nullopt when some longer word is accepted
     auto finite_words = [](const Dfa& x) -> std::optional<std::vector<std::string>> {
@@ -472,22 +472,33 @@ std::optional<Formula> exceptions_formula(const Dfa& d, bool with_y) {
     }
     if (!words) return std::nullopt;
     Formula f;
-    auto at_least = [&](std::size_t n) {  // P^n true: at least n earlier positions
-        std::uint32_t x = f.top();
-        for (std::size_t i = 0; i < n; ++i) x = f.past(x);
-        return x;
-    };
     std::uint32_t any = f.bottom();
-    for (const auto& w : *words) {
-        std::uint32_t exact;
-        if (with_y) {
-            exact = chain(f, w, f.s_neg(f.yesterday(f.top())));
-        } else {
-            exact = f.s_and(at_least(w.size()), f.s_neg(at_least(w.size() + 1)));
-            for (std::size_t j = 0; j < w.size(); ++j)
-                exact = f.s_and(exact, f.past(f.s_and(f.atom(w[j]), f.s_and(at_least(j), f.s_neg(at_least(j + 1))))));
-        }
-        any = f.s_or(any, exact);
+    if (step == 1) {  // Y: the Y-chain of each word, ending at the first position
+        for (const auto& w : *words) any = f.s_or(any, chain(f, w, f.s_neg(f.yesterday(f.top()))));
+    } else {
+        // O = P (step 0) or Y<=k (step k >= 2); both reach i-1 and never reach forward.
+        auto op = [&](std::uint32_t x) { return step == 0 ? f.past(x) : f.within(step, x); };
+        auto at_least = [&](std::size_t n) {  // O^n true: at least n earlier positions
+            std::uint32_t x = f.top();
+            for (std::size_t i = 0; i < n; ++i) x = op(x);
+            return x;
+        };
+        // Words of one length n, as a trie from their last letter back: O(c & rest) for each
+        // last letter c. At a position with exactly n earlier positions, a chain of n strictly
+        // decreasing positions below it must be n-1, ..., 0, so the trie holds exactly when the
+        // word before the position is one of them.
+        std::function<std::uint32_t(const std::vector<std::string>&)> trie = [&](const std::vector<std::string>& ws) {
+            if (ws.empty() || ws[0].empty()) return f.top();
+            std::map<char, std::vector<std::string>> by_last;
+            for (const auto& w : ws) by_last[w.back()].push_back(w.substr(0, w.size() - 1));
+            std::uint32_t x = f.bottom();
+            for (const auto& [c, rest] : by_last) x = f.s_or(x, op(f.s_and(f.atom(c), trie(rest))));
+            return x;
+        };
+        std::map<std::size_t, std::vector<std::string>> by_length;
+        for (const auto& w : *words) by_length[w.size()].push_back(w);
+        for (const auto& [n, ws] : by_length)
+            any = f.s_or(any, f.s_and(f.s_and(at_least(n), f.s_neg(at_least(n + 1))), trie(ws)));
     }
     f.root = negate ? f.s_neg(any) : any;
     return f;

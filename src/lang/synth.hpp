@@ -27,11 +27,13 @@
 //                   when that exceeds 12000 positions). Minimal in nodes up to that filter
 //                   (two formulas equal on those words are taken as one); nullopt beyond
 //                   max_size or the budget (40000 formulas, 4·10^5 pairs: a fraction of a second).
-//   exceptions_formula(d, with_y)   when L or its complement is finite (at most 64 words): the
+//   exceptions_formula(d, step)   when L or its complement is finite (at most 64 words): the
 //                   disjunction of "the word is exactly w" over the finite side, negated when
-//                   that side is the complement. With Y: the Y-chain of w ending in !Y true;
-//                   without: P^n true & !P^(n+1) true and P(w_j & P^j true & !P^(j+1) true)
-//                   for each letter (LTL[P]). Size O(sum of |w|) resp. O(sum of |w|^2).
+//                   that side is the complement. step 1 (Y): the Y-chain of w ending in
+//                   !Y true. step 0 (P) or k >= 2 (Y<=k), with O that operator: per length n,
+//                   O^n true & !O^(n+1) true & (the words of length n as a trie of O-chains from
+//                   their last letter back; a chain of n decreasing positions below the n-th is
+//                   forced to be n-1, ..., 0). Size O(sum of |w|) plus O(n) per length.
 //   counting_formula(alphabet, member, max_len)  the smallest conjunction of at most two
 //                   literals [sum c_x #x REL 0] (c_x in -1..1), H[...], !P(x & P y) that agrees
 //                   with member on every word up to max_len; callers verify it further.
@@ -61,7 +63,7 @@ std::optional<WindowFormula> window_formula(const Dfa& d, std::uint32_t k, std::
 std::optional<WindowFormula> profile_formula(const Dfa& d, std::uint32_t k, std::uint32_t max_depth = 3,
                                              std::size_t max_states = 50000);
 std::optional<Formula> smallest_formula(const Dfa& d, bool past, std::uint32_t window, std::size_t max_size = 9);
-std::optional<Formula> exceptions_formula(const Dfa& d, bool with_y);
+std::optional<Formula> exceptions_formula(const Dfa& d, std::uint32_t step);
 std::optional<Formula> counting_formula(const std::string& alphabet, const std::function<bool(std::string_view)>& member,
                                         std::size_t max_len = 8);
 

@@ -8,9 +8,10 @@
 //                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
-//   survey(prog, alphabet, words)   compiles every named SOp (each name's last assignment)
-//                       and runs each encoder exactly beside the evaluator on every word the
-//                       evaluator accepts: counts, refusals (located reasons), disagreements.
+//   survey(prog, alphabet, words)   compiles the SOp of every assignment (each distinct SOp
+//                       once) and runs each encoder exactly beside the evaluator on every word
+//                       the evaluator accepts: counts by name (last assignment) and by
+//                       assignment, refusals (located reasons), disagreements.
 //                       O(#SOps * (compile + #words * run)).
 //   survey_words(alphabet, all_up_to, random_count, random_max_len, seed)   every word of
 //                       length <= all_up_to, then random words of length <= random_max_len.
@@ -41,12 +42,16 @@ struct Compiled {
 struct CompileOptions {
     std::string name;
     std::vector<std::string> alphabet;
+    std::optional<std::uint32_t> id;  // compile this SOp node instead of the name's last assignment
 };
 
 Compiled compile(const Program& prog, const CompileOptions& opts);
 
 struct Survey {
-    std::size_t sops = 0, compiled = 0;  // named SOps, and those that compile
+    std::size_t sops = 0, compiled = 0;  // named SOps (each name's last assignment), and those that compile
+    // Every SOp assignment the program executes (loop iterations and reassignments each count),
+    // and those whose SOp compiles; each distinct SOp is compiled and checked once.
+    std::size_t assignments = 0, assignments_compiled = 0;
     std::size_t words = 0, checked = 0;  // words the evaluator accepts; (SOp, word) pairs run
     std::vector<std::pair<std::string, std::string>> refused;  // name, "file:line:col: why"
     std::vector<std::string> disagreements;

@@ -151,7 +151,8 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
         for (std::size_t b = 0; b < a; ++b)
             if (alphabet[a] == alphabet[b]) fail(SourceLoc{"--alphabet", 0, 0}, "the symbol '{}' is listed twice", alphabet[a]);
 
-    const std::uint32_t id = pick_sop(prog, opts.name);
+    const std::uint32_t id = opts.id ? *opts.id : pick_sop(prog, opts.name);
+    if (id >= prog.sops.size()) internal_error("compile: s-op {} out of range", id);
     if (dag_depth(prog, id) > kMaxDepth)
         fail(prog.sops[id].loc, "this s-op is more than {} operations deep: not compiled (the compiler follows "
                                 "operands recursively)", kMaxDepth);

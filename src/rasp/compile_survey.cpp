@@ -1,6 +1,7 @@
 // The compiler's survey of a program (compile.hpp): compile every named SOp, then run each
 // encoder exactly beside the reference evaluator on a set of words.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -43,20 +44,33 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
         std::optional<ahat::Program<Rational>> run;  // points into c.encoder
     };
     std::vector<std::unique_ptr<Entry>> compiled;
+    std::map<std::uint32_t, std::string> refusals;  // SOp node -> why it does not compile
+    std::map<std::uint32_t, bool> compiles;  // SOp node -> whether it compiled
+    for (const Named& nm : prog.named) {     // every assignment, in order; each SOp compiled once
+        if (nm.ref.kind != Ref::Kind::Sop) continue;
+        ++s.assignments;
+        auto [at, fresh] = compiles.emplace(nm.ref.id, false);
+        if (fresh) {
+            try {
+                compiled.push_back(std::make_unique<Entry>(
+                    Entry{nm.name, nm.ref.id, compile(prog, CompileOptions{nm.name, alphabet, nm.ref.id}), {}}));
+                compiled.back()->run.emplace(compiled.back()->c.encoder);
+                at->second = true;
+            } catch (const InputError& e) {
+                refusals.emplace(nm.ref.id, e.located());
+            }
+        }
+        s.assignments_compiled += at->second;
+    }
     std::vector<std::string> seen;
-    for (std::size_t k = prog.named.size(); k-- > 0;) {  // each name once: its last assignment
+    for (std::size_t k = prog.named.size(); k-- > 0;) {  // by name: each name's last assignment
         const Named& nm = prog.named[k];
         if (nm.ref.kind != Ref::Kind::Sop || std::find(seen.begin(), seen.end(), nm.name) != seen.end()) continue;
         seen.push_back(nm.name);
         ++s.sops;
-        try {
-            compiled.push_back(std::make_unique<Entry>(Entry{nm.name, nm.ref.id, compile(prog, CompileOptions{nm.name, alphabet}), {}}));
-            compiled.back()->run.emplace(compiled.back()->c.encoder);
-        } catch (const InputError& e) {
-            s.refused.emplace_back(nm.name, e.located());
-        }
+        if (compiles.at(nm.ref.id)) ++s.compiled;
+        else s.refused.emplace_back(nm.name, refusals.at(nm.ref.id));
     }
-    s.compiled = compiled.size();
     for (const auto& w : words) {
         std::string text;
         for (const std::string& t : w) text += (prog.tokens == Program::TokenKind::Integer && !text.empty() ? " " : "") + t;

@@ -4,6 +4,13 @@
 
 namespace ahat {
 
+JValue::JValue() = default;
+JValue::JValue(const JValue&) = default;
+JValue::JValue(JValue&&) noexcept = default;
+JValue& JValue::operator=(const JValue&) = default;
+JValue& JValue::operator=(JValue&&) noexcept = default;
+JValue::~JValue() = default;
+
 std::string_view kind_name(JValue::Kind k) {
     switch (k) {
         case JValue::Kind::Null: return "null";

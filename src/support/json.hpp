@@ -29,6 +29,16 @@ struct JValue {
     std::vector<std::pair<std::string, JValue>> members;
     SourceLoc loc;
 
+    // Declared here and defaulted in json.cpp, where JValue is complete: a member vector of
+    // pairs holding JValue must not be destroyed while the type is incomplete (clang rejects
+    // it with libstdc++).
+    JValue();
+    JValue(const JValue&);
+    JValue(JValue&&) noexcept;
+    JValue& operator=(const JValue&);
+    JValue& operator=(JValue&&) noexcept;
+    ~JValue();
+
     bool is_null() const { return kind == Kind::Null; }
     const JValue* find(std::string_view key) const;  // nullptr if absent (objects only)
     const JValue& at(std::string_view key) const;    // InputError if absent

@@ -12,13 +12,12 @@
 #include "circuit/circ_io.hpp"
 #include "circuit/eval.hpp"
 #include "support/error.hpp"
+#include "exact/make_rational.hpp"
 
 using namespace ahat;
+using ahat_test::R;
 
 namespace {
-
-// Through Integer: Boost's Rational(long, long) reads a negative denominator as unsigned.
-Rational R(long long n, long long d = 1) { return Rational(Integer(n), Integer(d)); }
 
 // Reading `text` must fail at line:col with a message containing `what`.
 void expect_error(const std::string& text, std::uint32_t line, std::uint32_t col, const std::string& what) {

@@ -141,6 +141,10 @@ TEST_CASE("only regular files are read, and only regular files or new paths writ
     const Result r = run_ahat("info - < circuits/demo.circ");
     CHECK(r.rc == 0);
     CHECK(r.out.find("gates 4") != std::string::npos);
+    const Result enc = run_ahat("info - < examples/majority.json");  // JSON on stdin: sniffed by '{'
+    CHECK(enc.rc == 0);
+    CHECK(enc.out.find("encoder - (majority)") != std::string::npos);
+    refused("info - < /dev/null", "<stdin>:1:1:");
     refused("rasp compile - --alphabet ab < /dev/null", "<stdin>:1:1: the program defines no SOp to compile");
 
     const std::string large = put("large.circ", "# " + std::string(std::size_t{1} << 20, 'x') + "\n");

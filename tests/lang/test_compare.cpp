@@ -3,9 +3,13 @@
 #include <map>
 #include <random>
 
+#include "lang/classes.hpp"
 #include "lang/compare.hpp"
 #include "lang/dfa_io.hpp"
+#include "lang/monoid.hpp"
+#include "lang/synth.hpp"
 #include "support/error.hpp"
+#include "test_scale.hpp"
 
 using namespace ahat;
 using namespace ahat::lang;
@@ -140,6 +144,14 @@ TEST_CASE("compare: all words but a finite set, in every column, with small form
         CHECK(c.formula->size() < 200);
     }
     CHECK(*cell("re:.{3,}|b|ab|ba|bb", "local-3").formula == "Y<=3 (b | Y<=3 Y<=3 a)");  // 6 nodes
+    // all words except a, bb and aba: the exact words as forced chains in every column
+    for (const char* m : {"global", "local-1", "local-2", "local-3", "local-2-exact", "hybrid-1", "hybrid-2", "global-exact", "rightmost"}) {
+        Cell c = cell("re:.{4,}|()|b|aa|ab|ba|aaa|aab|abb|baa|bab|bba|bbb", m);
+        INFO(m << ": " << c.reason);
+        CHECK(c.verdict == Verdict::Recognized);
+        REQUIRE(c.formula);
+        CHECK(c.formula->size() < 200);
+    }
 }
 
 TEST_CASE("compare: random automata, exact columns never below the fixed columns they contain", "[logic]") {
@@ -182,4 +194,50 @@ TEST_CASE("compare: random automata, exact columns never below the fixed columns
     }
     CHECK(cells == 40 * 7);
     CHECK(exact_yes > 0);
+}
+
+TEST_CASE("compare: hybrid-1 agrees with the locally R-trivial decision, and no small formula defines a 'no'", "[logic]") {
+    // Every hybrid-1 cell that a construction decided is locally R-trivial (LTL[P,Y] is inside
+    // the class); every language that is not gets "no" in hybrid-1, and the search by size finds
+    // no LTL[P,Y] formula of up to 9 nodes for it (a bounded check of the other direction).
+    // [ab]*ca.*: the local monoid of e = c is a left-zero semigroup (R-trivial, not L-trivial),
+    // so this language tells "locally R-trivial" from its mirror "locally L-trivial".
+    std::vector<std::string> specs = {"dyck-depth-2", "ab-ba-star", "factor-aa", "no-aa", "ab-star", "first-equals-last",
+                                      "parity", "re:[ab]*ca.*", "re:.*ac[ab]*", "re:(c[ab]*)*ca.*"};
+    std::mt19937_64 rng(41);
+    const char* atoms[] = {"a", "b", "(a|b)", "a*", "b*", "(ab)*", "(ba)*", "(a|b)*", "(aab)*"};
+    for (int i = 0; i < ahat_test::iterations(40); ++i) {
+        std::string r;
+        for (int j = 0, n = 1 + static_cast<int>(rng() % 4); j < n; ++j) r += atoms[rng() % 9];
+        if (rng() % 3 == 0) r = "(" + r + ")*";
+        specs.push_back("re:" + r);
+    }
+    const char* atoms3[] = {"a", "c", "[ab]", "[ab]*", "c*", "(ac)*", "(ca)*", ".*", "(cab)*", "b"};
+    for (int i = 0; i < ahat_test::iterations(40); ++i) {
+        std::string r;
+        for (int j = 0, n = 2 + static_cast<int>(rng() % 3); j < n; ++j) r += atoms3[rng() % 10];
+        if (rng() % 4 == 0) r = "(" + r + ")*";
+        specs.push_back("re:" + r);
+    }
+    std::size_t no = 0, yes = 0;
+    for (const auto& spec : specs) {
+        auto langs = resolve_languages(spec, {});
+        REQUIRE(langs.size() == 1);
+        const Dfa& d = *langs[0].dfa;
+        Monoid m = transition_monoid(d);
+        Decision lr = decide_locally_r_trivial(d, m);
+        Cell c = compare_cell(langs[0], parse_model("hybrid-1", {}), quick());
+        INFO(spec << ": " << verdict_name(c.verdict) << " by " << c.method << "; " << lr.certificate.claim);
+        if (!lr.holds) {
+            ++no;
+            CHECK(c.verdict == Verdict::NotRecognizable);
+            CHECK_FALSE(smallest_formula(d, true, 1, 9));
+        } else {
+            ++yes;
+            CHECK(c.verdict != Verdict::NotRecognizable);
+            CHECK(c.verdict != Verdict::Undecided);
+        }
+    }
+    CHECK(no >= 4);  // dyck-depth-2, ab-ba-star, parity and random ones
+    CHECK(yes >= 5);
 }

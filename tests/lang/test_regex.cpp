@@ -1,4 +1,4 @@
-// Regex -> DFA against the brute-force AST matcher; minimization; DFA operations; .dfa IO.
+// Regex -> DFA against the brute-force AST matcher; syntax errors with their column; counts and ranges.
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -47,22 +47,6 @@ TEST_CASE("regex to DFA agrees with the brute-force matcher on all words up to l
     }
 }
 
-TEST_CASE("minimal DFAs have the known numbers of states", "[automata]") {
-    CHECK(compile_regex("(a|b)*a").states() == 2);
-    CHECK(compile_regex("(a|b)*a(a|b)").states() == 4);
-    CHECK(compile_regex("(a|b)*a(a|b)(a|b)").states() == 8);
-    CHECK(compile_regex("(ab)*").states() == 3);
-    CHECK(compile_regex("a*b*").states() == 3);
-    CHECK(compile_regex("(b*ab*a)*b*").states() == 2);
-    CHECK(compile_regex("a*", "ab").states() == 2);
-    CHECK(compile_regex("!", "ab").states() == 1);
-    CHECK(compile_regex("ε", "ab").states() == 2);
-    CHECK(compile_regex("a(a|b)*b").states() == 4);
-    CHECK(compile_regex("(a|b)*ab(a|b)*").states() == 3);
-    // Canonical numbering: equal languages give equal structures.
-    CHECK(compile_regex("(a|b)*a") == compile_regex("b*a(b*a)*"));
-}
-
 TEST_CASE("regex syntax errors carry the column", "[automata]") {
     auto col = [](const std::string& text, const std::string& alphabet = "") {
         try {
@@ -79,50 +63,6 @@ TEST_CASE("regex syntax errors carry the column", "[automata]") {
     CHECK(col("abc", "ab") == 3);
     CHECK(col("εx*é") == 4);
     CHECK(col("a\\") == 2);
-}
-
-TEST_CASE("DFA operations: Boolean, quotients, distinguishing words", "[automata]") {
-    Dfa ends_a = compile_regex("(a|b)*a"), starts_a = compile_regex("a(a|b)*");
-    Dfa both = intersect(ends_a, starts_a), either = unite(ends_a, starts_a), not_a = complement(ends_a);
-    for (const auto& w : all_words("ab", 7)) {
-        CHECK(both.accepts(w) == (ends_a.accepts(w) && starts_a.accepts(w)));
-        CHECK(either.accepts(w) == (ends_a.accepts(w) || starts_a.accepts(w)));
-        CHECK(not_a.accepts(w) == !ends_a.accepts(w));
-    }
-    Dfa l = compile_regex("(a|b)*ab(a|b)");
-    Dfa qs = quotient_suffix(l, "b"), qp = quotient_prefix(l, "ab");
-    for (const auto& w : all_words("ab", 7)) {
-        CHECK(qs.accepts(w) == l.accepts(w + "b"));
-        CHECK(qp.accepts(w) == l.accepts("ab" + w));
-    }
-    CHECK(quotient_suffix(compile_regex("(a|b)*ab"), "b") == compile_regex("(a|b)*a"));
-    CHECK(distinguishing_word(ends_a, ends_a) == std::nullopt);
-    CHECK(*distinguishing_word(ends_a, starts_a) == "ab");
-}
-
-TEST_CASE(".dfa files round-trip and report located errors", "[automata]") {
-    Dfa d = compile_regex("(a|b)*ab");
-    Dfa back = parse_dfa(write_dfa(d, "ends with ab"), "t.dfa");
-    CHECK(back == d);
-    Dfa partial = parse_dfa("alphabet ab\nstart s\naccept t # comment\ns a t\n", "p.dfa");
-    CHECK(partial.states() == 3);  // s, t and the implicit sink
-    CHECK(partial.accepts("a"));
-    CHECK(!partial.accepts("aa"));
-    CHECK(!partial.accepts("b"));
-    auto where = [](const std::string& text) {
-        try {
-            parse_dfa(text, "bad.dfa");
-        } catch (const ahat::InputError& e) {
-            return e.located();
-        }
-        return std::string();
-    };
-    CHECK(where("start s\n") == "bad.dfa:1:1: expected 'alphabet LETTERS' first");
-    CHECK(where("alphabet ab\nstart s\ns c t\n") == "bad.dfa:3:3: letter 'c' is not in the alphabet 'ab'");
-    CHECK(where("alphabet ab\nstart s\ns a t\ns a u\n") == "bad.dfa:4:3: second transition from 's' on 'a'");
-    CHECK(where("alphabet ab\ns a t\n") == "bad.dfa:3:1: missing 'start' line");
-    CHECK(where("alphabet aa\n") == "bad.dfa:1:11: letter 'a' repeated");
-    CHECK(where("alphabet ab\nstart s\ns ab t\n") == "bad.dfa:3:3: a letter is one character, got 'ab'");
 }
 
 TEST_CASE("regex counts {m}, {m,}, {m,n} and ranges in classes", "[automata]") {

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "lang/classes.hpp"
 #include "lang/generate.hpp"
 #include "lang/ltl_compile.hpp"
@@ -110,17 +115,52 @@ TEST_CASE("synth: type profiles decide locally testable languages in the hybrids
 
 TEST_CASE("synth: finitely many members or non-members as exact words", "[logic]") {
     Dfa cofinite = compile_regex(".{4,}|()|b|aa|ab|ba|aaa|aab|abb|baa|bab|bba|bbb", "ab");  // all but a, bb, aba
-    auto y = exceptions_formula(cofinite, true);
+    auto y = exceptions_formula(cofinite, 1);
     REQUIRE(y);
     CHECK(to_string(*y) == "!(Y (a & !Y true) | Y (b & Y (b & !Y true)) | Y (a & Y (b & Y (a & !Y true))))");
     CHECK(ltl_dfa(*y, "ab") == cofinite);
-    auto p = exceptions_formula(cofinite, false);
+    auto p = exceptions_formula(cofinite, 0);
     REQUIRE(p);
+    CHECK(to_string(*p) == "!(P true & !P P true & P a | P P true & !P P P true & P (b & P b) | "
+                           "P P P true & !P P P P true & P (a & P (b & P a)))");
     CHECK(ltl_dfa(*p, "ab") == cofinite);
     for (const auto& n : p->nodes) CHECK((n.op != LtlOp::Y && n.op != LtlOp::YWithin));
     Dfa finite = compile_regex("ab|b", "ab");
-    auto fy = exceptions_formula(finite, true);
+    auto fy = exceptions_formula(finite, 1);
     REQUIRE(fy);
     CHECK(ltl_dfa(*fy, "ab") == finite);
-    CHECK_FALSE(exceptions_formula(compile_regex("(a|b)*a", "ab"), true));  // infinitely many of both
+    CHECK_FALSE(exceptions_formula(compile_regex("(a|b)*a", "ab"), 1));  // infinitely many of both
+}
+
+TEST_CASE("synth: exact words with P or Y<=k are forced chains, on random finite sets", "[logic]") {
+    // Property: for random finite sets F over {a, b, c} (words up to length 5), the formula of F
+    // and of its complement, with P and with Y<=k for k = 2..4, defines exactly F resp. the
+    // complement (compared as minimal automata), and stays linear in the words' total length.
+    std::mt19937_64 rng(29);
+    const std::vector<std::string> pool = all_words("abc", 5);
+    for (int t = 0; t < 40; ++t) {
+        std::set<std::string> words;
+        std::size_t count = 1 + rng() % 6, total = 0;
+        while (words.size() < count) words.insert(pool[rng() % pool.size()]);
+        std::string re = "!";  // the empty language, then each word as an alternative
+        for (const auto& w : words) {
+            re += "|" + (w.empty() ? std::string("()") : w);
+            total += w.size();
+        }
+        Dfa finite = compile_regex(re, "abc"), cofinite = complement(finite);
+        for (std::uint32_t step : {0u, 2u, 3u, 4u}) {
+            INFO("set " << re << ", step " << step);
+            auto f = exceptions_formula(finite, step), g = exceptions_formula(cofinite, step);
+            REQUIRE(f);
+            REQUIRE(g);
+            CHECK(ltl_dfa(*f, "abc") == finite);
+            CHECK(ltl_dfa(*g, "abc") == cofinite);
+            CHECK(f->size() <= 12 * (total + words.size() * 6 + 6));
+            for (const auto& n : g->nodes) {
+                CHECK(n.op != LtlOp::Y);
+                if (step == 0) CHECK(n.op != LtlOp::YWithin);
+                if (step != 0) CHECK(n.op != LtlOp::P);
+            }
+        }
+    }
 }

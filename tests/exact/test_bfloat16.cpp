@@ -4,15 +4,16 @@
 #include <random>
 
 #include "exact/scalar.hpp"
+#include "exact/make_rational.hpp"
 
 using namespace ahat;
+using ahat_test::R;
 
 namespace {
-Rational q(long long p, long long r) { return Rational(Integer(p), Integer(r)); }
 double bf(const Rational& r) { return static_cast<double>(from_rational<bfloat16>(r)); }
 }  // namespace
 
-TEST_CASE("bfloat16 keeps 8 significant bits, rounding to nearest even", "[capture][bfloat16]") {
+TEST_CASE("bfloat16 keeps 8 significant bits, rounding to nearest even", "[exact][bfloat16]") {
     CHECK(static_cast<double>(bfloat16(255)) == 255);
     CHECK(static_cast<double>(bfloat16(256)) == 256);
     CHECK(static_cast<double>(bfloat16(257)) == 256);  // tie: to even (256 = 1.0000000b x 2^8)
@@ -32,18 +33,18 @@ TEST_CASE("bfloat16 keeps 8 significant bits, rounding to nearest even", "[captu
     CHECK(bfloat16(1.0).bits() == 0x3f80);
 }
 
-TEST_CASE("bfloat16 from a rational is correctly rounded, also next to midpoints", "[capture][bfloat16]") {
-    CHECK(bf(q(1, 3)) == 0x1.56p-2);     // 0.0101010101... -> 1.0101011b x 2^-2 (rounded up)
-    CHECK(bf(q(1, 10)) == 0x1.9ap-4);    // 1.1001100110011b x 2^-4 -> 1.1001101b
-    CHECK(bf(q(257, 1)) == 256);         // exact tie -> even
+TEST_CASE("bfloat16 from a rational is correctly rounded, also next to midpoints", "[exact][bfloat16]") {
+    CHECK(bf(R(1, 3)) == 0x1.56p-2);     // 0.0101010101... -> 1.0101011b x 2^-2 (rounded up)
+    CHECK(bf(R(1, 10)) == 0x1.9ap-4);    // 1.1001100110011b x 2^-4 -> 1.1001101b
+    CHECK(bf(R(257, 1)) == 256);         // exact tie -> even
     // Just above and below the midpoint 257 by less than a double's resolution: the nearest
     // double is 257 itself, the exact value decides.
-    CHECK(bf(Rational(257) + q(1, 1LL << 60)) == 258);
-    CHECK(bf(Rational(257) - q(1, 1LL << 60)) == 256);
-    CHECK(bf(q(-3, 1024)) == -0x1.8p-9);
+    CHECK(bf(Rational(257) + R(1, 1LL << 60)) == 258);
+    CHECK(bf(Rational(257) - R(1, 1LL << 60)) == 256);
+    CHECK(bf(R(-3, 1024)) == -0x1.8p-9);
 }
 
-TEST_CASE("bfloat16 operations round the exact result once", "[capture][bfloat16]") {
+TEST_CASE("bfloat16 operations round the exact result once", "[exact][bfloat16]") {
     std::mt19937_64 rng(99);
     for (int k = 0; k < 2000; ++k) {
         bfloat16 a = bfloat16::from_bits(static_cast<std::uint16_t>(rng() & 0x7f7f)), b = bfloat16::from_bits(static_cast<std::uint16_t>((rng() & 0x3fff) + 0x3000));
