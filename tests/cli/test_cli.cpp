@@ -391,21 +391,21 @@ TEST_CASE("cli bench: interpreter JSON", "[cli]") {
 }
 
 TEST_CASE("cli usage errors name the nearest command or option", "[cli]") {
-    Result r = run_ahat("rn circuits/demo.circ");
-    CHECK(r.rc == 2);
-    CHECK_THAT(r.err, Catch::StartsWith("ahat: error: unknown command 'rn' for 'ahat': did you mean 'ahat run'?"));
-    r = run_ahat("run examples/prev_token.json --input ab --jsno");
-    CHECK(r.rc == 2);
-    CHECK_THAT(r.err, Catch::Contains("unknown option '--jsno' for 'ahat run': did you mean '--json'?"));
-    r = run_ahat("bench interpretr");
-    CHECK(r.rc == 2);
-    CHECK_THAT(r.err, Catch::Contains("did you mean 'ahat bench interpreter'?"));
-    r = run_ahat("info circuits/demo.circ extra1 extra2");  // unexpected arguments in the order typed
-    CHECK(r.rc == 2);
-    CHECK_THAT(r.err, Catch::Contains("extra1 extra2"));
-    r = run_ahat("--max-input-mb 4 lang clasify a");  // an option's value is not taken for a command
-    CHECK(r.rc == 2);
-    CHECK_THAT(r.err, Catch::Contains("unknown command 'clasify' for 'ahat lang': did you mean 'ahat lang classify'?"));
+    const std::pair<const char*, const char*> cases[] = {
+        {"rn circuits/demo.circ", "ahat: error: unknown command 'rn' for 'ahat': did you mean 'ahat run'?"},
+        {"run examples/prev_token.json --input ab --jsno", "unknown option '--jsno' for 'ahat run': did you mean '--json'?"},
+        {"bench interpretr", "did you mean 'ahat bench interpreter'?"},
+        // unexpected arguments in the order typed
+        {"info circuits/demo.circ extra1 extra2", "extra1 extra2"},
+        // an option's value is not taken for a command
+        {"--max-input-mb 4 lang clasify a", "unknown command 'clasify' for 'ahat lang': did you mean 'ahat lang classify'?"},
+    };
+    for (const auto& [args, message] : cases) {
+        const Result r = run_ahat(args);
+        INFO("ahat " << args << "\nstderr: " << r.err);
+        CHECK(r.rc == 2);
+        CHECK_THAT(r.err, Catch::Contains(message));
+    }
 }
 
 TEST_CASE("cli usage errors exit 2", "[cli]") {
