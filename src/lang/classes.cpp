@@ -135,6 +135,22 @@ void add_context(const Dfa& d, Certificate& c, const std::string& w1, const std:
     c.words.emplace_back("z", z);
 }
 
+// The local monoid eSe of an idempotent e: its elements, and for each an s with e s e = it.
+std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> local_monoid(const Monoid& m, std::uint32_t e) {
+    std::vector<std::uint32_t> ese, from;
+    std::vector<bool> seen(m.size(), false);
+    for (std::uint32_t s = 0; s < m.size(); ++s) {
+        if (!m.in_semigroup(s)) continue;
+        std::uint32_t y = m.multiply(m.multiply(e, s), e);
+        if (!seen[y]) {
+            seen[y] = true;
+            ese.push_back(y);
+            from.push_back(s);
+        }
+    }
+    return {ese, from};
+}
+
 }  // namespace
 
 std::optional<std::size_t> definite_degree(const Dfa& d) {
@@ -332,17 +348,7 @@ Decision decide_locally_testable(const Dfa& d, const Monoid& m) {
     for (std::uint32_t e = 0; e < m.size(); ++e) {
         if (!m.in_semigroup(e) || !m.idempotent(e)) continue;
         ++idempotents;
-        std::vector<std::uint32_t> ese, from;  // the set eSe and an s giving each
-        std::vector<bool> seen(m.size(), false);
-        for (std::uint32_t s = 0; s < m.size(); ++s) {
-            if (!m.in_semigroup(s)) continue;
-            std::uint32_t y = m.multiply(m.multiply(e, s), e);
-            if (!seen[y]) {
-                seen[y] = true;
-                ese.push_back(y);
-                from.push_back(s);
-            }
-        }
+        const auto [ese, from] = local_monoid(m, e);
         const std::string& E = m.semigroup_word(e);
         auto fail_with = [&](const std::string& w1, const std::string& w2, const std::string& what) {
             c.words.emplace_back("w1", w1);
@@ -381,17 +387,7 @@ Decision decide_locally_r_trivial(const Dfa& d, const Monoid& m) {
     for (std::uint32_t e = 0; e < m.size(); ++e) {
         if (!m.in_semigroup(e) || !m.idempotent(e)) continue;
         ++idempotents;
-        std::vector<std::uint32_t> ese, from;  // the set eSe and an s giving each
-        std::vector<bool> seen(m.size(), false);
-        for (std::uint32_t s = 0; s < m.size(); ++s) {
-            if (!m.in_semigroup(s)) continue;
-            std::uint32_t y = m.multiply(m.multiply(e, s), e);
-            if (!seen[y]) {
-                seen[y] = true;
-                ese.push_back(y);
-                from.push_back(s);
-            }
-        }
+        const auto [ese, from] = local_monoid(m, e);
         const std::string& E = m.semigroup_word(e);
         for (std::size_t i = 0; i < ese.size(); ++i)
             for (std::size_t j = 0; j < ese.size(); ++j) {
