@@ -99,7 +99,17 @@ TEST_CASE("weights: mutated safetensors files are imported or refused with Input
         const Encoder e = ahat_test::random_encoder(rng, true, true);
         const auto [tensors, header] = export_weights(e);
         std::string bytes = write_safetensors(tensors, header);
-        const int edits = 1 + static_cast<int>(rng() % 4);
+        // Every fourth instance: one edit of the lowest byte of a stored F64 value (in the data
+        // section, after the 8-byte length and the header), which keeps the value finite: the
+        // file must import. The others: 1 to 4 random edits anywhere.
+        std::uint64_t header_len = 0;
+        for (int b = 7; b >= 0; --b) header_len = header_len << 8 | static_cast<unsigned char>(bytes[static_cast<std::size_t>(b)]);
+        const std::size_t data = 8 + static_cast<std::size_t>(header_len);
+        if (t % 4 == 0 && bytes.size() >= data + 8) {
+            const std::size_t at = data + 8 * (rng() % ((bytes.size() - data) / 8));
+            bytes[at] = static_cast<char>(bytes[at] ^ static_cast<char>(1 + rng() % 255));
+        }
+        const int edits = t % 4 == 0 ? 0 : 1 + static_cast<int>(rng() % 4);
         for (int k = 0; k < edits; ++k) {
             const std::size_t at = rng() % bytes.size();
             switch (rng() % 3) {
