@@ -46,17 +46,28 @@ json matrix_json(const Matrix<S>& m) {
     return rows;
 }
 
+// A table of m's rows under a header: position, token (where labels are given), then one
+// right-aligned column per coordinate, each as wide as its name or its widest value.
 template <class S>
-void print_matrix(const Matrix<S>& m, const std::vector<std::string>& labels) {
-    for (std::size_t i = 0; i < m.rows; ++i) {
-        std::string line = fmt::format("  {:>4}", i);
-        if (i < labels.size()) line += fmt::format(" {:>4}", labels[i]);
+void print_matrix(const Matrix<S>& m, const std::vector<std::string>& labels, const std::vector<std::string>& names) {
+    std::vector<std::vector<std::string>> cells(m.rows);
+    std::vector<std::size_t> width(m.cols, 0);
+    for (std::size_t c = 0; c < m.cols; ++c) width[c] = c < names.size() ? names[c].size() : 0;
+    for (std::size_t i = 0; i < m.rows; ++i)
         for (std::size_t c = 0; c < m.cols; ++c) {
-            line += ' ';
-            line += show(m.at(i, c));
+            cells[i].push_back(show(m.at(i, c)));
+            width[c] = std::max(width[c], cells[i].back().size());
         }
-        fmt::print("{}\n", line);
-    }
+    std::size_t tok = 3;
+    for (const std::string& t : labels) tok = std::max(tok, t.size());
+    auto line = [&](std::string head, const std::string& label, auto&& cell) {
+        if (!labels.empty()) head += fmt::format(" {:>{}}", label, tok);
+        for (std::size_t c = 0; c < m.cols; ++c) head += fmt::format(" {:>{}}", cell(c), width[c]);
+        fmt::print("{}\n", head);
+    };
+    line(fmt::format("  {:>4}", "pos"), "tok", [&](std::size_t c) { return c < names.size() ? names[c] : std::to_string(c); });
+    for (std::size_t i = 0; i < m.rows; ++i)
+        line(fmt::format("  {:>4}", i), i < labels.size() ? labels[i] : "", [&](std::size_t c) { return cells[i][c]; });
 }
 
 template <class S>
@@ -89,8 +100,7 @@ void print_states(const Encoder& enc, const Trace<S>& trace, const std::vector<s
     for (std::size_t l = 0; l < trace.states.size(); ++l) {
         if (l == 0) fmt::print("state: input\n");
         else fmt::print("state after layer {}\n", l - 1);
-        fmt::print("  {:>4}{} {}\n", "pos", tokens.empty() ? "" : fmt::format(" {:>4}", "tok"), fmt::join(names, " "));
-        print_matrix(trace.states[l], tokens);
+        print_matrix(trace.states[l], tokens, names);
     }
 }
 
@@ -238,8 +248,8 @@ int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std:
         std::vector<std::string> cols;
         for (std::uint32_t c : enc.readout.coordinates)
             cols.push_back(c < enc.coordinates.size() ? enc.coordinates[c] : std::to_string(c));
-        fmt::print("outputs (position, token, coordinates {}):\n", fmt::join(cols, " "));
-        print_matrix(r.outputs, tokens);
+        fmt::print("outputs:\n");
+        print_matrix(r.outputs, tokens, cols);
         if (const auto dec = decoded(enc, r.outputs)) {
             std::vector<std::string> shown;
             for (const auto& v : *dec) shown.push_back(v ? *v : "?");

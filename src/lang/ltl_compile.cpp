@@ -420,6 +420,21 @@ CompiledLtl compile_ltl(const Formula& f, const std::string& alphabet, Rule rule
             enc.layers.push_back(std::move(layer));
         }
     }
+    // Coordinate names: each subformula's truth value under its text (long ones shortened and
+    // told apart by their node number), then the prelude's helpers.
+    for (std::uint32_t id = 0; id < g.size(); ++id) {
+        std::string text = to_string(g, id);
+        if (text.size() > 40) text = fmt::format("{}...#{}", text.substr(0, 32), id);
+        enc.coordinates.push_back(std::move(text));
+    }
+    enc.coordinates.resize(d);
+    if (prelude) {
+        enc.coordinates[ex.seen] = "seen";
+        if (global) enc.coordinates[ex.inv] = "1/i";
+        for (const auto& [k, coord] : ex.window_first) enc.coordinates[coord] = fmt::format("1/i(i<={})", k);
+        for (const auto& [key, coord] : ex.term)
+            enc.coordinates[coord] = fmt::format("mean:{}#{}", to_string(g, g.comparison(key.first).terms[key.second].second), coord);
+    }
     enc.readout.kind = Readout::Kind::Accept;
     enc.readout.at_last = true;
     enc.readout.weights.assign(d, Rational(0));

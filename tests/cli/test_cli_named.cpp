@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -75,7 +76,21 @@ TEST_CASE("compiled encoders name their coordinates and --states prints them", "
 
     const Result text = run_ahat("run " + q(sort_encoder()) + " --input ab --states");
     REQUIRE(text.rc == 0);
-    CHECK_THAT(text.out, Catch::Contains("state: input\n   pos  tok "));
+    CHECK_THAT(text.out, Catch::Contains("state: input\n   pos tok "));
+    // each table's rows line up under its header: right-aligned columns of one width each
+    std::istringstream lines(text.out);
+    std::string line, header;
+    std::size_t rows = 0;
+    while (std::getline(lines, line)) {
+        if (line.rfind("   pos ", 0) == 0) header = line;
+        else if (!header.empty() && line.rfind("  ", 0) == 0) {
+            ++rows;
+            CHECK(line.size() == header.size());
+            for (std::size_t c = 0; c + 1 < header.size(); ++c)  // a column's right edge is one in every row
+                if (header[c] != ' ' && header[c + 1] == ' ') CHECK(line[c] != ' ');
+        } else header.clear();
+    }
+    CHECK(rows >= 3 * (enc["layers"].size() + 1));
     CHECK_THAT(text.out, Catch::Contains("tokens:a"));
     CHECK_THAT(text.out, Catch::Contains("state after layer 0\n"));
     CHECK_THAT(text.out, !Catch::Contains("state after layer " + std::to_string(enc["layers"].size())));
@@ -90,7 +105,7 @@ TEST_CASE("compiled encoders name their coordinates and --states prints them", "
     REQUIRE(run_ahat("compile circuits/demo.circ -o " + q(cc)).rc == 0);
     const Result st = run_ahat("run " + q(cc) + " --input \"1/2, 3, 2, -1/4\" --states --layers 1");
     REQUIRE(st.rc == 0);
-    CHECK_THAT(st.out, Catch::Contains("SRC DST DST2 Z Z2 FANIN ADD MUL SIGN VAL MEAN P0 P1"));
+    CHECK_THAT(st.out, Catch::Matches("[\\s\\S]*SRC +DST +DST2 +Z +Z2 +FANIN +ADD +MUL +SIGN +VAL +MEAN +P0 +P1[\\s\\S]*"));
     CHECK_THAT(st.out, Catch::Contains("stopped after 1 layer of "));
 }
 
@@ -189,6 +204,17 @@ TEST_CASE("lang verify -o and lang compare --emit write the encoders they verifi
     // the written encoder accepts exactly the words with an a
     CHECK_THAT(run_ahat("run " + q(enc) + " --input bab").out, Catch::Contains("accepted"));
     CHECK_THAT(run_ahat("run " + q(enc) + " --input bbb").out, Catch::Contains("rejected"));
+    // its coordinates are named by their subformulas, the counting prelude's by what they hold
+    const json pa = parse_or_fail(slurp(enc));
+    CHECK(pa["coordinates"] == json{"a", "P a"});
+    const fs::path counts = scratch() / "counts.json";
+    REQUIRE(run_ahat("lang verify '[#a > #b] & Y a' --model global-exact --max-len 3 --random-len 6 --samples 2 -o " +
+                     q(counts)).rc == 0);
+    const json cj = parse_or_fail(slurp(counts));
+    const auto names = cj["coordinates"].get<std::vector<std::string>>();
+    REQUIRE(names.size() == cj["d"].get<std::size_t>());
+    for (const char* want : {"a", "b", "Y a", "seen", "1/i"}) CHECK(std::count(names.begin(), names.end(), want) == 1);
+    CHECK(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n.rfind("mean:", 0) == 0; }) == 2);
     const fs::path dir = scratch() / "emitted";
     const Result c = run_ahat("lang compare ends-a,majority --models global-exact,rightmost --max-len 4 --emit " + q(dir) +
                               " --json");
