@@ -9,6 +9,7 @@
 #include "analysis/budget.hpp"
 #include "capture/subjects.hpp"
 #include "cli/common.hpp"
+#include "cli/records.hpp"
 #include "support/plural.hpp"
 
 namespace ahat::cli {
@@ -21,7 +22,8 @@ struct BudgetArgs {
     std::uint64_t seed = 1;
     double time_tolerance = 0.3;
     int threads = 1;
-    bool no_time = false, json_out = false, csv = false, quiet = false;
+    bool no_time = false, quiet = false;
+    OutputFlags out;
 };
 
 json point_json(const analysis::BudgetResult& r, const analysis::BudgetPoint& p) {
@@ -44,7 +46,6 @@ json point_json(const analysis::BudgetResult& r, const analysis::BudgetPoint& p)
 }
 
 int run_budget(const BudgetArgs& a) {
-    if (a.json_out && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
     if (!(a.time_tolerance > 0)) fail(SourceLoc{"--time-tolerance", 0, 0}, "--time-tolerance must be above 0");
     analysis::BudgetOptions o;
     for (double b : a.budgets)
@@ -57,26 +58,20 @@ int run_budget(const BudgetArgs& a) {
     const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, {a.n, a.time_n});
     const analysis::BudgetResult r = analysis::budget(subject, o);
     if (!a.svg.empty()) emit(a.svg, analysis::frontier_svg(r));
-    if (a.json_out) {
+    if (a.out.json) {
+        std::vector<json> records;
         for (const auto& g : r.gates)
-            fmt::print("{}\n", json{{"type", "head"}, {"subject", r.subject}, {"layer", g.layer}, {"head", g.head}, {"a", g.a}, {"s", g.s},
-                                    {"loss", or_null(g.loss)}, {"gates", r.gate_source}}
-                                   .dump());
-        for (const auto& p : r.points) fmt::print("{}\n", point_json(r, p).dump());
+            records.push_back(json{{"type", "head"}, {"subject", r.subject}, {"layer", g.layer}, {"head", g.head}, {"a", g.a},
+                                   {"s", g.s}, {"loss", or_null(g.loss)}, {"gates", r.gate_source}});
+        for (const auto& p : r.points) records.push_back(point_json(r, p));
         for (const auto& c : r.checks)
-            fmt::print("{}\n", json{{"type", "check"}, {"subject", r.subject}, {"check", c.name}, {"ok", c.ok}, {"detail", c.detail}}.dump());
-    } else if (a.csv) {
-        static const char* keys[] = {"budget", "active_heads", "heads", "active", "gate_mass", "flops", "dense_flops", "flops_fraction", "samples",
-                                     "correct", "accuracy", "position_accuracy", "seconds", "predicted_seconds"};
-        std::string line = "subject";
-        for (const char* k : keys) line += std::string(",") + k;
-        fmt::print("{}\n", line);
-        for (const auto& p : r.points) {
-            const json j = point_json(r, p);
-            line = "\"" + r.subject + "\"";
-            for (const char* k : keys) line += "," + (j[k].is_null() ? std::string() : j[k].is_string() ? "\"" + j[k].get<std::string>() + "\"" : j[k].dump());
-            fmt::print("{}\n", line);
-        }
+            records.push_back(json{{"type", "check"}, {"subject", r.subject}, {"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+        print_json_lines(records);
+    } else if (a.out.csv) {  // one row per budget, in the JSON record's key order
+        RecordWriter w(a.out, {"type", "subject", "budget", "active_heads", "heads", "active", "gate_mass", "flops", "dense_flops",
+                               "flops_fraction", "samples", "correct", "accuracy", "position_accuracy", "seconds",
+                               "predicted_seconds"});
+        for (const auto& p : r.points) w.write(point_json(r, p));
     } else {
         fmt::print("budget {}: {} in {}, gates from {}; accuracy on {} exact runs of size {}\n", r.subject, counted(r.heads, "head"), counted(r.layers, "layer"),
                    r.gate_source, a.samples, a.n);
@@ -118,8 +113,8 @@ void register_budget(CLI::App& app, Action& action) {
     add_number(sub, "--threads", a->threads, "engine threads (0: every core)", 0, 4096);
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
     sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or '0 1 2'");
-    sub->add_flag("--json", a->json_out, "JSON Lines: one record per head (type \"head\"), per budget (\"budget\"), per check (\"check\")");
-    sub->add_flag("--csv", a->csv, "CSV, one row per budget");
+    add_output_flags(sub, a->out, "JSON Lines: one record per head (type \"head\"), per budget (\"budget\"), per check (\"check\")",
+                     "CSV, one row per budget");
     sub->add_option("--svg", a->svg, "write the frontier (accuracy against the fraction of dense multiply-adds)");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
     sub->callback([a, &action] { action = [a] { return run_budget(*a); }; });
