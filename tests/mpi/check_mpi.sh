@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# CTest mpi_verify_matches_single_run (registered when CMake finds MPI): `mpirun -n 2
+# ahat-mpi verify ...` prints the single run's output byte for byte, reports the load balance,
+# records every item with --resume, and a failing item exits non-zero naming its item.
+# Usage: check_mpi.sh MPIEXEC AHAT_MPI AHAT
+set -euo pipefail
+mpiexec="$1" mpi="$2" ahat="$3"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+run_mpi() { "$mpiexec" -n 2 --oversubscribe "$mpi" "$@"; }
+args=(verify --family random --sizes 20..60 --samples 1)
+
+"$ahat" "${args[@]}" --json > "$dir/single.jsonl"
+run_mpi --report "$dir/report.json" "${args[@]}" --json --resume "$dir/records.jsonl" > "$dir/mpi.jsonl" 2> "$dir/mpi.err"
+cmp "$dir/single.jsonl" "$dir/mpi.jsonl"
+grep -q "load balance (max rank time / mean)" "$dir/mpi.err"
+grep -q '"ranks":2' "$dir/report.json"
+# header + 41 sizes x 2 constructions
+test "$(wc -l < "$dir/records.jsonl")" -eq 83
+"$ahat" merge "$dir/records.jsonl" | cmp - "$dir/single.jsonl"
+
+# the text output too
+"$ahat" verify --family random --sizes 5..12 --samples 2 > "$dir/single.txt"
+run_mpi verify --family random --sizes 5..12 --samples 2 > "$dir/mpi.txt" 2> /dev/null
+cmp "$dir/single.txt" "$dir/mpi.txt"
+
+# a failing item: reported with its rank and item, exit 2 (bad input), no output
+if run_mpi verify --family no-such-family --sizes 1..4 --json > "$dir/fail.out" 2> "$dir/fail.err"; then
+  echo "a failing sweep exited 0" >&2
+  exit 1
+fi
+grep -q "failed on item" "$dir/fail.err"
+test ! -s "$dir/fail.out"
+echo "ahat-mpi: ok"
