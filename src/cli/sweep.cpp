@@ -122,6 +122,7 @@ SweepFile read_sweep_file(const std::string& path) {
 std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
     SweepState& s = state();
     const auto [k, n] = s.shard.empty() ? std::pair<std::size_t, std::size_t>{0, 1} : parse_shard(s.shard);
+    const bool sharded = !s.shard.empty();  // --shard 0/1 too: records, not the output
     const json header{{"sweep", header_argv()}, {"items", items.count}, {"shard", k}, {"of", n}};
     std::vector<std::optional<json>> results(items.count);
     if (s.preload_header) {  // ahat merge
@@ -133,7 +134,7 @@ std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
             results[i] = checked_result(rec, i, items, "merge");
         }
     }
-    if (s.executor && n > 1) fail(SourceLoc{"--shard", 0, 0}, "ahat-mpi runs the whole sweep: --shard is for separate processes");
+    if (s.executor && sharded) fail(SourceLoc{"--shard", 0, 0}, "ahat-mpi runs the whole sweep: --shard is for separate processes");
     std::FILE* out = nullptr;
     if (!s.resume.empty() && s.writes_records) {
         SweepFile f;
@@ -154,7 +155,7 @@ std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
         out = std::fopen(s.resume.c_str(), f.header.is_null() ? "w" : "a");
         if (!out) fail(SourceLoc{s.resume, 0, 0}, "cannot write the records file");
         if (f.header.is_null()) std::fprintf(out, "%s\n", dump(header).c_str());
-    } else if (n > 1) {
+    } else if (sharded) {
         out = stdout;
         std::fprintf(out, "%s\n", dump(header).c_str());
     }
@@ -185,7 +186,7 @@ std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
         throw;
     }
     if (out && out != stdout) std::fclose(out);
-    if (!renders || n > 1) return std::nullopt;
+    if (!renders || sharded) return std::nullopt;
     std::vector<json> all;
     for (auto& r : results) all.push_back(std::move(*r));
     return all;
