@@ -70,17 +70,6 @@ int run_capture(const CaptureArgs& a) {
 
 }  // namespace
 
-namespace {
-std::optional<Rational> rational_or_none(const json& j) {
-    return j.is_null() ? std::nullopt : std::optional<Rational>(Rational(j.get<std::string>().c_str()));
-}
-template <class T>
-std::optional<T> or_none(const json& j) {
-    return j.is_null() ? std::nullopt : std::optional<T>(j.get<T>());
-}
-
-}  // namespace
-
 // One size's result as a sweep record, and back (cli/sweep.hpp).
 json size_json(const capture::SizeResult& z) {
     json formats = json::array();
@@ -109,11 +98,11 @@ capture::SizeResult size_from_json(const json& j) {
         fr.argmax_differs = f["argmax_differs"].get<std::size_t>();
         z.formats.push_back(fr);
     }
-    z.margin = rational_or_none(j["margin"]), z.relative_margin = rational_or_none(j["relative_margin"]);
-    z.scale = Rational(j["scale"].get<std::string>().c_str());
+    z.margin = exact_from(j["margin"]), z.relative_margin = exact_from(j["relative_margin"]);
+    z.scale = *exact_from(j["scale"]);
     z.layer = j["layer"].get<std::size_t>(), z.head = j["head"].get<std::size_t>(), z.position = j["position"].get<std::size_t>();
-    z.implied_bits = or_none<double>(j["implied_bits"]);
-    z.tolerance_margin = rational_or_none(j["tolerance_margin"]);
+    z.implied_bits = none_or<double>(j["implied_bits"]);
+    z.tolerance_margin = exact_from(j["tolerance_margin"]);
     z.reference_samples = j["reference_samples"].get<std::size_t>(), z.reference_agree = j["reference_agree"].get<std::size_t>();
     z.seconds = j["seconds"].get<double>();
     return z;

@@ -46,10 +46,6 @@ json row_json(const capture::ValidateRow& r, const std::string& order) {
     return j;
 }
 
-template <class T>
-std::optional<T> none_or(const json& j) {
-    return j.is_null() ? std::nullopt : std::optional<T>(j.get<T>());
-}
 // A real that may be NaN or infinite (JSON has neither): those as the strings "nan", "inf", "-inf".
 json real_record(const std::optional<double>& v) {
     if (!v) return nullptr;
@@ -80,7 +76,7 @@ capture::ValidateRow row_from_record(const json& j) {
     r.max_error = real_from(j["max_error"]);
     r.seconds = j["seconds"].get<double>(), r.tokens_per_second = j["tokens_per_second"].get<double>();
     r.beta = real_from(j["beta"]);
-    if (!j["margin"].is_null()) r.margin = Rational(j["margin"].get<std::string>().c_str());
+    r.margin = exact_from(j["margin"]);
     r.beta_found = j["beta_found"].get<bool>();
     return r;
 }

@@ -31,4 +31,14 @@ if run_mpi verify --family no-such-family --sizes 1..4 --json > "$dir/fail.out" 
 fi
 grep -q "failed on item" "$dir/fail.err"
 test ! -s "$dir/fail.out"
+# items 4 on (sizes above 2) fail: the run stops, exits 2, and keeps items 0..3 in its records
+if run_mpi verify --family random --sizes 1..6 --samples 1 --depth 2 --json --resume "$dir/part.jsonl" > "$dir/part.out" 2> "$dir/part.err"; then
+  echo "a sweep with failing items exited 0" >&2
+  exit 1
+fi
+grep -q "failed on item" "$dir/part.err"
+test "$(wc -l < "$dir/part.jsonl")" -eq 5
+"$ahat" verify --family random --sizes 1..2 --samples 1 --depth 2 --json --shard 0/1 > "$dir/part_shard.jsonl"
+# the same records as a run of sizes 1..2 (ranks finish items in any order: sorted)
+cmp <(tail -n +2 "$dir/part.jsonl" | sort) <(tail -n +2 "$dir/part_shard.jsonl" | sort)
 echo "ahat-mpi: ok"

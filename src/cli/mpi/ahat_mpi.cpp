@@ -49,7 +49,7 @@ std::string recv_text(int source, int tag, int* from = nullptr) {
     MPI_Probe(source, tag, MPI_COMM_WORLD, &st);
     int len = 0;
     MPI_Get_count(&st, MPI_CHAR, &len);
-    std::string s(static_cast<std::size_t>(len), '\0');
+    std::string s(static_cast<std::size_t>(std::max(len, 0)), '\0');
     MPI_Recv(s.data(), len, MPI_CHAR, st.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (from) *from = st.MPI_SOURCE;
     return s;
@@ -96,6 +96,7 @@ bool dispatcher(const SweepItems& items, const std::vector<std::size_t>& todo,
             json r = run_item(items, *i);
             std::lock_guard<std::mutex> lock(mu);
             seconds[0] += since(t0), ++counts[0];
+            failed = failed || r.contains("error");  // no further items, here or elsewhere
             finished.push_back(std::move(r));
         }
         std::lock_guard<std::mutex> lock(mu);
@@ -109,7 +110,8 @@ bool dispatcher(const SweepItems& items, const std::vector<std::size_t>& todo,
             std::fprintf(stderr, "ahat-mpi: rank %d failed on item %zu ('%s'): %s\n", rank, i, items.key(i).c_str(),
                          msg["error"].get<std::string>().c_str());
             std::lock_guard<std::mutex> lock(mu);
-            if (!failed) failure = msg, failed = true;
+            if (failure.is_null()) failure = msg;
+            failed = true;
             return;
         }
         done(i, std::move(msg["result"]));
@@ -162,7 +164,7 @@ bool dispatcher(const SweepItems& items, const std::vector<std::size_t>& todo,
                                             {"balance", balance}}
                                                .dump() +
                                            "\n");
-    if (failed) {
+    if (!failure.is_null()) {
         const std::size_t i = failure["item"].get<std::size_t>();
         const std::string what = fmt::format("item {} ('{}') failed: {}", i, items.key(i), failure["error"].get<std::string>());
         if (failure["code"] == 2) throw InputError(SourceLoc{}, what);
