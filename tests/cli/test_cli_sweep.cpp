@@ -136,6 +136,21 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     r = run_ahat("merge " + q(a) + " " + q(c));
     CHECK(r.rc == 2);
     CHECK(r.err.find("another sweep") != std::string::npos);
+    // -o writes the output to a file
+    const fs::path merged = scratch() / "merged.jsonl";
+    r = run_ahat("merge " + q(b) + " " + q(a) + " -o " + q(merged));
+    CHECK(r.rc == 0);
+    CHECK(r.out.empty());
+    CHECK(slurp(merged) == run_ahat(args).out);
+    // a shard cut short in its last line lacks that item
+    const std::string b_text = slurp(b);
+    {
+        std::ofstream out(b, std::ios::binary | std::ios::trunc);
+        out << b_text.substr(0, b_text.size() - 5);
+    }
+    r = run_ahat("merge " + q(a) + " " + q(b));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("item 5 ") != std::string::npos);
     r = run_ahat("merge circuits/demo.circ");
     CHECK(r.rc == 2);
     r = run_ahat("eval circuits/demo.circ --shard 0/2");
