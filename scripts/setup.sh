@@ -9,7 +9,7 @@ BUILD_DIR="${1:-build}"
 shift || true
 
 . scripts/packages.sh
-ensure_packages setup g++ cmake ninja-build libboost-dev libgmp-dev libfmt-dev libcli11-dev catch2 nlohmann-json3-dev
+ensure_packages setup g++ cmake ninja-build libboost-dev libgmp-dev libfmt-dev libcli11-dev catch2 nlohmann-json3-dev openmpi-bin libopenmpi-dev
 
 # Python tools (benchmark peers such as PyTorch, notebook execution) are optional and never
 # needed by the C++ build or the tests: AHAT_PYTHON=1 installs the pinned requirements.txt.

@@ -273,38 +273,51 @@ void fit_and_predict(SweepResult& r) {
     }
 }
 
-SweepResult sweep(const Subject& subject, const SweepOptions& opts) {
+SizeResult sweep_size(const Subject& subject, const SweepOptions& opts, std::size_t n) {
+    const auto t0 = std::chrono::steady_clock::now();
+    SizeResult sr;
+    sr.n = n;
+    if (!subject.not_compilable.empty()) {
+        std::mt19937_64 rng(opts.seed ^ (0x9e3779b97f4a7c15ull * n));
+        for (std::size_t k = 0; k < opts.samples; ++k) {
+            sr.reference_samples += 1;
+            sr.reference_agree += subject.reference_check(n, rng);
+        }
+    } else {
+        const Model m = subject.compile();  // again at every size: the weights must not move
+        sr.weights_hash = weights_hash(m.encoder);
+        run_size(m, subject, opts, sr);
+    }
+    sr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return sr;
+}
+
+SweepResult sweep_result(const Subject& subject, const SweepOptions& opts, std::vector<SizeResult> sizes) {
     SweepResult r;
     r.subject = subject.name;
     r.not_compilable = subject.not_compilable;
     r.options = opts;
-    std::string first_hash;
-    for (std::size_t n : opts.sizes) {
-        if (opts.progress) opts.progress(fmt::format("{}: n = {}", subject.name, n));
-        const auto t0 = std::chrono::steady_clock::now();
-        SizeResult sr;
-        sr.n = n;
+    r.sizes = std::move(sizes);
+    for (SizeResult& sr : r.sizes) {
         if (!subject.not_compilable.empty()) {
-            std::mt19937_64 rng(opts.seed ^ (0x9e3779b97f4a7c15ull * n));
-            for (std::size_t k = 0; k < opts.samples; ++k) {
-                sr.reference_samples += 1;
-                sr.reference_agree += subject.reference_check(n, rng);
-            }
             r.reference_ok = r.reference_ok && sr.reference_agree == sr.reference_samples;
         } else {
-            const Model m = subject.compile();  // again at every size: the weights must not move
-            sr.weights_hash = weights_hash(m.encoder);
-            if (first_hash.empty()) first_hash = sr.weights_hash;
-            sr.hash_matches = sr.weights_hash == first_hash;
+            sr.hash_matches = sr.weights_hash == r.sizes.front().weights_hash;
             r.hashes_ok = r.hashes_ok && sr.hash_matches;
-            run_size(m, subject, opts, sr);
             r.exact_ok = r.exact_ok && sr.formats.front().correct == sr.formats.front().samples;
         }
-        sr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        r.sizes.push_back(std::move(sr));
     }
     fit_and_predict(r);
     return r;
+}
+
+SweepResult sweep(const Subject& subject, const SweepOptions& opts) {
+    std::vector<SizeResult> sizes;
+    for (std::size_t n : opts.sizes) {
+        if (opts.progress) opts.progress(fmt::format("{}: n = {}", subject.name, n));
+        sizes.push_back(sweep_size(subject, opts, n));
+    }
+    return sweep_result(subject, opts, std::move(sizes));
 }
 
 }  // namespace ahat::capture

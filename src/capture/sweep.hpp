@@ -11,6 +11,10 @@
 //                    its reference answer, or (subjects that do not compile) a reference check.
 //   SweepOptions / SweepResult / SizeResult / FormatResult / Prediction
 //   sweep(subject, opts)     runs everything; deterministic for a seed.
+//   sweep_size(subject, opts, n)   one size of it (its seed from the seed and n alone);
+//   sweep_result(subject, opts, sizes)   the whole result from every size's: hash checks,
+//                            accuracy flags, fit and predictions (sweep = both; --shard and
+//                            ahat merge run them apart, docs/distributed.md).
 //   weights_hash(enc)        FNV-1a 64 of the canonical encoder JSON (write_encoder), hex.
 //   safe_decode, wrong_positions   a run's decoded answer against a reference answer.
 //   parse_sizes(text, option, max)   the one --sizes grammar (docs/cli.md): comma-separated
@@ -128,6 +132,8 @@ struct SweepResult {
 };
 
 SweepResult sweep(const Subject& subject, const SweepOptions& opts);
+SizeResult sweep_size(const Subject& subject, const SweepOptions& opts, std::size_t n);
+SweepResult sweep_result(const Subject& subject, const SweepOptions& opts, std::vector<SizeResult> sizes);
 
 // A decoded answer (one value per position); none when decoding failed (InputError).
 using Answer = std::vector<std::string>;

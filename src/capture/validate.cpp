@@ -124,81 +124,105 @@ std::optional<double> fit_slope(const std::vector<std::pair<double, double>>& pt
 
 }  // namespace
 
-ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
+struct Validator::Impl {
+    const Subject* subject = nullptr;
+    ValidateOptions opts;
+    Model model;
+    std::optional<Plan<double>> pd;
+    std::optional<Plan<float>> pf;
+    std::optional<Plan<bfloat16>> pb;
+    std::optional<Program<Rational>> exact;
+    SweepOptions so;  // capture's exact margins at the sizes run exactly (up to 1024)
+};
+
+Validator::Validator(const Subject& subject, const ValidateOptions& opts) {
     if (!subject.not_compilable.empty()) fail({}, "'{}' does not compile, so there is no encoder to validate: {}", subject.name, subject.not_compilable);
     if (opts.sizes.empty()) fail({"--sizes", 0, 0}, "no sizes to validate");
     for (Format f : opts.formats)
         if (f == Format::Exact) fail({"--precision", 0, 0}, "validate compares numeric formats against exact runs; name double, float or bfloat16");
-    ValidateResult res;
-    res.subject = subject.name;
-    const Model model = subject.compile();
+    auto im = std::make_shared<Impl>();
+    im->subject = &subject;
+    im->opts = opts;
+    im->model = subject.compile();
+    for (Format f : opts.formats) {
+        if (f == Format::Double) im->pd.emplace(im->model.encoder);
+        if (f == Format::Float) im->pf.emplace(im->model.encoder);
+        if (f == Format::BFloat16) im->pb.emplace(im->model.encoder);
+    }
+    im->exact.emplace(im->model.encoder);
+    im->so.samples = std::min<std::size_t>(opts.samples, 4);
+    im->so.seed = opts.seed;
+    im->so.formats = {Format::Exact};
+    impl_ = std::move(im);
+}
 
+ValidateSize Validator::size(std::size_t n) const {
+    const Impl& im = *impl_;
+    const ValidateOptions& opts = im.opts;
+    const Model& model = im.model;
+    ValidateSize out;
+    if (n <= std::min<std::size_t>(opts.exact_up_to, 1024)) out.margins = sweep_size(*im.subject, im.so, n);
+    std::seed_seq seq{static_cast<std::uint32_t>(opts.seed), static_cast<std::uint32_t>(opts.seed >> 32), static_cast<std::uint32_t>(n)};
+    std::mt19937_64 rng(seq);
+    Batch batch;
+    const bool exact = n <= opts.exact_up_to;
+    for (std::size_t k = 0; k < opts.samples; ++k) {
+        Sample smp = im.subject->sample(n, rng);
+        Matrix<Rational> x = model.input(smp.tokens);
+        if (im.pd) batch.dbl.push_back(convert<double>(x));
+        if (im.pf) batch.flt.push_back(convert<float>(x));
+        if (im.pb && n <= opts.bfloat16_up_to) batch.bf.push_back(convert<bfloat16>(x));
+        if (exact) {
+            RunResult<Rational> ex = im.exact->run(x);
+            ExactRun er;
+            er.answer = safe_decode(model, AnyMatrix(ex.outputs));
+            out.exact_ok = out.exact_ok && er.answer == smp.expected;
+            er.outputs = std::move(ex.outputs);
+            for (const auto& layer : ex.trace.heads) {
+                auto& sl = er.selected.emplace_back();
+                for (const HeadTrace& h : layer) sl.push_back(h.selected);
+            }
+            batch.exact.push_back(std::move(er));
+        }
+        batch.samples.push_back(std::move(smp));
+    }
+    for (Format f : opts.formats) {
+        if (f == Format::BFloat16 && n > opts.bfloat16_up_to) continue;
+        ValidateRow row;
+        row.n = n, row.format = f;
+        row.tie_tolerance = opts.tie_tolerance.value_or(default_tolerance(f));
+        if (f == Format::Double) run_format<double>(model, *im.pd, batch, opts, row);
+        if (f == Format::Float) run_format<float>(model, *im.pf, batch, opts, row);
+        if (f == Format::BFloat16) run_format<bfloat16>(model, *im.pb, batch, opts, row);
+        if (out.margins) row.margin = out.margins->margin;
+        out.rows.push_back(row);
+    }
+    return out;
+}
+
+ValidateResult Validator::result(const std::vector<ValidateSize>& sizes) const {
+    const Impl& im = *impl_;
+    const ValidateOptions& opts = im.opts;
+    ValidateResult res;
+    res.subject = im.subject->name;
+    std::vector<SizeResult> margin_sizes;
+    for (const ValidateSize& z : sizes) {
+        res.rows.insert(res.rows.end(), z.rows.begin(), z.rows.end());
+        res.exact_ok = res.exact_ok && z.exact_ok;
+        if (z.margins) {
+            margin_sizes.push_back(*z.margins);
+            res.margin_sizes.push_back(z.margins->n), res.margins.push_back(z.margins->margin);
+        }
+    }
     // capture's prediction from the exact margins at the sizes run exactly.
-    SweepOptions so;
-    for (std::size_t n : opts.sizes)
-        if (n <= std::min<std::size_t>(opts.exact_up_to, 1024)) so.sizes.push_back(n);
-    so.samples = std::min<std::size_t>(opts.samples, 4);
-    so.seed = opts.seed;
-    so.formats = {Format::Exact};
     std::vector<Prediction> predictions;
-    if (!so.sizes.empty()) {
-        if (opts.progress) opts.progress(fmt::format("{}: exact margins at {} sizes", subject.name, so.sizes.size()));
-        SweepResult sw = sweep(subject, so);
-        for (const SizeResult& s : sw.sizes) res.margin_sizes.push_back(s.n), res.margins.push_back(s.margin);
+    if (!margin_sizes.empty()) {
+        SweepResult sw = sweep_result(*im.subject, im.so, std::move(margin_sizes));
         sw.options.formats = {Format::Exact};
         for (Format f : opts.formats) sw.options.formats.push_back(f);
         sw.options.tie_tolerance = opts.tie_tolerance;
         fit_and_predict(sw);
         predictions = sw.predictions;
-    }
-
-    std::optional<Plan<double>> pd;
-    std::optional<Plan<float>> pf;
-    std::optional<Plan<bfloat16>> pb;
-    for (Format f : opts.formats) {
-        if (f == Format::Double) pd.emplace(model.encoder);
-        if (f == Format::Float) pf.emplace(model.encoder);
-        if (f == Format::BFloat16) pb.emplace(model.encoder);
-    }
-    const Program<Rational> exact_prog(model.encoder);
-    for (std::size_t n : opts.sizes) {
-        if (opts.progress) opts.progress(fmt::format("{}: n = {}, {} samples", subject.name, n, opts.samples));
-        std::seed_seq seq{static_cast<std::uint32_t>(opts.seed), static_cast<std::uint32_t>(opts.seed >> 32), static_cast<std::uint32_t>(n)};
-        std::mt19937_64 rng(seq);
-        Batch batch;
-        const bool exact = n <= opts.exact_up_to;
-        for (std::size_t k = 0; k < opts.samples; ++k) {
-            Sample smp = subject.sample(n, rng);
-            Matrix<Rational> x = model.input(smp.tokens);
-            if (pd) batch.dbl.push_back(convert<double>(x));
-            if (pf) batch.flt.push_back(convert<float>(x));
-            if (pb && n <= opts.bfloat16_up_to) batch.bf.push_back(convert<bfloat16>(x));
-            if (exact) {
-                RunResult<Rational> ex = exact_prog.run(x);
-                ExactRun er;
-                er.answer = safe_decode(model, AnyMatrix(ex.outputs));
-                res.exact_ok = res.exact_ok && er.answer == smp.expected;
-                er.outputs = std::move(ex.outputs);
-                for (const auto& layer : ex.trace.heads) {
-                    auto& sl = er.selected.emplace_back();
-                    for (const HeadTrace& h : layer) sl.push_back(h.selected);
-                }
-                batch.exact.push_back(std::move(er));
-            }
-            batch.samples.push_back(std::move(smp));
-        }
-        for (Format f : opts.formats) {
-            if (f == Format::BFloat16 && n > opts.bfloat16_up_to) continue;
-            ValidateRow row;
-            row.n = n, row.format = f;
-            row.tie_tolerance = opts.tie_tolerance.value_or(default_tolerance(f));
-            if (f == Format::Double) run_format<double>(model, *pd, batch, opts, row);
-            if (f == Format::Float) run_format<float>(model, *pf, batch, opts, row);
-            if (f == Format::BFloat16) run_format<bfloat16>(model, *pb, batch, opts, row);
-            for (std::size_t k = 0; k < res.margin_sizes.size(); ++k)
-                if (res.margin_sizes[k] == n) row.margin = res.margins[k];
-            res.rows.push_back(row);
-        }
     }
     std::vector<std::pair<double, double>> gaps;
     for (std::size_t k = 0; k < res.margin_sizes.size(); ++k)
@@ -220,6 +244,16 @@ ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
         res.summaries.push_back(s);
     }
     return res;
+}
+
+ValidateResult validate(const Subject& subject, const ValidateOptions& opts) {
+    const Validator v(subject, opts);
+    std::vector<ValidateSize> sizes;
+    for (std::size_t n : opts.sizes) {
+        if (opts.progress) opts.progress(fmt::format("{}: n = {}, {} samples", subject.name, n, opts.samples));
+        sizes.push_back(v.size(n));
+    }
+    return v.result(sizes);
 }
 
 }  // namespace ahat::capture

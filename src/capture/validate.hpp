@@ -13,11 +13,16 @@
 //   FormatSummary      per format: the first failing size beside capture's predicted break
 //                      (from the exact margins, fit_and_predict), the beta*(n) fit.
 //   validate(subject, opts)   runs everything; deterministic for a seed.
+//   Validator(subject, opts)  the same in parts (--shard, ahat merge: docs/distributed.md):
+//                      size(n) runs one size (its seed from the seed and n alone) into a
+//                      ValidateSize (its rows, capture's exact margins at n when n <=
+//                      min(exact_up_to, 1024), exact_ok); result(sizes) the summaries.
 // Cost per size: samples x (one engine run per format, and one exact run while n <=
 // exact_up_to); with as_softmax, about 2 log2(beta range) engine runs per size and format.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +78,23 @@ struct ValidateResult {
     std::vector<std::size_t> margin_sizes;           // sizes whose exact margins fed the prediction
     std::vector<std::optional<Rational>> margins;    // smallest exact gap at each of them
     bool exact_ok = true;                            // the exact run matched the reference
+};
+
+struct ValidateSize {
+    std::vector<ValidateRow> rows;
+    std::optional<SizeResult> margins;
+    bool exact_ok = true;
+};
+
+class Validator {
+public:
+    Validator(const Subject& subject, const ValidateOptions& opts);  // compiles once; the subject must outlive it
+    ValidateSize size(std::size_t n) const;
+    ValidateResult result(const std::vector<ValidateSize>& sizes) const;
+
+private:
+    struct Impl;
+    std::shared_ptr<const Impl> impl_;
 };
 
 ValidateResult validate(const Subject& subject, const ValidateOptions& opts);

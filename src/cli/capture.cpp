@@ -12,6 +12,8 @@
 #include "circuit/eval.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "cli/records.hpp"
+#include "cli/sweep.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -40,9 +42,19 @@ int run_capture(const CaptureArgs& a) {
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
     auto progress = std::make_shared<Progress>("capture", size_work(o.sizes), a.quiet);
-    o.progress = [progress](const std::string& s) { progress->step(s); };
-    const capture::SweepResult r = capture::sweep(subject, o);
+    SweepItems items;  // one per size
+    items.count = o.sizes.size();
+    items.key = [&](std::size_t i) { return fmt::format("n = {}", o.sizes[i]); };
+    items.compute = [&](std::size_t i) {
+        progress->step(fmt::format("{}: n = {}", subject.name, o.sizes[i]));
+        return size_json(capture::sweep_size(subject, o, o.sizes[i]));
+    };
+    const std::optional<std::vector<json>> results = run_sweep(items);
     progress->finish();
+    if (!results) return 0;
+    std::vector<capture::SizeResult> sizes;
+    for (const json& j : *results) sizes.push_back(size_from_json(j));
+    const capture::SweepResult r = capture::sweep_result(subject, o, std::move(sizes));
     if (!a.svg.empty()) emit(a.svg, capture::svg_plot(r));
     if (a.json) fmt::print("{}", capture::json_lines(r));
     else if (a.csv) fmt::print("{}", capture::csv_report(r));
@@ -57,6 +69,44 @@ int run_capture(const CaptureArgs& a) {
 }
 
 }  // namespace
+
+// One size's result as a sweep record, and back (cli/sweep.hpp).
+json size_json(const capture::SizeResult& z) {
+    json formats = json::array();
+    for (const capture::FormatResult& f : z.formats)
+        formats.push_back(json{{"format", capture::format_name(f.format)}, {"tie_tolerance", f.tie_tolerance},
+                               {"samples", f.samples}, {"correct", f.correct}, {"wrong_positions", f.wrong_positions},
+                               {"differs_from_exact", f.differs_from_exact}, {"argmax_differs", f.argmax_differs}});
+    return json{{"n", z.n}, {"weights_hash", z.weights_hash}, {"formats", formats},
+                {"margin", exact_or_null(z.margin)}, {"relative_margin", exact_or_null(z.relative_margin)},
+                {"scale", to_string(z.scale)}, {"layer", z.layer}, {"head", z.head}, {"position", z.position},
+                {"implied_bits", or_null(z.implied_bits)}, {"tolerance_margin", exact_or_null(z.tolerance_margin)},
+                {"reference_samples", z.reference_samples}, {"reference_agree", z.reference_agree}, {"seconds", z.seconds}};
+}
+
+capture::SizeResult size_from_json(const json& j) {
+    capture::SizeResult z;
+    z.n = j["n"].get<std::size_t>();
+    z.weights_hash = j["weights_hash"].get<std::string>();
+    for (const json& f : j["formats"]) {
+        capture::FormatResult fr;
+        fr.format = *capture::parse_format(f["format"].get<std::string>());
+        fr.tie_tolerance = f["tie_tolerance"].get<double>();
+        fr.samples = f["samples"].get<std::size_t>(), fr.correct = f["correct"].get<std::size_t>();
+        fr.wrong_positions = f["wrong_positions"].get<std::size_t>();
+        fr.differs_from_exact = f["differs_from_exact"].get<std::size_t>();
+        fr.argmax_differs = f["argmax_differs"].get<std::size_t>();
+        z.formats.push_back(fr);
+    }
+    z.margin = exact_from(j["margin"]), z.relative_margin = exact_from(j["relative_margin"]);
+    z.scale = *exact_from(j["scale"]);
+    z.layer = j["layer"].get<std::size_t>(), z.head = j["head"].get<std::size_t>(), z.position = j["position"].get<std::size_t>();
+    z.implied_bits = none_or<double>(j["implied_bits"]);
+    z.tolerance_margin = exact_from(j["tolerance_margin"]);
+    z.reference_samples = j["reference_samples"].get<std::size_t>(), z.reference_agree = j["reference_agree"].get<std::size_t>();
+    z.seconds = j["seconds"].get<double>();
+    return z;
+}
 
 std::vector<std::string> split_list(const std::string& s) {
     std::vector<std::string> out;
@@ -96,6 +146,7 @@ void register_capture(CLI::App& app, Action& action) {
     sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
     sub->add_option("--svg", a->svg, "write a plot of accuracy against size");
     sub->add_flag("--quiet", a->quiet, "no progress on stderr");
+    add_sweep_flags(sub);
     sub->callback([a, &action] { action = [a] { return run_capture(*a); }; });
 }
 

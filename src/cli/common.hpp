@@ -20,7 +20,8 @@ namespace ahat {
 struct CompiledCircuit;  // compile/compiled_io.hpp
 }  // namespace ahat
 namespace ahat::capture {
-struct Subject;  // capture/sweep.hpp
+struct Subject;     // capture/sweep.hpp
+struct SizeResult;  // capture/sweep.hpp
 }  // namespace ahat::capture
 
 namespace ahat::cli {
@@ -58,6 +59,11 @@ void register_sinks(CLI::App& app, Action& action);          // src/cli/sinks.cp
 void register_cascade(CLI::App& app, Action& action);        // src/cli/cascade.cpp
 void register_weights(CLI::App& app, Action& action);        // src/cli/weights.cpp (export, import)
 void register_bench_sinks(CLI::App& app, Action& action);    // src/cli/bench_sinks.cpp
+void register_merge(CLI::App& app, Action& action);          // src/cli/merge.cpp
+
+// The whole command line: parse, run one subcommand, map failures to exit codes (main.cpp;
+// `ahat merge` and ahat-mpi call it again with a sweep's command line).
+int cli_main(int argc, char** argv);
 
 // The one --sizes grammar (capture::parse_sizes: A..B, A..B*K, lists) over an option's values
 // (the option may be repeated or given several words: they are joined by commas).
@@ -70,6 +76,10 @@ std::vector<std::string> split_list(const std::string& s);
 // Defined in capture.cpp.
 capture::Subject subject_from(const std::string& subject, const std::string& name, const std::string& alphabet,
                               const std::vector<std::size_t>& sizes);
+// One size of a capture sweep as a sweep record (cli/sweep.hpp) and back, exactly (rationals
+// as their strings). Defined in capture.cpp.
+json size_json(const capture::SizeResult& z);
+capture::SizeResult size_from_json(const json& j);
 // The subject of the analyses (budget, sinks, cascade): subject_from's, or an encoder .json
 // file (analysis/encoder_subject.hpp). Defined in sinks.cpp.
 capture::Subject analysis_subject(const std::string& subject, const std::string& name, const std::string& alphabet,

@@ -2,6 +2,7 @@
 // ahat lang verify FORMULA --model M [--rule R] [--max-len L] [--random-len R] [--json]
 #include "cli/common.hpp"
 #include "cli/records.hpp"
+#include "cli/sweep.hpp"
 #include "encoder/encoder_json.hpp"
 #include "support/plural.hpp"
 
@@ -88,6 +89,31 @@ json cell_json(const Cell& c) {
     return j;
 }
 
+// A cell back from its record (cli/sweep.hpp); the encoder stays behind.
+Cell cell_from_json(const json& rec) {
+    const json& j = rec["cell"];
+    Cell c;
+    c.language = j["language"].get<std::string>(), c.model = j["model"].get<std::string>();
+    c.logic = j["logic"].get<std::string>(), c.precision = j["precision"].get<std::string>();
+    for (Verdict v : {Verdict::Recognized, Verdict::Recognizable, Verdict::NotRecognizable, Verdict::Undecided})
+        if (j["verdict"].get<std::string>() == verdict_name(v)) c.verdict = v;
+    c.method = j["method"].get<std::string>(), c.reason = j["reason"].get<std::string>();
+    if (j.contains("formula")) {
+        c.formula = j["formula"].get<std::string>();
+        c.formula_depth = j["depth"].get<std::size_t>();
+        c.layers = j["layers"].get<std::size_t>(), c.heads = j["heads"].get<std::size_t>(), c.width = j["width"].get<std::size_t>();
+        c.verified_max_len = j["verified_max_len"].get<std::size_t>(), c.verified_words = j["verified_words"].get<std::size_t>();
+        c.sampled_words = j["sampled_words"].get<std::size_t>(), c.sampled_max_len = j["sampled_max_len"].get<std::size_t>();
+    }
+    if (j.contains("witness"))
+        c.witness = WitnessPair{j["witness"]["member"].get<std::string>(), j["witness"]["non_member"].get<std::string>(),
+                                j["witness"]["depth"].get<std::uint32_t>()};
+    else if (j.contains("witness_note"))
+        c.witness_note = j["witness_note"].get<std::string>();
+    c.construction_failed = rec["construction_failed"].get<bool>();
+    return c;
+}
+
 int run_compare(const CompareArgs& a) {
     std::vector<Model> models = parse_models(a.models, rule_arg(a.rule));
     std::vector<Language> langs = resolve_languages(a.languages, SourceLoc{"LANGS", 1, 1}, a.max_states);
@@ -99,15 +125,33 @@ int run_compare(const CompareArgs& a) {
                                      {"rule", rule_name(m.rule)},
                                      {"precision", m.exact ? "exact" : "fixed"},
                                      {"assumptions", m.assumptions()}});
+    if (!a.emit_dir.empty() && sweep_from_records())
+        fail(SourceLoc{"--emit", 0, 0}, "--emit writes the encoders of one run: it does not go with --shard, --resume, "
+                                        "ahat merge or ahat-mpi, whose records do not hold them");
+    // The items: one per language and model, in table order.
+    std::vector<std::optional<Encoder>> encoders(langs.size() * models.size());
+    SweepItems items;
+    items.count = langs.size() * models.size();
+    items.key = [&](std::size_t i) { return langs[i / models.size()].name + " " + models[i % models.size()].name(); };
+    items.compute = [&](std::size_t i) {
+        Cell c = compare_cell(langs[i / models.size()], models[i % models.size()], a.o);
+        encoders[i] = std::move(c.encoder);
+        return json{{"cell", cell_json(c)}, {"construction_failed", c.construction_failed}};
+    };
+    const std::optional<std::vector<json>> results = run_sweep(items);
+    if (!results) return 0;
     std::vector<std::vector<Cell>> table;
     std::size_t failed = 0;
-    for (const auto& l : langs) {
+    for (std::size_t li = 0; li < langs.size(); ++li) {
+        const Language& l = langs[li];
         std::vector<Cell> row;
         json cells = json::array();
-        for (const auto& m : models) {
-            row.push_back(compare_cell(l, m, a.o));
+        for (std::size_t mi = 0; mi < models.size(); ++mi) {
+            const std::size_t i = li * models.size() + mi;
+            row.push_back(cell_from_json((*results)[i]));
+            row.back().encoder = std::move(encoders[i]);
             failed += row.back().construction_failed ? 1 : 0;
-            cells.push_back(cell_json(row.back()));
+            cells.push_back((*results)[i]["cell"]);
         }
         doc["languages"].push_back(json{{"name", l.name}, {"description", l.description}, {"source", l.source},
                                         {"regular", l.regular()}, {"cells", cells}});
@@ -240,6 +284,7 @@ void register_lang_compare(CLI::App& app, Action& action) {
     CLI::Option* js = sub->add_flag("--json", args->json, "one JSON document");
     sub->add_flag("--csv", args->csv, "CSV: one row per language and model")->excludes(js);
     sub->add_option("--emit", args->emit_dir, "write each verified encoder to DIR/LANGUAGE.MODEL.json");
+    add_sweep_flags(sub);
     sub->callback([args, &action] { action = [args] { return run_compare(*args); }; });
 
     auto vargs = std::make_shared<VerifyArgs>();

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "cli/common.hpp"
+#include "cli/sweep.hpp"
 
 namespace {
 
@@ -134,8 +135,10 @@ std::string extras_in_order(const std::string& what) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    using namespace ahat::cli;
+namespace ahat::cli {
+
+int cli_main(int argc, char** argv) {
+    set_sweep_argv(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
     CLI::App app{"ahat: exact average-hard-attention transformer encoders, circuits and their expressivity"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "ahat 0.1.0");
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
     register_bench_rasp(app, action);
     register_bench_kernels(app, action);
     register_bench_sinks(app, action);
+    register_merge(app, action);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -195,3 +199,5 @@ int main(int argc, char** argv) {
         return failure();
     }
 }
+
+}  // namespace ahat::cli

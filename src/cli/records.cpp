@@ -12,6 +12,10 @@ void add_output_flags(CLI::App* sub, OutputFlags& flags, const std::string& json
 
 json exact_or_null(const std::optional<Rational>& r) { return r ? json(to_string(*r)) : json(nullptr); }
 
+std::optional<Rational> exact_from(const json& j) {
+    return j.is_null() ? std::nullopt : std::optional<Rational>(Rational(j.get<std::string>().c_str()));
+}
+
 void put_rational(json& rec, const std::string& key, const std::optional<Rational>& v) {
     rec[key] = exact_or_null(v);
     rec[key + "_float"] = v ? json(v->convert_to<double>()) : json(nullptr);

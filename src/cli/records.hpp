@@ -14,7 +14,9 @@
 //                               the header once, then one row per record (strings quoted
 //                               where needed, arrays and objects as their JSON text).
 //   csv_cell(v)                 one JSON value as a CSV cell.
-//   exact_or_null(r)            the exact value as its canonical string, or null.
+//   exact_or_null(r)            the exact value as its canonical string, or null;
+//   exact_from(j)               and back.
+//   none_or<T>(j)               the converse of or_null (common.hpp): none for null.
 //   print_json_lines(records)   every record as one JSON line.
 //   print_csv(records, type)    the records of one type as CSV: their keys as the header (from
 //                               the first), one row each (cells as csv_cell writes them).
@@ -51,6 +53,11 @@ private:
 };
 
 json exact_or_null(const std::optional<Rational>& r);
+std::optional<Rational> exact_from(const json& j);
+template <class T>
+std::optional<T> none_or(const json& j) {
+    return j.is_null() ? std::nullopt : std::optional<T>(j.get<T>());
+}
 void print_json_lines(const std::vector<json>& records);
 void print_csv(const std::vector<json>& records, const std::string& type);
 std::optional<Rational> parse_beta(const std::string& text, const std::string& option);

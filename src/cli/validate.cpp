@@ -10,6 +10,7 @@
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
 #include "cli/records.hpp"
+#include "cli/sweep.hpp"
 #include "capture/validate.hpp"
 
 namespace ahat::cli {
@@ -45,6 +46,41 @@ json row_json(const capture::ValidateRow& r, const std::string& order) {
     return j;
 }
 
+// A real that may be NaN or infinite (JSON has neither): those as the strings "nan", "inf", "-inf".
+json real_record(const std::optional<double>& v) {
+    if (!v) return nullptr;
+    return std::isfinite(*v) ? json(*v) : json(fmt::format("{}", *v));
+}
+std::optional<double> real_from(const json& j) {
+    if (j.is_null()) return std::nullopt;
+    return j.is_string() ? std::stod(j.get<std::string>()) : j.get<double>();
+}
+
+// One row as a sweep record (cli/sweep.hpp), and back exactly.
+json row_record(const capture::ValidateRow& r) {
+    return json{{"n", r.n}, {"format", capture::format_name(r.format)}, {"tie_tolerance", r.tie_tolerance},
+                {"samples", r.samples}, {"correct", r.correct}, {"wrong_positions", r.wrong_positions},
+                {"exact_agree", or_null(r.exact_agree)}, {"argmax_agree", or_null(r.argmax_agree)},
+                {"max_error", real_record(r.max_error)}, {"seconds", r.seconds}, {"tokens_per_second", r.tokens_per_second},
+                {"beta", real_record(r.beta)}, {"margin", exact_or_null(r.margin)}, {"beta_found", r.beta_found}};
+}
+
+capture::ValidateRow row_from_record(const json& j) {
+    capture::ValidateRow r;
+    r.n = j["n"].get<std::size_t>();
+    r.format = *capture::parse_format(j["format"].get<std::string>());
+    r.tie_tolerance = j["tie_tolerance"].get<double>();
+    r.samples = j["samples"].get<std::size_t>(), r.correct = j["correct"].get<std::size_t>();
+    r.wrong_positions = j["wrong_positions"].get<std::size_t>();
+    r.exact_agree = none_or<std::size_t>(j["exact_agree"]), r.argmax_agree = none_or<std::size_t>(j["argmax_agree"]);
+    r.max_error = real_from(j["max_error"]);
+    r.seconds = j["seconds"].get<double>(), r.tokens_per_second = j["tokens_per_second"].get<double>();
+    r.beta = real_from(j["beta"]);
+    r.margin = exact_from(j["margin"]);
+    r.beta_found = j["beta_found"].get<bool>();
+    return r;
+}
+
 std::string opt_size(const std::optional<std::size_t>& v) { return v ? fmt::format("{}", *v) : "none"; }
 std::string opt_double(const std::optional<double>& v, const char* spec = "{:.3g}") {
     return v ? fmt::format(fmt::runtime(spec), *v) : "none";
@@ -72,12 +108,28 @@ int run_validate(const ValidateArgs& a) {
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
     auto progress = std::make_shared<Progress>("validate", size_work(o.sizes), a.quiet);
-    o.progress = [progress](const std::string& s) {
-        if (s.find(": n = ") != std::string::npos) progress->step(s);
-        else progress->note(s);
+    const capture::Validator v(subject, o);
+    SweepItems items;  // one per size
+    items.count = o.sizes.size();
+    items.key = [&](std::size_t i) { return fmt::format("n = {}", o.sizes[i]); };
+    items.compute = [&](std::size_t i) {
+        progress->step(fmt::format("{}: n = {}, {} samples", subject.name, o.sizes[i], o.samples));
+        const capture::ValidateSize z = v.size(o.sizes[i]);
+        json rows = json::array();
+        for (const capture::ValidateRow& r : z.rows) rows.push_back(row_record(r));
+        return json{{"rows", rows}, {"margins", z.margins ? size_json(*z.margins) : json(nullptr)}, {"exact_ok", z.exact_ok}};
     };
-    const capture::ValidateResult r = capture::validate(subject, o);
+    const std::optional<std::vector<json>> results = run_sweep(items);
     progress->finish();
+    if (!results) return 0;
+    std::vector<capture::ValidateSize> sizes;
+    for (const json& j : *results) {
+        capture::ValidateSize& z = sizes.emplace_back();
+        for (const json& r : j["rows"]) z.rows.push_back(row_from_record(r));
+        if (!j["margins"].is_null()) z.margins = size_from_json(j["margins"]);
+        z.exact_ok = j["exact_ok"].get<bool>();
+    }
+    const capture::ValidateResult r = v.result(sizes);
     if (a.json_out) {
         for (const auto& row : r.rows) fmt::print("{}\n", row_json(row, a.order).dump());
         for (const auto& s : r.summaries)
@@ -148,6 +200,7 @@ void register_validate(CLI::App& app, Action& action) {
     sub->add_flag("--json", a->json_out, "JSON Lines: one record per size and format (type \"size\"), then one per format (type \"summary\")");
     sub->add_flag("--csv", a->csv, "CSV, one row per size and format");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
+    add_sweep_flags(sub);
     sub->callback([a, &action] { action = [a] { return run_validate(*a); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "capture/sweep.hpp"
 #include "cli/common.hpp"
 #include "cli/records.hpp"
+#include "cli/sweep.hpp"
 #include "compile/verify.hpp"
 #include "support/plural.hpp"
 
@@ -24,65 +25,85 @@ int run_verify(const VerifyArgs& a) {
     if (a.construction == "both") constructions = {Construction::Wire, Construction::Gate};
     else if (auto c = parse_construction(a.construction)) constructions = {*c};
     else fail(SourceLoc{"--construction", 1, 1}, "unknown construction '{}' (wire, gate, both)", a.construction);
-    std::vector<std::pair<std::string, Circuit>> circuits;
-    if (!a.family.empty()) {
+    // The items: (size, construction) for a family, each construction for a file. A family
+    // instance's seed is the seed plus its size: it depends on the item alone.
+    const bool family = !a.family.empty();
+    std::vector<std::size_t> sizes;
+    std::optional<Circuit> file_circuit;
+    if (family) {
         if (!a.file.empty()) fail(SourceLoc{"--family", 0, 0}, "give a circuit file or --family, not both");
-        for (std::size_t n : capture::parse_sizes(a.sizes, "--sizes", std::size_t{1} << 20)) {
+        sizes = capture::parse_sizes(a.sizes, "--sizes", std::size_t{1} << 20);
+    } else {
+        if (a.file.empty()) fail(SourceLoc{"verify", 0, 0}, "give a circuit file or --family NAME --sizes A..B");
+        file_circuit = load_circuit(a.file);
+        sizes = {0};
+    }
+    const std::size_t nc = constructions.size();
+    auto name_of = [&](std::size_t i) { return family ? fmt::format("{} size {}", a.family, sizes[i / nc]) : a.file; };
+    SweepItems items;
+    items.count = sizes.size() * nc;
+    items.key = [&](std::size_t i) { return fmt::format("{} {}", name_of(i), construction_name(constructions[i % nc])); };
+    items.compute = [&](std::size_t i) {
+        std::optional<Circuit> made;
+        if (family) {
+            const std::size_t n = sizes[i / nc];
             FamilyParams p;
             p.size = n;
             p.seed = a.seed + n;
             p.depth = std::min(a.random_depth, n);
-            circuits.emplace_back(fmt::format("{} size {}", a.family, n), make_family(a.family, p));
+            made = make_family(a.family, p);
         }
-    } else {
-        if (a.file.empty()) fail(SourceLoc{"verify", 0, 0}, "give a circuit file or --family NAME --sizes A..B");
-        circuits.emplace_back(a.file, load_circuit(a.file));
-    }
+        VerifyOptions o;
+        o.construction = constructions[i % nc];
+        o.depth_bound = a.depth;
+        o.samples = a.samples;
+        o.seed = a.seed;
+        const VerifyReport rep = verify_circuit(family ? *made : *file_circuit, o);
+        json r{{"circuit", name_of(i)},          {"construction", construction_name(o.construction)},
+               {"depth", rep.circuit_depth},     {"K", rep.depth_bound},
+               {"layers", rep.shape.layers},     {"heads", rep.shape.total_heads},
+               {"width", rep.shape.width},       {"tokens", rep.tokens},
+               {"instances", json::array()}};
+        for (const auto& inst : rep.instances)
+            r["instances"].push_back(json{{"sample", inst.sample},
+                                          {"inputs", rationals_json(inst.inputs)},
+                                          {"expected", rationals_json(inst.expected)},
+                                          {"outputs", rationals_json(inst.got)},
+                                          {"outputs_ok", inst.outputs_ok},
+                                          {"invariant_ok", inst.invariant_ok},
+                                          {"argmax_ok", inst.argmax_ok},
+                                          {"shuffle_ok", inst.shuffle_ok},
+                                          {"ok", inst.ok()},
+                                          {"problem", inst.problem.empty() ? json(nullptr) : json(inst.problem)}});
+        return r;
+    };
+    const std::optional<std::vector<json>> results = run_sweep(items);
+    if (!results) return 0;
     std::size_t instances = 0, failures = 0;
     RecordWriter records(a.out, {"circuit", "construction", "depth", "K", "layers", "heads", "width", "tokens", "sample",
                                  "inputs", "expected", "outputs", "outputs_ok", "invariant_ok", "argmax_ok", "shuffle_ok",
                                  "ok", "problem"});
-    for (const auto& [name, circ] : circuits) {
-        for (Construction c : constructions) {
-            VerifyOptions o;
-            o.construction = c;
-            o.depth_bound = a.depth;
-            o.samples = a.samples;
-            o.seed = a.seed;
-            VerifyReport rep = verify_circuit(circ, o);
-            for (const auto& inst : rep.instances) {
-                ++instances;
-                failures += inst.ok() ? 0 : 1;
-                if (!a.out.text()) {
-                    records.write(json{{"circuit", name},
-                                    {"construction", construction_name(c)},
-                                    {"depth", rep.circuit_depth},
-                                    {"K", rep.depth_bound},
-                                    {"layers", rep.shape.layers},
-                                    {"heads", rep.shape.total_heads},
-                                    {"width", rep.shape.width},
-                                    {"tokens", rep.tokens},
-                                    {"sample", inst.sample},
-                                    {"inputs", rationals_json(inst.inputs)},
-                                    {"expected", rationals_json(inst.expected)},
-                                    {"outputs", rationals_json(inst.got)},
-                                    {"outputs_ok", inst.outputs_ok},
-                                    {"invariant_ok", inst.invariant_ok},
-                                    {"argmax_ok", inst.argmax_ok},
-                                    {"shuffle_ok", inst.shuffle_ok},
-                                    {"ok", inst.ok()},
-                                    {"problem", inst.problem.empty() ? json(nullptr) : json(inst.problem)}});
-                } else if (!inst.ok()) {
-                    fmt::print("FAIL {} [{}] sample {}: {}\n", name, construction_name(c), inst.sample, inst.problem);
-                }
+    for (const json& r : *results) {
+        std::size_t ok = 0;
+        for (const json& inst : r["instances"]) {
+            ++instances;
+            ok += inst["ok"].get<bool>();
+            failures += inst["ok"].get<bool>() ? 0 : 1;
+            if (!a.out.text()) {
+                json rec;
+                for (const char* k : {"circuit", "construction", "depth", "K", "layers", "heads", "width", "tokens"}) rec[k] = r[k];
+                for (const auto& [k, v] : inst.items()) rec[k] = v;
+                records.write(rec);
+            } else if (!inst["ok"].get<bool>()) {
+                fmt::print("FAIL {} [{}] sample {}: {}\n", r["circuit"].get<std::string>(), r["construction"].get<std::string>(),
+                           inst["sample"].get<std::size_t>(), inst["problem"].is_null() ? "" : inst["problem"].get<std::string>());
             }
-            if (a.out.text())
-                fmt::print("{:<40} {:<4} depth {} K {}: {}, {}, d = {}, {}, {}/{} samples ok\n", name,
-                           construction_name(c), rep.circuit_depth, rep.depth_bound, counted(rep.shape.layers, "layer"),
-                           counted(rep.shape.total_heads, "head"), rep.shape.width, counted(rep.tokens, "token"),
-                           std::count_if(rep.instances.begin(), rep.instances.end(), [](const auto& i) { return i.ok(); }),
-                           rep.instances.size());
         }
+        if (a.out.text())
+            fmt::print("{:<40} {:<4} depth {} K {}: {}, {}, d = {}, {}, {}/{} samples ok\n", r["circuit"].get<std::string>(),
+                       r["construction"].get<std::string>(), r["depth"].get<std::size_t>(), r["K"].get<std::size_t>(),
+                       counted(r["layers"].get<std::size_t>(), "layer"), counted(r["heads"].get<std::size_t>(), "head"),
+                       r["width"].get<std::size_t>(), counted(r["tokens"].get<std::size_t>(), "token"), ok, r["instances"].size());
     }
     if (a.out.text()) fmt::print("{} instances, {} failed (outputs, layer invariant, argmax sizes, shuffle)\n", instances, failures);
     if (failures) throw CheckFailed(fmt::format("{} of {} instances failed", failures, instances));
@@ -104,6 +125,7 @@ void register_verify(CLI::App& app, Action& action) {
     add_number(sub, "--samples", args->samples, "random inputs per circuit", 0, 1 << 20);
     add_number(sub, "--seed", args->seed, "seed of the random inputs", 0, UINT64_MAX);
     add_output_flags(sub, args->out, "JSON Lines: one flat record per instance", "CSV: one row per instance");
+    add_sweep_flags(sub);
     sub->callback([args, &action] { action = [args] { return run_verify(*args); }; });
 }
 
