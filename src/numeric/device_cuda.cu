@@ -702,9 +702,10 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
     unsigned long long r = 0;
     check(cudaMemcpy(&r, res.p, sizeof r, cudaMemcpyDeviceToHost), "rescans");
     pt.rescans = r / (repeats + 1);
-    if (kind == 0) {
+    if (kind == 0 && s.n <= 65536) {
         // The error of the tensor-core kernel: instance 0 against the float kernel (fused
-        // multiply-adds, exact float sums) on the same bfloat16 inputs upcast.
+        // multiply-adds, float sums) on the same bfloat16 inputs upcast; beyond n = 65536 the
+        // float kernel's quadratic time is not spent (the fields stay 0).
         Buf fq(per * 4), fk(per * 4), fv(per * 4), fa(per * 4), err(2 * sizeof(unsigned));
         bf16_to_float<<<1024, 256>>>(Q.as<__nv_bfloat16>(), fq.as<float>(), per);
         bf16_to_float<<<1024, 256>>>(K.as<__nv_bfloat16>(), fk.as<float>(), per);

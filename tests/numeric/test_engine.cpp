@@ -223,23 +223,38 @@ TEST_CASE("numeric engine: the fast order stays close to the reference", "[numer
     CHECK(worst < 1e-9);
 }
 
-TEST_CASE("numeric engine: every compiled task, bit-for-bit, in float and double", "[numeric][tasks]") {
-    std::mt19937_64 rng(5);
+namespace {
+
+// Every compilable task, compiled for lengths up to max_n, on 3 sampled inputs at its least
+// length and at each of `sizes`: f(encoder, float inputs, double inputs).
+template <class F>
+void for_each_compiled_task(std::uint64_t seed, std::size_t max_n, std::initializer_list<std::size_t> sizes, F f) {
+    std::mt19937_64 rng(seed);
     for (const std::string& name : capture::task_names()) {
-        const capture::Subject subject = capture::task_subject(name, 64);
+        const capture::Subject subject = capture::task_subject(name, max_n);
         if (!subject.not_compilable.empty()) continue;
         const capture::Model model = subject.compile();
-        for (std::size_t n : {tasks::find_task(name)->min_size, std::size_t(9), std::size_t(40)}) {
+        std::vector<std::size_t> ns{tasks::find_task(name)->min_size};
+        ns.insert(ns.end(), sizes.begin(), sizes.end());
+        for (std::size_t n : ns) {
             std::vector<Matrix<Rational>> exact;
             for (int s = 0; s < 3; ++s) exact.push_back(model.input(subject.sample(n, rng).tokens));
-            std::vector<Matrix<float>> f;
+            std::vector<Matrix<float>> fl;
             std::vector<Matrix<double>> dd;
-            for (const auto& x : exact) f.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
+            for (const auto& x : exact) fl.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
             INFO(name << " n = " << n);
-            check_against_interpreter<float>(model.encoder, f);
-            check_against_interpreter<double>(model.encoder, dd);
+            f(model.encoder, fl, dd);
         }
     }
+}
+
+}  // namespace
+
+TEST_CASE("numeric engine: every compiled task, bit-for-bit, in float and double", "[numeric][tasks]") {
+    for_each_compiled_task(5, 64, {9, 40}, [](const Encoder& enc, const auto& fl, const auto& dd) {
+        check_against_interpreter<float>(enc, fl);
+        check_against_interpreter<double>(enc, dd);
+    });
 }
 
 TEST_CASE("numeric engine: both circuit constructions, bit-for-bit", "[numeric][compile]") {
@@ -453,22 +468,10 @@ TEMPLATE_TEST_CASE("numeric engine on the GPU: reference order equals the CPU bi
 
 TEST_CASE("numeric engine on the GPU: every compiled task, bit for bit, in float and double", "[numeric][tasks][gpu]") {
     if (!have_gpu()) return;
-    std::mt19937_64 rng(7);
-    for (const std::string& name : capture::task_names()) {
-        const capture::Subject subject = capture::task_subject(name, 512);
-        if (!subject.not_compilable.empty()) continue;
-        const capture::Model model = subject.compile();
-        for (std::size_t n : {tasks::find_task(name)->min_size, std::size_t(40), std::size_t(300)}) {
-            std::vector<Matrix<Rational>> exact;
-            for (int s = 0; s < 3; ++s) exact.push_back(model.input(subject.sample(n, rng).tokens));
-            std::vector<Matrix<float>> f;
-            std::vector<Matrix<double>> dd;
-            for (const auto& x : exact) f.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
-            INFO(name << " n = " << n);
-            check_gpu_against_cpu<float>(model.encoder, f);
-            check_gpu_against_cpu<double>(model.encoder, dd);
-        }
-    }
+    for_each_compiled_task(7, 512, {40, 300}, [](const Encoder& enc, const auto& fl, const auto& dd) {
+        check_gpu_against_cpu<float>(enc, fl);
+        check_gpu_against_cpu<double>(enc, dd);
+    });
 }
 
 TEST_CASE("numeric engine on the GPU: the fast order's error against the CPU reference is reported and small", "[numeric][gpu]") {
