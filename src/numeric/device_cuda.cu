@@ -223,7 +223,7 @@ __global__ void __launch_bounds__(kRefThreads) ref_kernel(Shape sh, const S* __r
 }
 
 // ---- bfloat16 with tensor cores.
-constexpr int kWarps = 4, kBN = 64;
+constexpr int kWarps = 4;
 
 __device__ inline unsigned pack_bf16(float lo, float hi) {
     const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
@@ -280,7 +280,7 @@ __device__ inline float fast_exp2(float x) {
 // rows (MT = 2 halves the shared-memory reads per multiply-add: each K and V fragment feeds
 // two m-tiles); a thread holds rows g and g + 8 of each tile (slot h = 2 mt + {0, 1}). HARD:
 // average-hard with tie tolerance tol (scores in float); else softmax at beta.
-template <int D, int MT, bool HARD>
+template <int D, int MT, int kBN, bool QSH, bool HARD>
 __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_bfloat16* __restrict__ Qb, const __nv_bfloat16* __restrict__ Kb,
                                                           const __nv_bfloat16* __restrict__ Vb, __nv_bfloat16* __restrict__ Ab,
                                                           unsigned* __restrict__ selb, unsigned long long* __restrict__ rescans) {
@@ -289,6 +289,7 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
     extern __shared__ __align__(16) unsigned char smem[];
     __nv_bfloat16* sK = reinterpret_cast<__nv_bfloat16*>(smem);  // 2 x kBN x LD
     __nv_bfloat16* sV = sK + 2 * kBN * LD;                         // 2 x kBN x LD
+    __nv_bfloat16* sQ = sV + 2 * kBN * LD;                         // QSH: BM x LD
     const long long n = sh.n;
     const long long b = blockIdx.y;
     const __nv_bfloat16* Q = Qb + b * n * D;
@@ -314,20 +315,32 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
         if (l <= hh) blo = l < blo ? l : blo, bhi = hh > bhi ? hh : bhi;
         alo = l > alo ? l : alo, ahi = hh < ahi ? hh : ahi;
     }
-    // Q fragments (A operand, row-major 16 x 16 per k-step), straight from global memory.
-    unsigned qa[MT][KS][4];
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-        for (int ks = 0; ks < KS; ++ks) {
-            const int c = ks * 16 + 2 * t;
-            auto ld = [&](long long r, int cc) -> unsigned {
-                if (r >= n) return 0u;
-                return *reinterpret_cast<const unsigned*>(Q + r * D + cc);
-            };
-            const long long ra = row[2 * mt], rb = row[2 * mt + 1];
-            qa[mt][ks][0] = ld(ra, c), qa[mt][ks][1] = ld(rb, c), qa[mt][ks][2] = ld(ra, c + 8), qa[mt][ks][3] = ld(rb, c + 8);
+    // Q fragments (A operand, row-major 16 x 16 per k-step): in registers for the whole sweep,
+    // or (QSH, to leave registers to the accumulators) staged once in shared memory and read
+    // with ldmatrix at every k-step.
+    unsigned qa[QSH ? 1 : MT][QSH ? 1 : KS][4];
+    if constexpr (QSH) {
+        constexpr int CH = D / 8;
+        for (int e = tid; e < BM * CH; e += 32 * kWarps) {
+            const int r = e / CH, c = (e % CH) * 8;
+            const long long qr = q0 + r;
+            cp_async16(sQ + r * LD + c, Q + (qr < n ? qr : 0) * D + c, qr < n);
         }
+        cp_commit();
+    } else {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int ks = 0; ks < KS; ++ks) {
+                const int c = ks * 16 + 2 * t;
+                auto ld = [&](long long r, int cc) -> unsigned {
+                    if (r >= n) return 0u;
+                    return *reinterpret_cast<const unsigned*>(Q + r * D + cc);
+                };
+                const long long ra = row[2 * mt], rb = row[2 * mt + 1];
+                qa[mt][ks][0] = ld(ra, c), qa[mt][ks][1] = ld(rb, c), qa[mt][ks][2] = ld(ra, c + 8), qa[mt][ks][3] = ld(rb, c + 8);
+            }
+    }
     float o[MT][DB][4];
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
@@ -385,6 +398,17 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
                     for (int nb = 0; nb < NB; ++nb) s[mt][nb][0] = s[mt][nb][1] = s[mt][nb][2] = s[mt][nb][3] = 0.f;
 #pragma unroll
                 for (int ks = 0; ks < KS; ++ks) {
+                    unsigned qf[MT][4];
+#pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                        if constexpr (QSH) {
+                            const int qrow = warp * 16 * MT + mt * 16 + (lane % 8) + ((lane / 8) % 2) * 8;
+                            ldmatrix_x4(qf[mt], sQ + qrow * LD + ks * 16 + (lane / 16) * 8);
+                        } else {
+#pragma unroll
+                            for (int e = 0; e < 4; ++e) qf[mt][e] = qa[QSH ? 0 : mt][QSH ? 0 : ks][e];
+                        }
+                    }
 #pragma unroll
                     for (int nb = 0; nb < NB; nb += 2) {
                         unsigned kb[4];
@@ -392,8 +416,8 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
                         ldmatrix_x4(kb, k_s + (nb * 8 + rr + (mi / 2) * 8) * LD + ks * 16 + (mi % 2) * 8);
 #pragma unroll
                         for (int mt = 0; mt < MT; ++mt) {
-                            mma_bf16(s[mt][nb], qa[mt][ks], kb[0], kb[1]);
-                            mma_bf16(s[mt][nb + 1], qa[mt][ks], kb[2], kb[3]);
+                            mma_bf16(s[mt][nb], qf[mt], kb[0], kb[1]);
+                            mma_bf16(s[mt][nb + 1], qf[mt], kb[2], kb[3]);
                         }
                     }
                 }
@@ -524,12 +548,15 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
     }
 }
 
+// D = 64: two m-tiles per warp with Q in registers, key tiles of 64; D = 128: two m-tiles per
+// warp with Q in shared memory and key tiles of 32 (the accumulators need the registers).
 template <int D, bool HARD>
 void launch_mma(const Shape& sh, int instances, const void* Q, const void* K, const void* V, void* A, unsigned* sel,
                 unsigned long long* rescans) {
-    constexpr int MT = D <= 64 ? 2 : 1, BM = 16 * MT * kWarps;
-    const int smem = 4 * kBN * (D + 8) * 2;
-    auto kern = mma_kernel<D, MT, HARD>;
+    constexpr int MT = 2, BN = D <= 64 ? 64 : 32, BM = 16 * MT * kWarps;
+    constexpr bool QSH = D > 64;
+    const int smem = (4 * BN + (QSH ? BM : 0)) * (D + 8) * 2;
+    auto kern = mma_kernel<D, MT, BN, QSH, HARD>;
     check(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), "shared memory limit");
     const dim3 grid(static_cast<unsigned>((sh.n + BM - 1) / BM), static_cast<unsigned>(instances));
     kern<<<grid, 32 * kWarps, smem>>>(sh, static_cast<const __nv_bfloat16*>(Q), static_cast<const __nv_bfloat16*>(K),
