@@ -102,7 +102,7 @@ std::optional<double> search_beta(const Model& m, Batch& batch, const EngineOpti
 template <class S>
 void run_format(const Model& m, const Plan<S>& plan, Batch& batch, const ValidateOptions& opts, ValidateRow& row) {
     EngineOptions eo;
-    eo.order = opts.order, eo.tie_tolerance = row.tie_tolerance, eo.threads = opts.threads;
+    eo.order = opts.order, eo.tie_tolerance = row.tie_tolerance, eo.threads = opts.threads, eo.device = opts.device;
     const bool exact = !batch.exact.empty();
     eo.record_selected = exact;
     score_run<S>(m, plan, batch, eo, row, exact);

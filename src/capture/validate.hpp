@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "capture/sweep.hpp"
+#include "numeric/device.hpp"
 #include "numeric/kernels.hpp"
 
 namespace ahat::capture {
@@ -38,6 +39,7 @@ struct ValidateOptions {
     std::uint64_t seed = 1;
     std::vector<Format> formats{Format::Double, Format::Float, Format::BFloat16};
     numeric::Order order = numeric::Order::Reference;
+    numeric::Device device = numeric::Device::Cpu;  // cuda: attention on the GPU
     std::optional<double> tie_tolerance;  // each format's default if unset
     std::size_t exact_up_to = 512;        // exact interpreter runs for n <= this
     std::size_t bfloat16_up_to = 4096;    // emulated bfloat16 (scalar, O(n^2) per head) for n <= this

@@ -1,6 +1,6 @@
 // ahat bench kernels [--n 1024,4096,16384,65536] [--dk 16,64] [--rule hard,softmax]
 //                    [--mask none,causal] [--precision float,double] [--heads 4] [--batch 1]
-//                    [--order fast|reference] [--repeats 3] [--json]
+//                    [--order fast|reference] [--repeats 3] [--device cpu|cuda] [--json]
 // ahat bench programs [--tasks sort,histogram,copy] [--n 1024,...,65536] [--batch 16]
 //                     [--interpreter-up-to 2048] [--json]
 // The numeric engine's speed (src/bench/kernels_bench.hpp, docs/numeric.md). With --json, one
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bench/kernels_bench.hpp"
+#include "numeric/device.hpp"
 #include "capture/sweep.hpp"
 #include "cli/common.hpp"
 #include "cli/records.hpp"
@@ -17,8 +18,9 @@ namespace {
 
 struct KernelArgs {
     std::string n = "1024,4096,16384,65536", dk = "16,64", rule = "hard,softmax", mask = "none,causal", precision = "float,double",
-                order = "fast";
+                order = "fast", device = "cpu";
     std::size_t heads = 4, batch = 1, repeats = 3;
+    bool n_given = false, dk_given = false, precision_given = false, heads_given = false;
     OutputFlags out;
 };
 
@@ -54,11 +56,69 @@ std::vector<bool> choice(const std::string& text, const char* option, const char
     return out;
 }
 
+// --device cuda: the GPU kernels (numeric/device.hpp) on the same shapes, defaults n =
+// 16384, 65536, dk = 64, 128, 8 heads, bfloat16 (tensor cores), float and double, and the
+// GPU's own ceilings (cuBLAS GEMM per precision, a device copy) measured once in the run.
+// flops_per_s counts 2 dk per allowed pair for hard heads and 4 dk for softmax (as the CPU
+// records do); sdpa_flops_per_s counts 4 dk for both (PyTorch's convention for attention).
+int run_kernels_cuda(const KernelArgs& a, numeric::Order order) {
+    const std::string device = numeric::require_cuda();
+    const numeric::CudaCeilings c = numeric::cuda_ceilings();
+    const bool tty = isatty(STDERR_FILENO);
+    std::optional<RecordWriter> records;
+    const std::string precisions = a.precision_given ? a.precision : "bfloat16,float,double";
+    for (std::size_t n : sizes_of(a.n_given ? a.n : "16384,65536", "--n"))
+        for (std::size_t dk : sizes_of(a.dk_given ? a.dk : "64,128", "--dk"))
+            for (bool softmax : choice(a.rule, "--rule", "hard", "softmax"))
+                for (bool causal : choice(a.mask, "--mask", "none", "causal"))
+                    for (const std::string& prec : split_list(precisions)) {
+                        numeric::CudaKernelShape s;
+                        s.n = n, s.dk = dk, s.heads = a.heads_given ? a.heads : 8, s.batch = a.batch;
+                        s.softmax = softmax, s.causal = causal, s.precision = prec, s.order = order;
+                        if (tty) fmt::print(stderr, "  n = {}, dk = {}, {}, {}, {}...\n", n, dk, softmax ? "softmax" : "hard", causal ? "causal" : "none", prec);
+                        const numeric::CudaKernelPoint p = numeric::cuda_bench_kernel(s, a.repeats);
+                        const double secs = p.ms * 1e-3;
+                        const double flops = p.pairs * static_cast<double>(dk) * (softmax ? 4.0 : 2.0) / secs;
+                        const double sdpa_flops = p.pairs * static_cast<double>(dk) * 4.0 / secs;
+                        const double gemm = 1e12 * (prec == "bfloat16" ? c.gemm_bf16_tflops : prec == "float" ? c.gemm_float_tflops : c.gemm_double_tflops);
+                        const json j{{"impl", "ahat-cuda"},
+                                     {"device", device},
+                                     {"n", n},
+                                     {"dk", dk},
+                                     {"heads", s.heads},
+                                     {"batch", a.batch},
+                                     {"rule", softmax ? "softmax" : "hard"},
+                                     {"mask", causal ? "causal" : "none"},
+                                     {"precision", prec},
+                                     {"order", prec == "bfloat16" ? "fast" : a.order},
+                                     {"ms", p.ms},
+                                     {"scores_per_s", p.pairs / secs},
+                                     {"flops_per_s", flops},
+                                     {"sdpa_flops_per_s", sdpa_flops},
+                                     {"rescans", p.rescans},
+                                     {"max_abs_error", p.max_abs_error},
+                                     {"elements_off", p.off},
+                                     {"elements_checked", p.checked},
+                                     {"gemm_flops_per_s", gemm},
+                                     {"copy_bytes_per_s", c.copy_gbs * 1e9},
+                                     {"fraction_of_gemm", gemm > 0 ? flops / gemm : 0.0},
+                                     {"status", "ok"}};
+                        if (!a.out.text()) write_record(records, a.out, j);
+                        else
+                            fmt::print("n {:>7} dk {:>3} {:<7} {:<6} {:<8} {:>10.3f} ms {:>10.3e} scores/s {:>7.1f} TFLOP/s (4dk) {:.1f}% of GEMM\n", n, dk,
+                                       softmax ? "softmax" : "hard", causal ? "causal" : "none", prec, p.ms, p.pairs / secs, sdpa_flops / 1e12,
+                                       gemm > 0 ? 100 * flops / gemm : 0.0);
+                        std::fflush(stdout);
+                    }
+    return 0;
+}
+
 int run_kernels(const KernelArgs& a) {
     numeric::Order order;
     if (a.order == "fast") order = numeric::Order::Fast;
     else if (a.order == "reference") order = numeric::Order::Reference;
     else fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (fast, reference)", a.order);
+    if (numeric::parse_device(a.device) == numeric::Device::Cuda) return run_kernels_cuda(a, order);
     const bool tty = isatty(STDERR_FILENO);
     std::optional<RecordWriter> records;
     for (std::size_t n : sizes_of(a.n, "--n"))
@@ -140,12 +200,16 @@ void register_bench_kernels(CLI::App& app, Action& action) {
     CLI::App& bench = command_group(app, "bench", "Measurements");
     auto k = std::make_shared<KernelArgs>();
     CLI::App* sub = bench.add_subcommand("kernels", "Attention kernels of the numeric engine, with this machine's GEMM and copy ceilings");
-    sub->add_option("--n", k->n, "sequence lengths: A..B, A..B*K or a list")->capture_default_str();
-    sub->add_option("--dk", k->dk, "key widths (= value widths)")->capture_default_str();
+    sub->add_option("--n", k->n, "sequence lengths: A..B, A..B*K or a list (cuda: 16384,65536)")->capture_default_str()
+        ->each([k](const std::string&) { k->n_given = true; });
+    sub->add_option("--dk", k->dk, "key widths (= value widths; cuda: 64,128)")->capture_default_str()
+        ->each([k](const std::string&) { k->dk_given = true; });
     sub->add_option("--rule", k->rule, "hard (average-hard), softmax")->capture_default_str();
     sub->add_option("--mask", k->mask, "none, causal (j <= i)")->capture_default_str();
-    sub->add_option("--precision", k->precision, "float, double")->capture_default_str();
-    add_number(sub, "--heads", k->heads, "heads", 1, 1024);
+    sub->add_option("--precision", k->precision, "float, double (cuda also bfloat16; default bfloat16,float,double)")->capture_default_str()
+        ->each([k](const std::string&) { k->precision_given = true; });
+    add_number(sub, "--heads", k->heads, "heads (cuda: default 8)", 1, 1024)->each([k](const std::string&) { k->heads_given = true; });
+    sub->add_option("--device", k->device, "cpu, or cuda (the GPU kernels, with the GPU's cuBLAS and copy ceilings)")->capture_default_str();
     add_number(sub, "--batch", k->batch, "instances", 1, 1 << 20);
     sub->add_option("--order", k->order, "fast or reference")->capture_default_str();
     add_number(sub, "--repeats", k->repeats, "timed runs after one warm-up (median)", 1, 1000);

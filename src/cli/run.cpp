@@ -25,7 +25,7 @@ struct RunArgs {
     std::size_t max_bits = kDefaultMaxBits;
     bool trace = false, states = false, json = false, attention = false;
     std::string attention_svg;
-    std::string engine = "scalar", order = "reference";
+    std::string engine = "scalar", order = "reference", device = "cpu";
     int threads = 0;
 };
 
@@ -396,6 +396,8 @@ int run_numeric_as(const Encoder& enc, const std::vector<std::string>& lines, co
     eo.threads = a.threads;
     if (a.order == "fast") eo.order = numeric::Order::Fast;
     else if (a.order != "reference") fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (reference, fast)", a.order);
+    eo.device = numeric::parse_device(a.device);
+    if (eo.device == numeric::Device::Cuda) numeric::require_cuda();
     std::vector<std::vector<std::string>> tokens;
     for (std::size_t k = 0; k < lines.size(); ++k) {
         try {
@@ -544,6 +546,7 @@ void register_run(CLI::App& app, Action& action) {
                     "scalar (default: the interpreter, one input) or numeric (the batched engine: one input per line of --input-file)");
     sub->add_option("--order", args->order, "--engine numeric: reference (bit-for-bit the scalar run) or fast");
     add_number(sub, "--threads", args->threads, "--engine numeric: threads (0: every core)", 0, 4096);
+    sub->add_option("--device", args->device, "--engine numeric: cpu (default) or cuda (each layer's attention on the GPU)");
     sub->callback([args, &action] { action = [args] { return run_run(*args); }; });
 }
 

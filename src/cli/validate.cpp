@@ -17,7 +17,7 @@ namespace ahat::cli {
 namespace {
 
 struct ValidateArgs {
-    std::string subject, sizes = "8..65536*2", precision = "double,float,bfloat16", order = "reference", name, alphabet;
+    std::string subject, sizes = "8..65536*2", precision = "double,float,bfloat16", order = "reference", device = "cpu", name, alphabet;
     std::size_t samples = 16, exact_up_to = 512, bfloat16_up_to = 4096;
     std::uint64_t seed = 1;
     std::optional<double> tie_tolerance;
@@ -96,6 +96,8 @@ int run_validate(const ValidateArgs& a) {
     if (a.order == "reference") o.order = numeric::Order::Reference;
     else if (a.order == "fast") o.order = numeric::Order::Fast;
     else fail(SourceLoc{"--order", 0, 0}, "unknown order '{}' (reference, fast)", a.order);
+    o.device = numeric::parse_device(a.device);
+    if (o.device == numeric::Device::Cuda) numeric::require_cuda();
     if (a.tie_tolerance && !(*a.tie_tolerance >= 0 && *a.tie_tolerance < 1))
         fail(SourceLoc{"--tie-tolerance", 0, 0}, "the tie tolerance must lie in [0, 1), got {}", *a.tie_tolerance);
     if (!(a.beta_max >= 1 && std::isfinite(a.beta_max))) fail(SourceLoc{"--beta-max", 0, 0}, "--beta-max must be a finite number >= 1");
@@ -189,6 +191,7 @@ void register_validate(CLI::App& app, Action& action) {
     add_number(sub, "--seed", a->seed, "random seed", 0, UINT64_MAX);
     sub->add_option("--precision", a->precision, "numeric formats to run")->capture_default_str();
     sub->add_option("--order", a->order, "reference (bit-for-bit the interpreter) or fast")->capture_default_str();
+    sub->add_option("--device", a->device, "cpu, or cuda (each layer's attention on the GPU)")->capture_default_str();
     add_number(sub, "--tie-tolerance", a->tie_tolerance, "numeric tie tolerance (default: each format's)", 0, 1);
     add_number(sub, "--exact-up-to", a->exact_up_to, "run the exact interpreter for sizes up to this", 0, 1 << 30);
     add_number(sub, "--bfloat16-up-to", a->bfloat16_up_to, "run the emulated bfloat16 format for sizes up to this (it is scalar: O(n^2) per head)", 0, 1 << 30);

@@ -149,6 +149,7 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
     res.batch = B, res.n = n, res.layers_run = L;
     res.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     const Order order = std::is_same_v<S, bfloat16> ? Order::Reference : opts.order;
+    if (opts.device == Device::Cuda) require_cuda();
     const std::size_t R = B * n;
     // Small batches run on one thread: a barrier costs more than the work (the result is the
     // same whatever the thread count).
@@ -198,7 +199,8 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
             job.beta = heads[h].beta, job.tol = res.tie_tolerance;
             job.q_begin = 0, job.q_end = n;
         }
-        attend_all(jobs, order, T, opts.shortcuts);
+        if (opts.device == Device::Cuda) attend_cuda(jobs, order);
+        else attend_all(jobs, order, T, opts.shortcuts);
         // Residual (heads in order, as the interpreter adds them) and the feed-forward part.
         Y = X;
         const FlatCircuit<S>* ffn = low_->ffn[l] ? &*low_->ffn[l] : nullptr;

@@ -5,7 +5,9 @@
 //   Order               Reference (bit-for-bit the scalar interpreter, Program<S>) or Fast
 //                       (fused multiply-adds, online softmax, grouped keys; error measured).
 //   EngineOptions       order, tie tolerance, stop after a layer, |M_i| recording, threads,
-//                       shortcuts (off: every head on dense tiles, for timing by shape).
+//                       shortcuts (off: every head on dense tiles, for timing by shape), device
+//                       (cuda: each layer's attention on the GPU, device.hpp; the same bits
+//                       as the CPU in the reference order for hard and uniform heads).
 //   BatchResult<S>      per instance: readout outputs (sequence) or acceptance and score; per
 //                       layer and head the argmax-set sizes |M_i| (on request).
 //   Plan<S>             Plan(enc) lowers once (enc must outlive the plan): projections as sparse maps (compiled encoders
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "encoder/encoder.hpp"
+#include "numeric/device.hpp"
 #include "numeric/kernels.hpp"
 
 namespace ahat::numeric {
@@ -42,6 +45,7 @@ struct EngineOptions {
     std::optional<std::size_t> stop_after;   // run layers 0..stop_after-1 only
     bool record_selected = false;
     int threads = 0;                         // 0: every core (OpenMP's default)
+    Device device = Device::Cpu;
     bool shortcuts = true;                   // false: dense tiles for every hard and softmax
                                              // head (attend_all), a shape-only cost; same bits
 };

@@ -223,23 +223,38 @@ TEST_CASE("numeric engine: the fast order stays close to the reference", "[numer
     CHECK(worst < 1e-9);
 }
 
-TEST_CASE("numeric engine: every compiled task, bit-for-bit, in float and double", "[numeric][tasks]") {
-    std::mt19937_64 rng(5);
+namespace {
+
+// Every compilable task, compiled for lengths up to max_n, on 3 sampled inputs at its least
+// length and at each of `sizes`: f(encoder, float inputs, double inputs).
+template <class F>
+void for_each_compiled_task(std::uint64_t seed, std::size_t max_n, std::initializer_list<std::size_t> sizes, F f) {
+    std::mt19937_64 rng(seed);
     for (const std::string& name : capture::task_names()) {
-        const capture::Subject subject = capture::task_subject(name, 64);
+        const capture::Subject subject = capture::task_subject(name, max_n);
         if (!subject.not_compilable.empty()) continue;
         const capture::Model model = subject.compile();
-        for (std::size_t n : {tasks::find_task(name)->min_size, std::size_t(9), std::size_t(40)}) {
+        std::vector<std::size_t> ns{tasks::find_task(name)->min_size};
+        ns.insert(ns.end(), sizes.begin(), sizes.end());
+        for (std::size_t n : ns) {
             std::vector<Matrix<Rational>> exact;
             for (int s = 0; s < 3; ++s) exact.push_back(model.input(subject.sample(n, rng).tokens));
-            std::vector<Matrix<float>> f;
+            std::vector<Matrix<float>> fl;
             std::vector<Matrix<double>> dd;
-            for (const auto& x : exact) f.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
+            for (const auto& x : exact) fl.push_back(convert<float>(x)), dd.push_back(convert<double>(x));
             INFO(name << " n = " << n);
-            check_against_interpreter<float>(model.encoder, f);
-            check_against_interpreter<double>(model.encoder, dd);
+            f(model.encoder, fl, dd);
         }
     }
+}
+
+}  // namespace
+
+TEST_CASE("numeric engine: every compiled task, bit-for-bit, in float and double", "[numeric][tasks]") {
+    for_each_compiled_task(5, 64, {9, 40}, [](const Encoder& enc, const auto& fl, const auto& dd) {
+        check_against_interpreter<float>(enc, fl);
+        check_against_interpreter<double>(enc, dd);
+    });
 }
 
 TEST_CASE("numeric engine: both circuit constructions, bit-for-bit", "[numeric][compile]") {
@@ -404,4 +419,91 @@ TEST_CASE("numeric engine: as_softmax turns average-hard heads into softmax head
             CHECK(b.rule == (a.rule == Rule::AverageHard ? Rule::Softmax : a.rule));
             if (a.rule == Rule::AverageHard) CHECK(b.beta == 7);
         }
+}
+
+// ---- The GPU backend (numeric/device.hpp): skipped, with a message, where no CUDA device is
+// usable (CI builds the kernels but has no GPU).
+
+namespace {
+
+bool have_gpu() {
+    if (cuda_device()) return true;
+    WARN("no CUDA device (" << (cuda_built() ? "built with CUDA" : "built without CUDA") << "): GPU checks skipped");
+    return false;
+}
+
+// The engine with attention on the GPU against the CPU, reference order: every bit of the
+// final state and every |M_i|.
+template <class S>
+void check_gpu_against_cpu(const Encoder& enc, const std::vector<Matrix<S>>& inputs, const EngineOptions& base = {}) {
+    EngineOptions cpu = base, gpu = base;
+    cpu.record_selected = gpu.record_selected = true;
+    gpu.device = Device::Cuda;
+    const Plan<S> plan(enc);
+    const BatchResult<S> a = plan.run(inputs, cpu), b = plan.run(inputs, gpu);
+    INFO("n = " << a.n << ", batch " << inputs.size() << ", " << scalar_name<S>());
+    REQUIRE(a.state.size() == b.state.size());
+    REQUIRE(same_bits(a.state.data(), b.state.data(), a.state.size()));
+    REQUIRE(a.selected == b.selected);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("numeric engine on the GPU: reference order equals the CPU bit for bit on random encoders", "[numeric][gpu]", double, float,
+                   bfloat16) {
+    if (!have_gpu()) return;
+    std::mt19937_64 rng(101);
+    const int encoders = ahat_test::iterations(std::is_same_v<TestType, bfloat16> ? 40 : 120);
+    for (int e = 0; e < encoders; ++e) {
+        const Encoder enc = random_encoder(rng, false);  // hard and uniform heads
+        const std::size_t B = 1 + rng() % 3;
+        // Lengths across several query blocks (128) and key tiles (32) of the kernels.
+        const std::size_t n = rng() % 6 == 0 ? rng() % 3 : 1 + rng() % (std::is_same_v<TestType, bfloat16> ? 200 : 700);
+        EngineOptions opts;
+        if (rng() % 3 == 0) opts.tie_tolerance = std::vector<double>{0.0, 1e-3, 0.25}[rng() % 3];
+        INFO("encoder " << e);
+        check_gpu_against_cpu<TestType>(enc, random_inputs<TestType>(rng, B, n, enc.d), opts);
+    }
+}
+
+TEST_CASE("numeric engine on the GPU: every compiled task, bit for bit, in float and double", "[numeric][tasks][gpu]") {
+    if (!have_gpu()) return;
+    for_each_compiled_task(7, 512, {40, 300}, [](const Encoder& enc, const auto& fl, const auto& dd) {
+        check_gpu_against_cpu<float>(enc, fl);
+        check_gpu_against_cpu<double>(enc, dd);
+    });
+}
+
+TEST_CASE("numeric engine on the GPU: the fast order's error against the CPU reference is reported and small", "[numeric][gpu]") {
+    if (!have_gpu()) return;
+    std::mt19937_64 rng(31);
+    double worst = 0;
+    for (int e = 0; e < ahat_test::iterations(40); ++e) {
+        Encoder enc = random_encoder(rng, true);  // softmax heads too (the GPU's exp)
+        enc.layers.resize(1);
+        enc.layers[0].ffn.reset();
+        const auto inputs = random_inputs<double>(rng, 2, 100 + rng() % 300, enc.d);
+        EngineOptions ref, fast;
+        fast.order = Order::Fast, fast.device = Device::Cuda;
+        ref.tie_tolerance = fast.tie_tolerance = 1e-6;
+        const Plan<double> plan(enc);
+        const auto a = plan.run(inputs, ref), b = plan.run(inputs, fast);
+        for (std::size_t k = 0; k < a.state.size(); ++k)
+            worst = std::max(worst, std::abs(a.state[k] - b.state[k]) / std::max(1.0, std::abs(a.state[k])));
+    }
+    WARN("GPU fast order, double: largest relative error against the CPU reference " << worst);
+    CHECK(worst < 1e-9);
+}
+
+TEST_CASE("numeric engine: --device cuda without a usable GPU is an input error", "[numeric][gpu]") {
+    if (cuda_device()) {
+        SUCCEED("a GPU is present: nothing to refuse");
+        return;
+    }
+    std::mt19937_64 rng(3);
+    const Encoder enc = random_encoder(rng, false);
+    EngineOptions opts;
+    opts.device = Device::Cuda;
+    REQUIRE_THROWS_AS(Plan<double>(enc).run(random_inputs<double>(rng, 1, 5, enc.d), opts), InputError);
+    REQUIRE_THROWS_AS(parse_device("tpu"), InputError);
 }
