@@ -59,6 +59,7 @@ void register_sinks(CLI::App& app, Action& action);          // src/cli/sinks.cp
 void register_cascade(CLI::App& app, Action& action);        // src/cli/cascade.cpp
 void register_weights(CLI::App& app, Action& action);        // src/cli/weights.cpp (export, import)
 void register_bench_sinks(CLI::App& app, Action& action);    // src/cli/bench_sinks.cpp
+void register_bench_mpi(CLI::App& app, Action& action);      // src/cli/bench_mpi.cpp
 void register_merge(CLI::App& app, Action& action);          // src/cli/merge.cpp
 
 // The whole command line: parse, run one subcommand, map failures to exit codes (main.cpp;

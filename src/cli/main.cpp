@@ -170,6 +170,7 @@ int cli_main(int argc, char** argv) {
     register_bench_rasp(app, action);
     register_bench_kernels(app, action);
     register_bench_sinks(app, action);
+    register_bench_mpi(app, action);
     register_merge(app, action);
     try {
         app.parse(argc, argv);

@@ -41,4 +41,15 @@ test "$(wc -l < "$dir/part.jsonl")" -eq 5
 "$ahat" verify --family random --sizes 1..2 --samples 1 --depth 2 --json --shard 0/1 > "$dir/part_shard.jsonl"
 # the same records as a run of sizes 1..2 (ranks finish items in any order: sorted)
 cmp <(tail -n +2 "$dir/part.jsonl" | sort) <(tail -n +2 "$dir/part_shard.jsonl" | sort)
+# ahat bench mpi: both runs in one call, their outputs equal, a balance from the report
+"$ahat" bench mpi --mpirun "$mpiexec" --sizes 1..12 --samples 1 --depth 3 --repeats 2 --json > "$dir/bench.json"
+grep -q '"same_output":true' "$dir/bench.json"
+grep -q '"ranks":2' "$dir/bench.json"
+grep -q '"balance":[0-9]' "$dir/bench.json"
+grep -q '"items":12' "$dir/bench.json"
+if "$ahat" bench mpi --sizes 1..4 --samples 1 --mpirun "$dir/no-such-launcher" 2> "$dir/bench.err"; then
+  echo "bench mpi with a missing launcher exited 0" >&2
+  exit 1
+fi
+grep -q "mpirun" "$dir/bench.err"
 echo "ahat-mpi: ok"
