@@ -171,3 +171,36 @@ TEST_CASE("small_dot and exact_dot agree with GMP dot products", "[exact][fast_p
     CHECK(fast > 500);
     CHECK(slow > 300);
 }
+
+TEST_CASE("PackedMatrix gives back every value, small, large and fractional", "[exact][fast_path]") {
+    std::mt19937_64 rng(61);
+    const Integer lim = Integer(1) << 62;
+    for (int trial = 0; trial < 200; ++trial) {
+        const std::size_t rows = rng() % 6, cols = rng() % 5;
+        Matrix<Rational> m(rows, cols);
+        for (Rational& v : m.data) {
+            switch (rng() % 6) {
+                case 0: v = R(0); break;
+                case 1: v = R(static_cast<long long>(rng() % 41) - 20); break;
+                case 2: v = Rational(rng() % 2 ? lim - 1 : -(lim - 1)); break;         // small
+                case 3: v = Rational(rng() % 2 ? lim : -lim); break;                   // large
+                case 4: v = Rational(Integer(INT64_MIN)) * (rng() % 3 + 1); break;     // large
+                default: v = R(static_cast<long long>(rng() % 41) - 20, 1 + static_cast<long long>(rng() % 7));
+            }
+        }
+        const PackedMatrix p(m);
+        REQUIRE(p.rows == rows);
+        REQUIRE(p.cols == cols);
+        REQUIRE(p.unpack() == m);
+        for (std::size_t r = 0; r < rows; ++r) {
+            REQUIRE(p.row_equals(r, m.row(r)));
+            for (std::size_t c = 0; c < cols; ++c) {
+                REQUIRE(p.at(r, c) == m.at(r, c));
+                // Any change of one entry, to a small or a large value, is seen.
+                std::vector<Rational> row(m.row(r), m.row(r) + cols);
+                row[c] = rng() % 2 ? row[c] + 1 : row[c] * lim + R(1, 3);
+                CHECK_FALSE(p.row_equals(r, row.data()));
+            }
+        }
+    }
+}
