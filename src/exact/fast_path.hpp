@@ -10,8 +10,9 @@
 //   SmallSum                  an i128 accumulator: add(x), add_product(a, b) with int64 a, b;
 //                             after the first overflow ok() is false and stays false (the
 //                             value is then meaningless: the caller takes the GMP path).
-//                             give_up() marks a term that is not small. value() is the sum; to_rational() and store(out) make it exact
-//                             (store writes in place, no allocation, when it fits in a long);
+//                             give_up() marks a term that is not small. value() is the sum;
+//                             to_rational() and store(out) make it exact (store writes in
+//                             place, no allocation, when it fits in a long);
 //                             store_mean(out, count) stores sum / count the same way, and
 //                             divide_in_place(r, count) divides any Rational by a count.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
@@ -20,7 +21,7 @@
 //   PackedMatrix              an exact rows x cols matrix kept compactly: each entry an int64
 //                             when it is a small integer, else a Rational on the side (8 bytes
 //                             an entry plus the large ones, where a Matrix<Rational> takes about
-//                             64 for a zero and 96 for a small integer). Built from a
+//                             40 for a zero and 48 for a small integer, docs/semantics.md). Built from a
 //                             Matrix<Rational>; at(r, c), row_equals(r, row), unpack_row(r, out)
 //                             and unpack() give the same values back.
 // Cost: one comparison per added term on the fast path; no allocation unless a result is
