@@ -1,4 +1,4 @@
-// `ahat bench compile-run`: random depth-D circuits from 10^3 to 10^5 gates, compiled
+// `ahat bench compile-run`: random depth-D circuits (10^3 to 10^5 gates by default, any sizes given), compiled
 // (circuit_to_encoder), run exactly and checked against direct evaluation; the structured
 // attention path beside the dense scan where the dense scan still finishes.
 #pragma once

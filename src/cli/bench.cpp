@@ -104,9 +104,9 @@ void register_bench(CLI::App& app, Action& action) {
 
     auto cp = std::make_shared<CompileRunParams>();
     auto construction = std::make_shared<std::string>("wire");
-    CLI::App* cr = bench->add_subcommand("compile-run", "Compile, run and verify random circuits from 10^3 to 10^5 gates");
+    CLI::App* cr = bench->add_subcommand("compile-run", "Compile, run and verify random circuits (10^3 to 10^5 gates by default; --sizes up to 10^6 and beyond)");
     auto sizes = std::make_shared<std::vector<std::string>>();
-    cr->add_option("--sizes", *sizes, "gate counts: A..B, A..B*K or a list (default 1000,2000,5000,10000,20000,50000,100000)");
+    cr->add_option("--sizes", *sizes, "gate counts: A..B, A..B*K or a list (default 1000,2000,4000,...,64000,100000)");
     add_number(cr, "--depth", cp->depth, "circuit depth (and K)", 1, 64);
     add_number(cr, "--inputs", cp->inputs, "circuit inputs", 1, std::size_t{1} << 28);
     add_number(cr, "--fanin", cp->max_fanin, "largest add fan-in", 1, std::size_t{1} << 28);

@@ -235,12 +235,17 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
     return e;
 }
 
-Matrix<Rational> with_inputs(const Encoding& e, const std::vector<Rational>& inputs) {
+void set_inputs(const Encoding& e, const std::vector<Rational>& inputs, Matrix<Rational>& x,
+                const std::vector<std::size_t>* row_of) {
     if (inputs.size() != e.input_tokens.size())
         fail({}, "the circuit has {} inputs, {} values were given", e.input_tokens.size(), inputs.size());
-    Matrix<Rational> x = e.tokens;
     for (std::size_t k = 0; k < inputs.size(); ++k)
-        for (std::uint32_t t : e.input_tokens[k]) x.at(t, e.value_coordinate) = inputs[k];
+        for (std::uint32_t t : e.input_tokens[k]) x.at(row_of ? (*row_of)[t] : t, e.value_coordinate) = inputs[k];
+}
+
+Matrix<Rational> with_inputs(const Encoding& e, const std::vector<Rational>& inputs) {
+    Matrix<Rational> x = e.tokens;
+    set_inputs(e, inputs, x);
     return x;
 }
 

@@ -12,6 +12,8 @@
 //                            every non-leaf value set to a poison value, plus where inputs go
 //                            and where outputs are read.
 //   with_inputs(e, x)        the token matrix for input values x.
+//   set_inputs(e, x, tokens, row_of)   the same in place: writes x into a copy of e.tokens
+//                            whose row t is row row_of[t] of `tokens` (none: the identity).
 //   decode(e, state)         the circuit's outputs from the final state.
 // Requirements on C: gates in the basis (every circuit in memory is). Gate ids in the encoding
 // are 1-based positions in C's gate list; the id 0 marks "no consumer" (an output wire).
@@ -58,6 +60,8 @@ Rational default_poison();
 
 Encoding encode(Construction c, const Circuit& circuit, const Rational& poison = default_poison());
 Matrix<Rational> with_inputs(const Encoding& e, const std::vector<Rational>& inputs);
+void set_inputs(const Encoding& e, const std::vector<Rational>& inputs, Matrix<Rational>& tokens,
+                const std::vector<std::size_t>* row_of = nullptr);
 std::vector<Rational> decode(const Encoding& e, const Matrix<Rational>& state);
 
 }  // namespace ahat

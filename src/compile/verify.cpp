@@ -6,6 +6,7 @@
 
 #include "circuit/eval.hpp"
 #include "encoder/interpreter.hpp"
+#include "exact/fast_path.hpp"
 
 namespace ahat {
 namespace {
@@ -41,8 +42,12 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
         fail({}, "the circuit has depth {}, above the depth bound K = {}", rep.circuit_depth, rep.depth_bound);
     rep.shape = shape_of(opts.construction, rep.depth_bound);
     const Encoder enc = circuit_encoder(opts.construction, rep.depth_bound);
-    const Encoding e = encode(opts.construction, circ);
+    Encoding e = encode(opts.construction, circ);
     rep.tokens = e.tokens.rows;
+    // The tokens and the final state are kept packed (8 bytes an entry where they are small
+    // integers): at any time one state of the encoder's width lives as Rationals.
+    const PackedMatrix tokens(e.tokens);
+    e.tokens = Matrix<Rational>();
     const Program<Rational> prog(enc);
     const std::vector<std::uint32_t> depth = depths(circ);
     std::mt19937_64 rng(opts.seed);
@@ -56,7 +61,7 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
         // Each layer is checked as the run produces it, so one state is kept at a time.
         auto check_layer = [&](std::size_t l, const Matrix<Rational>& state, const std::vector<HeadTrace>& heads) {
             // Invariant: layer by layer, with the poison in every token not yet complete.
-            for (std::size_t t = 0; t < e.tokens.rows && r.invariant_ok; ++t) {
+            for (std::size_t t = 0; t < tokens.rows && r.invariant_ok; ++t) {
                 const GateId g = e.token_gate[t];
                 const bool due = l >= ready_after(opts.construction, e, t, depth[g]);
                 if (due && state.at(t, e.value_coordinate) != values[g]) {
@@ -68,7 +73,7 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
             if (l == 0 || !r.argmax_ok) return;
             // Argmax sets of layer l - 1: the sizes the proofs predict.
             const bool fetch = opts.construction == Construction::Gate && (l - 1) % 2 == 0;
-            for (std::size_t t = 0; t < e.tokens.rows; ++t) {
+            for (std::size_t t = 0; t < tokens.rows; ++t) {
                 const Gate& g = circ.gates[e.token_gate[t]];
                 const bool computing = opts.construction == Construction::Wire || e.token_is_gate[t];
                 bool ok = true;
@@ -89,26 +94,28 @@ VerifyReport verify_circuit(const Circuit& circ, const VerifyOptions& opts) {
         RunOptions ro;
         ro.max_bits = 0;
         // The run takes over its input: one state of the encoder's width lives at a time.
-        RunResult<Rational> run = prog.run(with_inputs(e, r.inputs), ro, opts.invariants ? LayerObserver<Rational>(check_layer) : nullptr);
+        Matrix<Rational> x = tokens.unpack();
+        set_inputs(e, r.inputs, x);
+        RunResult<Rational> run = prog.run(std::move(x), ro, opts.invariants ? LayerObserver<Rational>(check_layer) : nullptr);
         run.trace = {};
         r.got = decode(e, run.state);
+        const PackedMatrix final_state(run.state);
+        run.state = Matrix<Rational>();
         r.outputs_ok = r.got == r.expected;
         if (!r.outputs_ok) note(r, "decoded outputs differ from direct evaluation");
         if (opts.invariants) {
             // Shuffle: a random order of the tokens permutes the final state row for row.
-            std::vector<std::size_t> perm(e.tokens.rows);
+            std::vector<std::size_t> perm(tokens.rows);
             std::iota(perm.begin(), perm.end(), std::size_t{0});
             for (std::size_t k = perm.size(); k > 1; --k) std::swap(perm[k - 1], perm[rng() % k]);
-            Matrix<Rational> xs(e.tokens.rows, run.state.cols);
-            {
-                const Matrix<Rational> x = with_inputs(e, r.inputs);
-                for (std::size_t t = 0; t < x.rows; ++t) std::copy(x.row(t), x.row(t) + x.cols, xs.row(perm[t]));
-            }
+            Matrix<Rational> xs(tokens.rows, tokens.cols);
+            for (std::size_t t = 0; t < tokens.rows; ++t) tokens.unpack_row(t, xs.row(perm[t]));
+            set_inputs(e, r.inputs, xs, &perm);
             RunOptions plain;
             plain.max_bits = 0;
             const RunResult<Rational> shuffled = prog.run(std::move(xs), plain);
-            for (std::size_t t = 0; t < e.tokens.rows && r.shuffle_ok; ++t)
-                if (!std::equal(run.state.row(t), run.state.row(t) + run.state.cols, shuffled.state.row(perm[t]))) {
+            for (std::size_t t = 0; t < tokens.rows && r.shuffle_ok; ++t)
+                if (!final_state.row_equals(t, shuffled.state.row(perm[t]))) {
                     r.shuffle_ok = false;
                     note(r, fmt::format("token {} ends differently when the tokens are shuffled", t));
                 }

@@ -1,5 +1,7 @@
 #include "encoder/fast_attention.hpp"
 
+#include "exact/fast_path.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <numeric>
@@ -51,9 +53,8 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
     // Keys compare as int64 rows when every entry is a small integer (the common case).
-    std::vector<std::int64_t> ik(n * dk);
-    bool int_keys = true;
-    for (std::size_t k = 0; k < n * dk && int_keys; ++k) int_keys = small_int(K.data[k], &ik[k]);
+    std::vector<std::int64_t> ik;
+    const bool int_keys = small_ints(K.data.data(), n * dk, ik);
     auto row_less = [&](std::uint32_t a, std::uint32_t b) {
         if (int_keys)
             return std::lexicographical_compare(ik.begin() + a * dk, ik.begin() + (a + 1) * dk, ik.begin() + b * dk,
@@ -472,15 +473,13 @@ bool KeyIndex::argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std
     const std::size_t classes = first.size() - 1;
     thread_local std::vector<i128> small_scores;
     thread_local std::vector<Rational> scores;
-    bool small = int_keys_;
     thread_local std::vector<std::int64_t> iq;
-    iq.resize(dk_);
-    for (std::size_t c = 0; c < dk_ && small; ++c) small = small_int(q[c], &iq[c]);
-    small_scores.assign(classes, 0);
+    bool small = int_keys_ && small_ints(q, dk_, iq);
+    small_scores.resize(classes);
     for (std::size_t k = 0; k < classes && small; ++k) {
-        const std::int64_t* key = ikeys_.data() + found_groups[first[k]] * dk_;
-        for (std::size_t c = 0; c < dk_ && small; ++c)
-            small = !__builtin_add_overflow(small_scores[k], static_cast<i128>(iq[c]) * key[c], &small_scores[k]);
+        const auto s = small_dot(iq.data(), ikeys_.data() + found_groups[first[k]] * dk_, dk_);
+        small = s.has_value();
+        if (small) small_scores[k] = *s;
     }
     if (!small) {
         scores.resize(classes);

@@ -1,6 +1,7 @@
 #include "encoder/interpreter.hpp"
 
 #include "encoder/fast_attention.hpp"
+#include "exact/fast_path.hpp"
 #include "support/plural.hpp"
 
 #include <algorithm>
@@ -60,10 +61,7 @@ struct KeyCache {
 
 // int64 copy of a matrix when every entry is an integer below 2^62.
 bool small_copy(const Matrix<Rational>& m, std::vector<std::int64_t>& out) {
-    out.resize(m.data.size());
-    for (std::size_t k = 0; k < m.data.size(); ++k)
-        if (!small_int(m.data[k], &out[k])) return false;
-    return true;
+    return small_ints(m.data.data(), m.data.size(), out);
 }
 
 template <class S>
@@ -77,22 +75,24 @@ bool rows_equal(const Matrix<S>& m) {
 template <class S>
 void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std::vector<std::uint32_t>& idx, S* out) {
     const std::size_t dv = V.cols;
-    const S m = S(static_cast<long long>(idx.size()));
     for (std::size_t c = 0; c < dv; ++c) {
         if constexpr (is_exact_v<S>) {
             if (vs) {
-                i128 acc = 0;
-                bool ok = true;
-                for (std::uint32_t j : idx) ok = ok && !__builtin_add_overflow(acc, (*vs)[j * dv + c], &acc);
-                if (ok) {
-                    out[c] = rational_from_i128(acc) / m;
+                SmallSum acc;
+                for (std::uint32_t j : idx) acc.add((*vs)[j * dv + c]);
+                if (acc.ok()) {
+                    acc.store_mean(out[c], idx.size());
                     continue;
                 }
             }
+            mpq_set_ui(out[c].backend().data(), 0, 1);
+            for (std::uint32_t j : idx) mpq_add(out[c].backend().data(), out[c].backend().data(), V.at(j, c).backend().data());
+            SmallSum::divide_in_place(out[c], idx.size());
+        } else {
+            S acc = S(0);
+            for (std::uint32_t j : idx) acc += V.at(j, c);
+            out[c] = acc / S(static_cast<long long>(idx.size()));
         }
-        S acc = S(0);
-        for (std::uint32_t j : idx) acc += V.at(j, c);
-        out[c] = acc / m;
     }
 }
 
@@ -266,14 +266,9 @@ struct Attention {
                     if (a == b) continue;
                 }
                 mul_adds += dk;
-                if (q) {  // |entries| < 2^62 and dk small: i128 with overflow checks
-                    const std::int64_t* k = ks.data() + index.group(g).members.front() * dk;
-                    i128 acc = 0;
-                    bool ok = true;
-                    for (std::size_t c = 0; c < dk && ok; ++c)
-                        ok = !__builtin_add_overflow(acc, static_cast<i128>(q[c]) * k[c], &acc);
-                    if (ok) {
-                        if (!second_small || acc > *second_small) second_small = acc;
+                if (q) {  // |entries| < 2^62: i128 with overflow checks
+                    if (auto acc = small_dot(q, ks.data() + index.group(g).members.front() * dk, dk)) {
+                        if (!second_small || *acc > *second_small) second_small = *acc;
                         continue;
                     }
                 }
@@ -311,14 +306,15 @@ struct Attention {
             trace.selected[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(hi - lo + 1);
             return;
         }
-        const S m = S(static_cast<long long>(hi - lo + 1));
         for (std::size_t c = 0; c < dv; ++c) {
             if constexpr (is_exact_v<S>) {
-                out[c] = (prefix.at(static_cast<std::size_t>(hi + 1), c) - prefix.at(static_cast<std::size_t>(lo), c)) / m;
+                mpq_sub(out[c].backend().data(), prefix.at(static_cast<std::size_t>(hi + 1), c).backend().data(),
+                        prefix.at(static_cast<std::size_t>(lo), c).backend().data());
+                SmallSum::divide_in_place(out[c], static_cast<unsigned long>(hi - lo + 1));
             } else {
                 S acc = S(0);
                 for (std::int64_t j = lo; j <= hi; ++j) acc += V.at(static_cast<std::size_t>(j), c);
-                out[c] = acc / m;
+                out[c] = acc / S(static_cast<long long>(hi - lo + 1));
             }
         }
     }
@@ -332,11 +328,9 @@ struct Attention {
         if constexpr (std::is_same_v<Sc, i128>) {
             const std::int64_t* q = qs.data() + static_cast<std::size_t>(i) * dk;
             for (std::int64_t j = lo; j <= hi; ++j) {
-                const std::int64_t* k = ks.data() + static_cast<std::size_t>(j) * dk;
-                i128 acc = 0;
-                for (std::size_t c = 0; c < dk; ++c)
-                    if (__builtin_add_overflow(acc, static_cast<i128>(q[c]) * k[c], &acc)) throw Overflow{};
-                s[static_cast<std::size_t>(j - lo)] = acc;
+                const auto acc = small_dot(q, ks.data() + static_cast<std::size_t>(j) * dk, dk);
+                if (!acc) throw Overflow{};
+                s[static_cast<std::size_t>(j - lo)] = *acc;
             }
         } else {
             for (std::int64_t j = lo; j <= hi; ++j)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "exact/fast_path.hpp"
+
 namespace ahat {
 
 template <class S>
@@ -55,13 +57,9 @@ template <class S>
 void Sparse<S>::prepare() {
     small.clear();
     if constexpr (is_exact_v<S>) {
-        small.resize(val.size());
-        for (std::size_t k = 0; k < val.size(); ++k) {
-            if (!small_int(val[k], &small[k])) {
-                small.clear();
-                small.shrink_to_fit();
-                return;
-            }
+        if (!small_ints(val.data(), val.size(), small)) {
+            small.clear();
+            small.shrink_to_fit();
         }
     }
 }
@@ -79,35 +77,22 @@ void Affine<S>::prepare() {
     small_ok = false;
     if constexpr (is_exact_v<S>) {
         if (A.small.size() != A.val.size()) return;
-        small_b.resize(b.size());
-        for (std::size_t k = 0; k < b.size(); ++k)
-            if (!small_int(b[k], &small_b[k])) return;
-        small_ok = true;
+        small_ok = small_ints(b.data(), b.size(), small_b);
     }
 }
 
 namespace {
 
 // Exact y[r] (+)= row r of A times x, trying i128 first. `xs` holds x as int64 when
-// `x_small`; `bias` is the starting value of the accumulator (int64 or Rational).
+// `fast`; `bias` is the starting value of the accumulator (int64 or Rational; it may be
+// `out` itself).
 void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
                bool fast, i128 bias_small, const Rational& bias, Rational& out) {
     const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
     if (fast) {
-        i128 acc = bias_small;
-        bool ok = true;
-        for (std::uint32_t k = lo; k < hi && ok; ++k) {
-            i128 p = static_cast<i128>(A.small[k]) * xs[A.col[k]];
-            ok = !__builtin_add_overflow(acc, p, &acc);
-        }
-        if (ok) {
-            if (acc >= INT64_MIN && acc <= INT64_MAX) {
-                mpq_set_si(out.backend().data(), static_cast<long>(acc), 1);  // in place, no allocation
-            } else {
-                out = rational_from_i128(acc);
-            }
-            return;
-        }
+        SmallSum acc(bias_small);
+        for (std::uint32_t k = lo; k < hi && acc.ok(); ++k) acc.add_product(A.small[k], xs[A.col[k]]);
+        if (acc.ok()) return acc.store(out);  // in place, no allocation
     }
     thread_local Rational scratch;  // one temporary for the whole thread: no allocation per row
     mpq_ptr tmp = scratch.backend().data();
@@ -123,13 +108,6 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
     }
 }
 
-bool small_vector(const Rational* x, std::size_t n, std::vector<std::int64_t>& xs) {
-    xs.resize(n);
-    for (std::size_t c = 0; c < n; ++c)
-        if (!small_int(x[c], &xs[c])) return false;
-    return true;
-}
-
 }  // namespace
 
 template <class S>
@@ -137,7 +115,7 @@ std::uint64_t apply(const Affine<S>& f, const S* x, S* y) {
     const Sparse<S>& A = f.A;
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
-        bool fast = f.small_ok && small_vector(x, A.cols, xs);
+        bool fast = f.small_ok && small_ints(x, A.cols, xs);
         for (std::size_t r = 0; r < A.rows; ++r)
             exact_row(A, r, x, xs.data(), fast, fast ? f.small_b[r] : 0, f.b[r], y[r]);
     } else {
@@ -155,12 +133,11 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
         std::int64_t yr = 0;
-        bool fast = A.small.size() == A.val.size() && small_vector(x, A.cols, xs);
+        bool fast = A.small.size() == A.val.size() && small_ints(x, A.cols, xs);
         for (std::size_t r = 0; r < A.rows; ++r) {
             if (A.start[r] == A.start[r + 1]) continue;
             bool row_fast = fast && small_int(y[r], &yr);
-            Rational bias = y[r];
-            exact_row(A, r, x, xs.data(), row_fast, row_fast ? yr : 0, bias, y[r]);
+            exact_row(A, r, x, xs.data(), row_fast, row_fast ? yr : 0, y[r], y[r]);  // in place
         }
     } else {
         for (std::size_t r = 0; r < A.rows; ++r)
@@ -172,23 +149,7 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
 template <class S>
 S dot(const S* a, const S* b, std::size_t n) {
     if constexpr (is_exact_v<S>) {
-        i128 acc = 0;
-        bool ok = true;
-        for (std::size_t k = 0; k < n && ok; ++k) {
-            std::int64_t x, y;
-            ok = small_int(a[k], &x) && small_int(b[k], &y) &&
-                 !__builtin_add_overflow(acc, static_cast<i128>(x) * y, &acc);
-        }
-        if (ok) return rational_from_i128(acc);
-        Rational out;
-        mpq_t tmp;
-        mpq_init(tmp);
-        for (std::size_t k = 0; k < n; ++k) {
-            mpq_mul(tmp, a[k].backend().data(), b[k].backend().data());
-            mpq_add(out.backend().data(), out.backend().data(), tmp);
-        }
-        mpq_clear(tmp);
-        return out;
+        return exact_dot(a, b, n);
     } else {
         S acc = S(0);
         for (std::size_t k = 0; k < n; ++k) acc += a[k] * b[k];

@@ -1,9 +1,93 @@
 #include "exact/rational.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
 
 namespace ahat {
 namespace {
+
+// GMP's memory through a pool for the one- and two-limb blocks that small values need (a
+// Rational holding 0 or a small integer owns one or two of them). malloc gives each such block
+// a 32-byte chunk; the pool gives it 8 or 16 bytes, which halves the size of an exact state.
+// Free blocks go to a per-thread list by size class; pages (64 KiB) are never returned, and are
+// kept in a global list so that leak checkers see them reachable. A block from malloc (one
+// allocated before the pool was installed) may end up on a list: it is at least as large.
+namespace limb_pool {
+
+constexpr std::size_t kPage = std::size_t{1} << 16;
+
+struct FreeBlock {
+    FreeBlock* next;
+};
+
+struct Class {
+    FreeBlock* free = nullptr;
+    char* fresh = nullptr;  // the unused tail of this thread's current page
+    std::size_t left = 0;   // bytes in it
+};
+
+thread_local Class classes[2];  // blocks of 8 and of 16 bytes
+
+std::mutex pages_mutex;
+std::vector<void*>& pages() {
+    static auto* p = new std::vector<void*>();  // never destroyed: blocks outlive static destruction
+    return *p;
+}
+
+int class_of(std::size_t bytes) { return bytes <= 8 ? 0 : bytes <= 16 ? 1 : -1; }
+
+void* must(void* p) {
+    if (!p) std::abort();  // as GMP's own allocator does
+    return p;
+}
+
+void* allocate(std::size_t bytes) {
+    const int k = class_of(bytes);
+    if (k < 0) return must(std::malloc(bytes));
+    Class& c = classes[k];
+    if (c.free) {
+        FreeBlock* b = c.free;
+        c.free = b->next;
+        return b;
+    }
+    const std::size_t size = std::size_t{8} << k;
+    if (c.left < size) {
+        c.fresh = static_cast<char*>(must(std::malloc(kPage)));
+        c.left = kPage;
+        const std::lock_guard<std::mutex> lock(pages_mutex);
+        pages().push_back(c.fresh);
+    }
+    void* b = c.fresh;
+    c.fresh += size;
+    c.left -= size;
+    return b;
+}
+
+void release(void* p, std::size_t bytes) {
+    const int k = class_of(bytes);
+    if (k < 0) return std::free(p);
+    auto* b = static_cast<FreeBlock*>(p);
+    b->next = classes[k].free;
+    classes[k].free = b;
+}
+
+void* reallocate(void* p, std::size_t old_bytes, std::size_t new_bytes) {
+    const int from = class_of(old_bytes), to = class_of(new_bytes);
+    if (from < 0 && to < 0) return must(std::realloc(p, new_bytes));
+    if (from == to) return p;
+    void* q = allocate(new_bytes);
+    std::memcpy(q, p, std::min(old_bytes, new_bytes));
+    release(p, old_bytes);
+    return q;
+}
+
+[[maybe_unused]] const bool installed = (mp_set_memory_functions(allocate, reallocate, release), true);
+
+}  // namespace limb_pool
 
 bool fail(ParseFailure* f, std::string why, std::size_t at) {
     if (f) {

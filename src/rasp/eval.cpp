@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "exact/fast_path.hpp"
 #include "rasp/eval.hpp"
 #include "rasp/values.hpp"
 #include "support/utf8.hpp"
@@ -111,11 +112,11 @@ private:
         for (std::size_t q = 0; q < n_; ++q) {
             const Row& row = m[q];
             std::size_t count = 0, first = 0;
-            i128 isum = 0;
+            SmallSum isum;  // at most n terms below 2^62: never overflows
             for (std::size_t k = 0; k < n_; ++k) {
                 if (!row[k]) continue;
                 if (count++ == 0) first = k;
-                if (!ints.empty()) isum += ints[k];
+                if (!ints.empty()) isum.add(ints[k]);
             }
             if (count == 0) {
                 out.push_back(s.constant);
@@ -127,8 +128,8 @@ private:
                      "numbers, so a categorical aggregate must select at most one position",
                      count, q, kind == SeqKind::String ? "string" : "bool");
             } else if (!ints.empty()) {
-                Rational mean = rational_from_i128(isum);
-                mean /= static_cast<unsigned long long>(count);
+                Rational mean;
+                isum.store_mean(mean, count);
                 out.push_back(Value{std::move(mean)});
             } else {
                 Rational sum = 0;

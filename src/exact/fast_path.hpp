@@ -1,0 +1,153 @@
+// The exact fast path, written once: values that are small integers are read as int64, sums
+// of them and of their products are formed in 128-bit integers with overflow checks, and GMP
+// is used only where a check fails. Every exact kernel (linalg's affine maps and dot products,
+// the interpreter's scores and means, the key index's class scores, RASP's aggregates) goes
+// through these; none writes the pattern by hand.
+//
+// Offers:
+//   small_ints(x, n, out)     out = x as int64 when all n values are integers with |x| < 2^62
+//                             (small_int's bound); false (out unspecified) otherwise.
+//   SmallSum                  an i128 accumulator: add(x), add_product(a, b) with int64 a, b;
+//                             after the first overflow ok() is false and stays false (the
+//                             value is then meaningless: the caller takes the GMP path).
+//                             give_up() marks a term that is not small. value() is the sum;
+//                             to_rational() and store(out) make it exact (store writes in
+//                             place, no allocation, when it fits in a long);
+//                             store_mean(out, count) stores sum / count the same way, and
+//                             divide_in_place(r, count) divides any Rational by a count.
+//   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
+//   exact_dot(a, b, n)        sum_k a_k b_k of Rationals: small_dot when every entry is small,
+//                             GMP otherwise; the same value either way.
+//   PackedMatrix              an exact rows x cols matrix kept compactly: each entry an int64
+//                             when it is a small integer, else a Rational on the side (8 bytes
+//                             an entry plus the large ones, where a Matrix<Rational> takes about
+//                             40 for a zero and 48 for a small integer, docs/semantics.md). Built from a
+//                             Matrix<Rational>; at(r, c), row_equals(r, row), unpack_row(r, out)
+//                             and unpack() give the same values back.
+// Cost: one comparison per added term on the fast path; no allocation unless a result is
+// stored that does not fit in a long.
+#pragma once
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "exact/linalg.hpp"
+#include "exact/rational.hpp"
+
+namespace ahat {
+
+inline bool small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
+    out.resize(n);
+    for (std::size_t k = 0; k < n; ++k)
+        if (!small_int(x[k], &out[k])) return false;
+    return true;
+}
+
+class SmallSum {
+public:
+    explicit SmallSum(i128 start = 0) : acc_(start) {}
+    void add(i128 x) { ok_ = ok_ && !__builtin_add_overflow(acc_, x, &acc_); }
+    // |a|, |b| < 2^63, so the product fits in an i128; only the sum can overflow.
+    void add_product(std::int64_t a, std::int64_t b) { add(static_cast<i128>(a) * b); }
+    void give_up() { ok_ = false; }  // a term that is not small: take the GMP path
+    bool ok() const { return ok_; }
+    i128 value() const { return acc_; }
+    Rational to_rational() const { return rational_from_i128(acc_); }
+    void store(Rational& out) const {
+        if (acc_ >= LONG_MIN && acc_ <= LONG_MAX) mpq_set_si(out.backend().data(), static_cast<long>(acc_), 1);
+        else out = rational_from_i128(acc_);
+    }
+    // out = sum / count (count > 0), in place.
+    void store_mean(Rational& out, unsigned long count) const {
+        store(out);
+        divide_in_place(out, count);
+    }
+    static void divide_in_place(Rational& out, unsigned long count) {
+        if (count == 1) return;
+        mpq_ptr q = out.backend().data();
+        mpz_mul_ui(mpq_denref(q), mpq_denref(q), count);
+        mpq_canonicalize(q);
+    }
+
+private:
+    i128 acc_;
+    bool ok_ = true;
+};
+
+inline std::optional<i128> small_dot(const std::int64_t* a, const std::int64_t* b, std::size_t n) {
+    SmallSum s;
+    for (std::size_t k = 0; k < n && s.ok(); ++k) s.add_product(a[k], b[k]);
+    if (!s.ok()) return std::nullopt;
+    return s.value();
+}
+
+inline Rational exact_dot(const Rational* a, const Rational* b, std::size_t n) {
+    SmallSum s;
+    for (std::size_t k = 0; k < n && s.ok(); ++k) {
+        std::int64_t x = 0, y = 0;
+        if (small_int(a[k], &x) && small_int(b[k], &y)) s.add_product(x, y);
+        else s.give_up();
+    }
+    if (s.ok()) return s.to_rational();
+    Rational out;
+    thread_local Rational scratch;  // one temporary per thread: no allocation per term
+    for (std::size_t k = 0; k < n; ++k) {
+        mpq_mul(scratch.backend().data(), a[k].backend().data(), b[k].backend().data());
+        mpq_add(out.backend().data(), out.backend().data(), scratch.backend().data());
+    }
+    return out;
+}
+
+class PackedMatrix {
+public:
+    PackedMatrix() = default;
+    explicit PackedMatrix(const Matrix<Rational>& m) : rows(m.rows), cols(m.cols), small_(m.data.size()) {
+        for (std::size_t k = 0; k < m.data.size(); ++k)
+            if (!small_int(m.data[k], &small_[k])) {
+                small_[k] = kLarge;
+                large_.emplace_back(k, m.data[k]);
+            }
+    }
+    std::size_t rows = 0, cols = 0;
+
+    Rational at(std::size_t r, std::size_t c) const {
+        Rational out;
+        get(r * cols + c, out);
+        return out;
+    }
+    bool row_equals(std::size_t r, const Rational* row) const {
+        std::int64_t x = 0;
+        for (std::size_t c = 0; c < cols; ++c) {
+            const std::size_t k = r * cols + c;
+            if (small_[k] != kLarge ? !(small_int(row[c], &x) && x == small_[k]) : large(k) != row[c]) return false;
+        }
+        return true;
+    }
+    void unpack_row(std::size_t r, Rational* out) const {
+        for (std::size_t c = 0; c < cols; ++c) get(r * cols + c, out[c]);
+    }
+    Matrix<Rational> unpack() const {
+        Matrix<Rational> m(rows, cols);
+        for (std::size_t r = 0; r < rows; ++r) unpack_row(r, m.row(r));
+        return m;
+    }
+
+private:
+    static constexpr std::int64_t kLarge = INT64_MIN;  // never a small integer (|x| < 2^62)
+    std::vector<std::int64_t> small_;
+    std::vector<std::pair<std::size_t, Rational>> large_;  // (entry, value), by entry
+
+    const Rational& large(std::size_t k) const {
+        return std::lower_bound(large_.begin(), large_.end(), k, [](const auto& e, std::size_t key) { return e.first < key; })
+            ->second;
+    }
+    void get(std::size_t k, Rational& out) const {
+        if (small_[k] != kLarge) mpq_set_si(out.backend().data(), static_cast<long>(small_[k]), 1);
+        else out = large(k);
+    }
+};
+
+}  // namespace ahat

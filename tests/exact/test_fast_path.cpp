@@ -1,0 +1,206 @@
+// exact/fast_path: SmallSum, small_ints, small_dot and exact_dot against plain GMP results on
+// random operations with fixed seeds, with operands drawn at the overflow boundaries
+// (INT64_MAX, INT64_MIN, 2^62 - 1, sums and products past 2^127).
+#include <catch2/catch.hpp>
+
+#include <climits>
+#include <random>
+#include <vector>
+
+#include "exact/fast_path.hpp"
+#include "exact/make_rational.hpp"
+
+using namespace ahat;
+using ahat_test::R;
+
+namespace {
+
+// An int64 drawn mostly at the edges: 0, +-1, small, near +-2^62, INT64_MAX, INT64_MIN.
+std::int64_t edge_int(std::mt19937_64& rng) {
+    switch (rng() % 7) {
+        case 0: return static_cast<std::int64_t>(rng() % 21) - 10;
+        case 1: return INT64_MAX - static_cast<std::int64_t>(rng() % 3);
+        case 2: return INT64_MIN + static_cast<std::int64_t>(rng() % 3);
+        case 3: return (std::int64_t{1} << 62) - 1 - static_cast<std::int64_t>(rng() % 3);
+        case 4: return -(std::int64_t{1} << 62) + 1 + static_cast<std::int64_t>(rng() % 3);
+        case 5: return static_cast<std::int64_t>(rng());
+        default: return static_cast<std::int64_t>(rng() % 2000001) - 1000000;
+    }
+}
+
+Integer big(i128 v) { return numerator(rational_from_i128(v)); }
+
+Integer from_i64(std::int64_t v) { return Integer(static_cast<long long>(v)); }
+
+const Integer kI128Max = (Integer(1) << 127) - 1;
+const Integer kI128Min = -(Integer(1) << 127);
+
+bool fits_i128(const Integer& z) { return z >= kI128Min && z <= kI128Max; }
+
+}  // namespace
+
+TEST_CASE("SmallSum agrees with GMP until the first overflow, and reports it", "[exact][fast_path]") {
+    std::mt19937_64 rng(16);
+    int overflowed = 0, exact = 0;
+    for (int trial = 0; trial < 3000; ++trial) {
+        const std::int64_t start_a = edge_int(rng), start_b = edge_int(rng);
+        const i128 start = static_cast<i128>(start_a) * start_b;
+        SmallSum s(start);
+        Integer ref = from_i64(start_a) * from_i64(start_b);
+        bool really_overflowed = false;
+        const int terms = 1 + static_cast<int>(rng() % 12);
+        for (int t = 0; t < terms; ++t) {
+            if (rng() % 2) {
+                const std::int64_t a = edge_int(rng), b = edge_int(rng);
+                s.add_product(a, b);
+                ref += from_i64(a) * from_i64(b);
+            } else {
+                const std::int64_t a = edge_int(rng);
+                s.add(a);
+                ref += from_i64(a);
+            }
+            if (!fits_i128(ref)) really_overflowed = true;
+            // Once the true partial sum left the i128 range, the accumulator must say so.
+            if (really_overflowed) REQUIRE_FALSE(s.ok());
+            if (s.ok()) REQUIRE(big(s.value()) == ref);
+        }
+        if (s.ok()) {
+            ++exact;
+            REQUIRE(s.to_rational() == Rational(ref));
+            Rational out = R(7, 3);  // store overwrites whatever was there
+            s.store(out);
+            REQUIRE(out == Rational(ref));
+            const unsigned long count = 1 + rng() % 9;
+            Rational mean = R(-5, 2);
+            s.store_mean(mean, count);
+            REQUIRE(mean == Rational(ref) / Rational(static_cast<long long>(count)));
+        } else {
+            ++overflowed;
+        }
+    }
+    // The draw must exercise both sides of the boundary.
+    CHECK(overflowed > 50);
+    CHECK(exact > 300);
+}
+
+TEST_CASE("SmallSum at the exact i128 boundary", "[exact][fast_path]") {
+    const i128 max = static_cast<i128>((static_cast<u128>(1) << 127) - 1);
+    SmallSum up(max - 1);
+    up.add(1);
+    REQUIRE(up.ok());
+    REQUIRE(up.to_rational() == Rational(kI128Max));
+    up.add(1);
+    REQUIRE_FALSE(up.ok());
+    SmallSum down(-max);
+    down.add(-1);
+    REQUIRE(down.ok());
+    REQUIRE(down.to_rational() == Rational(kI128Min));
+    down.add(-1);
+    REQUIRE_FALSE(down.ok());
+    SmallSum given_up;
+    given_up.give_up();
+    given_up.add(0);
+    REQUIRE_FALSE(given_up.ok());
+    // INT64_MIN * INT64_MIN = 2^126: fits; twice more overflows.
+    SmallSum sq;
+    sq.add_product(INT64_MIN, INT64_MIN);
+    REQUIRE(sq.ok());
+    REQUIRE(sq.to_rational() == Rational(Integer(1) << 126));
+    sq.add_product(INT64_MIN, INT64_MIN);
+    REQUIRE_FALSE(sq.ok());
+    // store() on either side of the long range
+    Rational out;
+    SmallSum at_long(LONG_MAX);
+    at_long.store(out);
+    REQUIRE(out == Rational(Integer(LONG_MAX)));
+    at_long.add(1);
+    at_long.store(out);
+    REQUIRE(out == Rational(Integer(LONG_MAX) + 1));
+    SmallSum below(LONG_MIN);
+    below.add(-1);
+    below.store(out);
+    REQUIRE(out == Rational(Integer(LONG_MIN) - 1));
+}
+
+TEST_CASE("small_ints takes exactly the integers below 2^62", "[exact][fast_path]") {
+    const Integer lim = Integer(1) << 62;
+    std::vector<std::int64_t> out;
+    const std::vector<Rational> ok{Rational(lim - 1), Rational(-(lim - 1)), R(0), R(-3)};
+    REQUIRE(small_ints(ok.data(), ok.size(), out));
+    REQUIRE(out == std::vector<std::int64_t>{(std::int64_t{1} << 62) - 1, -(std::int64_t{1} << 62) + 1, 0, -3});
+    for (const Rational& bad : {Rational(lim), Rational(-lim), R(1, 2), Rational(Integer(INT64_MAX)), R(-7, 3)}) {
+        std::vector<Rational> v{R(1), bad, R(2)};
+        CHECK_FALSE(small_ints(v.data(), v.size(), out));
+    }
+    REQUIRE(small_ints(nullptr, 0, out));
+    REQUIRE(out.empty());
+}
+
+TEST_CASE("small_dot and exact_dot agree with GMP dot products", "[exact][fast_path]") {
+    std::mt19937_64 rng(1616);
+    int fast = 0, slow = 0;
+    for (int trial = 0; trial < 2000; ++trial) {
+        const std::size_t n = rng() % 9;
+        std::vector<std::int64_t> a(n), b(n);
+        std::vector<Rational> ra(n), rb(n);
+        Integer ref = 0;
+        bool prefix_overflow = false;
+        for (std::size_t k = 0; k < n; ++k) {
+            a[k] = edge_int(rng), b[k] = edge_int(rng);
+            ref += from_i64(a[k]) * from_i64(b[k]);
+            prefix_overflow = prefix_overflow || !fits_i128(ref);
+            ra[k] = Rational(from_i64(a[k])), rb[k] = Rational(from_i64(b[k]));
+        }
+        const auto d = small_dot(a.data(), b.data(), n);
+        if (prefix_overflow) REQUIRE_FALSE(d.has_value());
+        if (d) REQUIRE(big(*d) == ref);
+        // exact_dot: the same value whichever path it takes; fractions force the GMP path.
+        if (n > 0 && rng() % 3 == 0) {
+            const std::size_t k = rng() % n;
+            ra[k] = ra[k] / 3;
+            ref = 0;
+            Rational refq = 0;
+            for (std::size_t t = 0; t < n; ++t) refq += ra[t] * rb[t];
+            REQUIRE(exact_dot(ra.data(), rb.data(), n) == refq);
+            ++slow;
+        } else {
+            REQUIRE(exact_dot(ra.data(), rb.data(), n) == Rational(ref));
+            ++fast;
+        }
+    }
+    CHECK(fast > 500);
+    CHECK(slow > 300);
+}
+
+TEST_CASE("PackedMatrix gives back every value, small, large and fractional", "[exact][fast_path]") {
+    std::mt19937_64 rng(61);
+    const Integer lim = Integer(1) << 62;
+    for (int trial = 0; trial < 200; ++trial) {
+        const std::size_t rows = rng() % 6, cols = rng() % 5;
+        Matrix<Rational> m(rows, cols);
+        for (Rational& v : m.data) {
+            switch (rng() % 6) {
+                case 0: v = R(0); break;
+                case 1: v = R(static_cast<long long>(rng() % 41) - 20); break;
+                case 2: v = Rational(rng() % 2 ? lim - 1 : -(lim - 1)); break;         // small
+                case 3: v = Rational(rng() % 2 ? lim : -lim); break;                   // large
+                case 4: v = Rational(Integer(INT64_MIN)) * (rng() % 3 + 1); break;     // large
+                default: v = R(static_cast<long long>(rng() % 41) - 20, 1 + static_cast<long long>(rng() % 7));
+            }
+        }
+        const PackedMatrix p(m);
+        REQUIRE(p.rows == rows);
+        REQUIRE(p.cols == cols);
+        REQUIRE(p.unpack() == m);
+        for (std::size_t r = 0; r < rows; ++r) {
+            REQUIRE(p.row_equals(r, m.row(r)));
+            for (std::size_t c = 0; c < cols; ++c) {
+                REQUIRE(p.at(r, c) == m.at(r, c));
+                // Any change of one entry, to a small or a large value, is seen.
+                std::vector<Rational> row(m.row(r), m.row(r) + cols);
+                row[c] = rng() % 2 ? row[c] + 1 : row[c] * lim + R(1, 3);
+                CHECK_FALSE(p.row_equals(r, row.data()));
+            }
+        }
+    }
+}
