@@ -138,6 +138,7 @@ std::string extras_in_order(const std::string& what) {
 namespace ahat::cli {
 
 int cli_main(int argc, char** argv) {
+    use_limb_pool();  // small exact values in half the memory (exact/rational.hpp)
     set_sweep_argv(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
     CLI::App app{"ahat: exact average-hard-attention transformer encoders, circuits and their expressivity"};
     app.require_subcommand(1);

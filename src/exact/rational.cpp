@@ -85,8 +85,6 @@ void* reallocate(void* p, std::size_t old_bytes, std::size_t new_bytes) {
     return q;
 }
 
-[[maybe_unused]] const bool installed = (mp_set_memory_functions(allocate, reallocate, release), true);
-
 }  // namespace limb_pool
 
 bool fail(ParseFailure* f, std::string why, std::size_t at) {
@@ -113,6 +111,19 @@ Integer decimal(const std::string& digits) {
 }
 
 }  // namespace
+
+bool use_limb_pool() {
+#if defined(__SANITIZE_ADDRESS__)
+    return false;  // AddressSanitizer checks GMP's blocks only when they come from malloc
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return false;
+#endif
+#endif
+    static const bool installed =
+        (mp_set_memory_functions(limb_pool::allocate, limb_pool::reallocate, limb_pool::release), true);
+    return installed;
+}
 
 std::optional<Rational> parse_rational(std::string_view s, ParseFailure* f) {
     if (s.empty()) {

@@ -8,6 +8,13 @@
 //   to_string(r)                   canonical form: "-3", "7/2" (lowest terms, sign on top).
 //   bit_size(r)                    bits of numerator plus bits of denominator.
 //   small_int(r, &out)             true when r is an integer that fits in int64.
+//   use_limb_pool()                GMP's one- and two-limb blocks from a per-thread pool for
+//                                  the rest of the process (about half the memory of a state
+//                                  of small values). Programs opt in (the ahat and ahat-mpi
+//                                  commands, the tests), since it changes GMP's allocator for
+//                                  every GMP user in the process: memory GMP hands out must
+//                                  then be freed through GMP's free function, never free().
+//                                  A no-op under AddressSanitizer; true when installed.
 //   fmt::formatter<Rational>       prints the canonical form.
 #pragma once
 
@@ -48,6 +55,7 @@ std::size_t bit_size(const Rational& r);
 // True when r is an integer with |r| < 2^62; then *out holds it. The margin keeps
 // sums of a few such values and products into i128 free of overflow checks.
 bool small_int(const Rational& r, std::int64_t* out);
+bool use_limb_pool();
 
 inline bool is_integer(const Rational& r) {
     return mpz_cmp_ui(mpq_denref(r.backend().data()), 1) == 0;
