@@ -89,6 +89,28 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
     return {k, n};
 }
 
+// The column (from 1) where a JSON text first nests deeper than `limit` arrays and objects, or
+// 0: nlohmann's values recurse, so a record nested thousands deep would overflow the stack.
+static std::size_t too_deep(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    bool in_string = false, escaped = false;
+    for (std::size_t c = 0; c < text.size(); ++c) {
+        const char ch = text[c];
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (ch == '\\') escaped = true;
+            else if (ch == '"') in_string = false;
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > limit) return c + 1;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return 0;
+}
+
 SweepFile read_sweep_file(const std::string& path) {
     const std::string text = read_file(path);
     SweepFile f;
@@ -99,6 +121,8 @@ SweepFile read_sweep_file(const std::string& path) {
         if (e == std::string::npos) break;  // cut short while being written: not a record
         ++line;
         json j;
+        if (const std::size_t col = too_deep(std::string_view(text).substr(pos, e - pos), 200))
+            fail(SourceLoc{path, line, static_cast<std::uint32_t>(col)}, "JSON nested too deeply (limit 200)");
         try {
             j = json::parse(text.substr(pos, e - pos));
         } catch (const json::exception& ex) {

@@ -143,7 +143,7 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     CHECK(r.out.empty());
     CHECK(slurp(merged) == run_ahat(args).out);
     // a shard cut short in its last line lacks that item
-    const std::string b_text = slurp(b);
+    const std::string a_text = slurp(a), b_text = slurp(b);
     {
         std::ofstream out(b, std::ios::binary | std::ios::trunc);
         out << b_text.substr(0, b_text.size() - 5);
@@ -153,6 +153,16 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     CHECK(r.err.find("item 5 ") != std::string::npos);
     r = run_ahat("merge circuits/demo.circ");
     CHECK(r.rc == 2);
+    // a record nested thousands deep is refused where it gets too deep, without recursing into it
+    const std::string header = a_text.substr(0, a_text.find('\n') + 1);
+    {
+        std::ofstream out(c, std::ios::binary | std::ios::trunc);
+        out << header << "{\"item\":1,\"key\":\"k\",\"result\":" << std::string(100000, '[') << std::string(100000, ']') << "}\n";
+    }
+    r = run_ahat("merge " + q(a) + " " + q(c));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find(c.filename().string() + ":2:") != std::string::npos);
+    CHECK(r.err.find("nested too deeply") != std::string::npos);
     r = run_ahat("eval circuits/demo.circ --shard 0/2");
     CHECK(r.rc == 2);  // not a sweep command
     r = run_ahat("lang compare ends-a --models global --max-len 3 --shard 0/2 --emit " + q(scratch() / "emit"));
