@@ -1,5 +1,6 @@
 #include "cli/sweep.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -131,6 +132,20 @@ SweepFile read_sweep_file(const std::string& path) {
         if (line == 1) {
             if (!j.is_object() || !j.contains("sweep") || !j.contains("items") || !j.contains("of"))
                 fail(SourceLoc{path, 1, 1}, "not an ahat sweep records file (the first line is not a sweep header)");
+            // The header is run again by `ahat merge`: only a sweep command's words, and a shard K/N
+            // with 0 <= K < N (N = 0 would divide by zero, "merge" would run itself).
+            const json& w = j["sweep"];
+            const bool words = w.is_array() && !w.empty() &&
+                               std::all_of(w.begin(), w.end(), [](const json& x) { return x.is_string(); });
+            static const char* const kSweeps[] = {"verify", "capture", "validate", "lang"};
+            if (!words || std::find(std::begin(kSweeps), std::end(kSweeps), w[0].get<std::string>()) == std::end(kSweeps))
+                fail(SourceLoc{path, 1, 1}, "the sweep header's \"sweep\" is not a sweep command's words (verify, capture, "
+                                            "validate or lang compare)");
+            for (const char* key : {"items", "shard", "of"})
+                if (!j.contains(key) || !j[key].is_number_unsigned())
+                    fail(SourceLoc{path, 1, 1}, "the sweep header's \"{}\" is not a count", key);
+            if (j["of"].get<std::size_t>() == 0 || j["shard"].get<std::size_t>() >= j["of"].get<std::size_t>())
+                fail(SourceLoc{path, 1, 1}, "the sweep header names shard {} of {} (0 <= K < N)", j["shard"].dump(), j["of"].dump());
             f.header = j;
         } else {
             if (!j.is_object() || !j.contains("item") || !j["item"].is_number_unsigned() || !j.contains("result"))

@@ -163,6 +163,17 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     CHECK(r.rc == 2);
     CHECK(r.err.find(c.filename().string() + ":2:") != std::string::npos);
     CHECK(r.err.find("nested too deeply") != std::string::npos);
+    // headers that would divide by zero, run merge itself, or hold the wrong types: exit 2 at line 1
+    for (const char* bad : {R"({"sweep":["verify","--family","random","--sizes","1..2"],"items":4,"shard":0,"of":0})",
+                            R"({"sweep":["merge","x.jsonl"],"items":4,"shard":0,"of":1})",
+                            R"({"sweep":[1,2],"items":4,"shard":0,"of":1})",
+                            R"({"sweep":["verify"],"items":4,"shard":"x","of":1})"}) {
+        INFO(bad);
+        { std::ofstream(c, std::ios::binary | std::ios::trunc) << bad << "\n"; }
+        r = run_ahat("merge " + q(c));
+        CHECK(r.rc == 2);
+        CHECK(r.err.find(c.filename().string() + ":1:1") != std::string::npos);
+    }
     r = run_ahat("eval circuits/demo.circ --shard 0/2");
     CHECK(r.rc == 2);  // not a sweep command
     r = run_ahat("lang compare ends-a --models global --max-len 3 --shard 0/2 --emit " + q(scratch() / "emit"));
