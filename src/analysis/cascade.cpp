@@ -145,11 +145,12 @@ std::vector<std::size_t> argmaxes(const Matrix<double>& m) {
 
 }  // namespace
 
-CascadeResult cascade(const capture::Subject& subject, const CascadeOptions& o) {
+CascadeResult cascade_item(const capture::Subject& subject, const CascadeOptions& o, std::size_t item) {
     if (!subject.not_compilable.empty()) throw InputError({}, fmt::format("'{}' does not compile: {}", subject.name, subject.not_compilable));
     if (o.sizes.empty() || o.taus.empty()) throw InputError({}, "no size or no tau to run");
     for (const Rational& t : o.taus)
         if (t <= 0 || t > 1) throw InputError({}, fmt::format("tau lies in (0, 1], got {}", to_string(t)));
+    if (item >= o.sizes.size()) throw InternalError(fmt::format("cascade item {} of {}", item, o.sizes.size()));
     const capture::Model model = subject.compile();
     const Encoder enc = o.as_softmax ? numeric::as_softmax(model.encoder, *o.as_softmax) : model.encoder;
     if (enc.readout.kind != Readout::Kind::Sequence) throw InputError(enc.readout.loc, "cascade compares sequence readouts");
@@ -160,8 +161,9 @@ CascadeResult cascade(const capture::Subject& subject, const CascadeOptions& o) 
         for (const Head& h : l.heads) res.exact = res.exact && h.rule != Rule::Softmax;
     CascadeCheck strict{"strict", true, "the cascade's representatives equal a from-scratch selection with the same tau at every layer"};
     CascadeCheck counted{"mul_adds", true, "the Gram multiply-adds counted equal d x (comparisons + n) at every layer (n norms, one Gram entry per comparison)"};
-    std::mt19937_64 rng(o.seed);
-    for (std::size_t n : o.sizes) {
+    const std::size_t n = o.sizes[item];
+    std::mt19937_64 rng = capture::size_rng(o.seed, n);
+    {
         std::vector<capture::Sample> samples;
         for (std::size_t s = 0; s < o.samples; ++s) samples.push_back(subject.sample(n, rng));
         for (const Rational& tau : o.taus) {
@@ -237,6 +239,28 @@ CascadeResult cascade(const capture::Subject& subject, const CascadeOptions& o) 
     }
     res.checks = {strict, counted};
     return res;
+}
+
+CascadeResult merge_cascade(std::vector<CascadeResult> parts) {
+    CascadeResult r;
+    if (parts.empty()) return r;
+    r.subject = parts[0].subject, r.exact = parts[0].exact, r.layers = parts[0].layers;
+    for (CascadeResult& p : parts) {
+        r.points.insert(r.points.end(), std::make_move_iterator(p.points.begin()), std::make_move_iterator(p.points.end()));
+        r.layer_stats.insert(r.layer_stats.end(), std::make_move_iterator(p.layer_stats.begin()), std::make_move_iterator(p.layer_stats.end()));
+        for (const CascadeCheck& c : p.checks) {
+            const auto m = std::find_if(r.checks.begin(), r.checks.end(), [&](const CascadeCheck& x) { return x.name == c.name; });
+            if (m == r.checks.end()) r.checks.push_back(c);
+            else if (!c.ok && m->ok) m->ok = false, m->detail = c.detail;  // the first failure, in item order
+        }
+    }
+    return r;
+}
+
+CascadeResult cascade(const capture::Subject& subject, const CascadeOptions& o) {
+    std::vector<CascadeResult> parts;
+    for (std::size_t i = 0; i < o.sizes.size(); ++i) parts.push_back(cascade_item(subject, o, i));
+    return merge_cascade(std::move(parts));
 }
 
 std::string cascade_svg(const CascadeResult& r) {

@@ -28,6 +28,12 @@
 //                       removals, Gram multiply-adds (cascade, from scratch, dense Gram),
 //                       savings; the checks (cascade set == from-scratch set at every layer;
 //                       counted multiply-adds == d x comparisons + d x n norms).
+//   cascade_item(subject, opts, i) / merge_cascade(parts)   cascade() as work items
+//                       (docs/distributed.md): item i is the size sizes[i], every tau (its
+//                       samples from capture::size_rng(seed, n)); merge_cascade joins the
+//                       items' results in item order (a check fails when it fails in any
+//                       item, with the first failure's detail). cascade() is exactly
+//                       merge_cascade of every item.
 //   cascade_svg(r)      the mean representative fraction and answer agreement against tau.
 // Cost per layer: O(n d) for the norms plus d per comparison: at most n r d (r
 // representatives) against n^2 d / 2 for the dense Gram matrix. Exact runs (hard heads) are
@@ -100,6 +106,8 @@ struct CascadeResult {
     std::vector<CascadeCheck> checks;      // "strict" (the set check), "mul_adds"
 };
 
+CascadeResult cascade_item(const capture::Subject& subject, const CascadeOptions& opts, std::size_t item);
+CascadeResult merge_cascade(std::vector<CascadeResult> parts);
 CascadeResult cascade(const capture::Subject& subject, const CascadeOptions& opts);
 std::string cascade_svg(const CascadeResult& r);
 

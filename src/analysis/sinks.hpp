@@ -38,6 +38,14 @@
 //                       the double backward against the exact one (exact mode), directional
 //                       derivatives against central finite differences (double mode); and
 //                       optionally the forward and backward time at one size.
+//   sinks_items(opts) / sinks_item(subject, opts, i) / merge_sinks(parts)   sinks() as work
+//                       items (docs/distributed.md): item i < |sizes| is the size sizes[i]
+//                       (its samples from capture::size_rng(seed, n); the finite-difference
+//                       check at the first item of the smallest size), the last item the
+//                       timing when opts.time_n is set; merge_sinks joins the items' results
+//                       in item order (a check fails when it fails in any item, with the first
+//                       failure's detail and the largest error of all). sinks() is exactly
+//                       merge_sinks of every item.
 //   sinks_svg(r)        the sink score (mean over heads of each layer) and R_GS(0) against n;
 //                       a standalone SVG.
 // Cost of one pass at length n: per head O(n nnz(Q, K, V, O) + |allowed pairs| (dk + dv)); the
@@ -153,6 +161,7 @@ struct SinkCheck {
     std::string name;
     bool ok = true;
     std::string detail;
+    std::optional<double> largest;        // an item's largest error, until merge_sinks writes it into detail
 };
 
 struct SinksResult {
@@ -169,6 +178,9 @@ struct SinksResult {
     bool ok() const;
 };
 
+std::size_t sinks_items(const SinksOptions& opts);
+SinksResult sinks_item(const capture::Subject& subject, const SinksOptions& opts, std::size_t item);
+SinksResult merge_sinks(std::vector<SinksResult> parts);
 SinksResult sinks(const capture::Subject& subject, const SinksOptions& opts);
 std::string sinks_svg(const SinksResult& r);
 

@@ -168,6 +168,15 @@ void numeric_batch(const Model& m, const std::vector<ExactSample>& xs, FormatRes
     }
 }
 
+}  // namespace
+
+std::mt19937_64 size_rng(std::uint64_t seed, std::size_t n) {
+    std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), static_cast<std::uint32_t>(n)};
+    return std::mt19937_64(seq);
+}
+
+namespace {
+
 void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, SizeResult& sr) {
     const Program<Rational> exact(m.encoder);
     for (Format f : opts.formats) {
@@ -178,9 +187,7 @@ void run_size(const Model& m, const Subject& subject, const SweepOptions& opts, 
         sr.formats.push_back(fr);
     }
     FormatResult exact_fr;  // always run: it is the reference for the margins
-    std::seed_seq seq{static_cast<std::uint32_t>(opts.seed), static_cast<std::uint32_t>(opts.seed >> 32),
-                      static_cast<std::uint32_t>(sr.n)};
-    std::mt19937_64 rng(seq);
+    std::mt19937_64 rng = size_rng(opts.seed, sr.n);
     std::vector<ExactSample> xs;
     for (std::size_t k = 0; k < opts.samples; ++k) {
         ExactSample x;
@@ -278,7 +285,7 @@ SizeResult sweep_size(const Subject& subject, const SweepOptions& opts, std::siz
     SizeResult sr;
     sr.n = n;
     if (!subject.not_compilable.empty()) {
-        std::mt19937_64 rng(opts.seed ^ (0x9e3779b97f4a7c15ull * n));
+        std::mt19937_64 rng = size_rng(opts.seed, n);
         for (std::size_t k = 0; k < opts.samples; ++k) {
             sr.reference_samples += 1;
             sr.reference_agree += subject.reference_check(n, rng);

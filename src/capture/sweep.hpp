@@ -15,6 +15,10 @@
 //   sweep_result(subject, opts, sizes)   the whole result from every size's: hash checks,
 //                            accuracy flags, fit and predictions (sweep = both; --shard and
 //                            ahat merge run them apart, docs/distributed.md).
+//   size_rng(seed, n)        the generator of size n's instances in a sweep of this seed: a
+//                            function of the two alone, so a size draws the same instances
+//                            whatever other sizes run, in one process or in shards (sweep_size,
+//                            the analyses).
 //   weights_hash(enc)        FNV-1a 64 of the canonical encoder JSON (write_encoder), hex.
 //   safe_decode, wrong_positions   a run's decoded answer against a reference answer.
 //   parse_sizes(text, option, max)   the one --sizes grammar (docs/cli.md): comma-separated
@@ -70,6 +74,8 @@ struct Subject {
     // Subjects that do not compile: true when the reference evaluator agrees with the solver.
     std::function<bool(std::size_t n, std::mt19937_64& rng)> reference_check;
 };
+
+std::mt19937_64 size_rng(std::uint64_t seed, std::size_t n);
 
 struct SweepOptions {
     std::vector<std::size_t> sizes;

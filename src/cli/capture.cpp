@@ -49,6 +49,7 @@ int run_capture(const CaptureArgs& a) {
         progress->step(fmt::format("{}: n = {}", subject.name, o.sizes[i]));
         return size_json(capture::sweep_size(subject, o, o.sizes[i]));
     };
+    items.read = [](const json& j) { (void)size_from_json(j); };
     const std::optional<std::vector<json>> results = run_sweep(items);
     progress->finish();
     if (!results) return 0;
@@ -86,26 +87,34 @@ json size_json(const capture::SizeResult& z) {
 
 capture::SizeResult size_from_json(const json& j) {
     capture::SizeResult z;
-    z.n = j["n"].get<std::size_t>();
-    z.weights_hash = j["weights_hash"].get<std::string>();
-    for (const json& f : j["formats"]) {
+    z.n = j.at("n").get<std::size_t>();
+    z.weights_hash = j.at("weights_hash").get<std::string>();
+    for (const json& f : j.at("formats")) {
         capture::FormatResult fr;
-        fr.format = *capture::parse_format(f["format"].get<std::string>());
-        fr.tie_tolerance = f["tie_tolerance"].get<double>();
-        fr.samples = f["samples"].get<std::size_t>(), fr.correct = f["correct"].get<std::size_t>();
-        fr.wrong_positions = f["wrong_positions"].get<std::size_t>();
-        fr.differs_from_exact = f["differs_from_exact"].get<std::size_t>();
-        fr.argmax_differs = f["argmax_differs"].get<std::size_t>();
+        fr.format = format_from(f.at("format"));
+        fr.tie_tolerance = f.at("tie_tolerance").get<double>();
+        fr.samples = f.at("samples").get<std::size_t>(), fr.correct = f.at("correct").get<std::size_t>();
+        fr.wrong_positions = f.at("wrong_positions").get<std::size_t>();
+        fr.differs_from_exact = f.at("differs_from_exact").get<std::size_t>();
+        fr.argmax_differs = f.at("argmax_differs").get<std::size_t>();
         z.formats.push_back(fr);
     }
-    z.margin = exact_from(j["margin"]), z.relative_margin = exact_from(j["relative_margin"]);
-    z.scale = *exact_from(j["scale"]);
-    z.layer = j["layer"].get<std::size_t>(), z.head = j["head"].get<std::size_t>(), z.position = j["position"].get<std::size_t>();
-    z.implied_bits = none_or<double>(j["implied_bits"]);
-    z.tolerance_margin = exact_from(j["tolerance_margin"]);
-    z.reference_samples = j["reference_samples"].get<std::size_t>(), z.reference_agree = j["reference_agree"].get<std::size_t>();
-    z.seconds = j["seconds"].get<double>();
+    z.margin = exact_from(j.at("margin")), z.relative_margin = exact_from(j.at("relative_margin"));
+    const std::optional<Rational> scale = exact_from(j.at("scale"));
+    if (!scale) fail(SourceLoc{}, "no scale");
+    z.scale = *scale;
+    z.layer = j.at("layer").get<std::size_t>(), z.head = j.at("head").get<std::size_t>(), z.position = j.at("position").get<std::size_t>();
+    z.implied_bits = none_or<double>(j.at("implied_bits"));
+    z.tolerance_margin = exact_from(j.at("tolerance_margin"));
+    z.reference_samples = j.at("reference_samples").get<std::size_t>(), z.reference_agree = j.at("reference_agree").get<std::size_t>();
+    z.seconds = j.at("seconds").get<double>();
     return z;
+}
+
+capture::Format format_from(const json& j) {
+    const auto f = capture::parse_format(j.get<std::string>());
+    if (!f) fail(SourceLoc{}, "unknown precision {}", j.dump());
+    return *f;
 }
 
 std::vector<std::string> split_list(const std::string& s) {

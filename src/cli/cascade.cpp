@@ -1,12 +1,13 @@
 // ahat cascade TASK|PROG.rasp|ENCODER.json [--sizes 16,64] [--samples 4] [--seed S]
 //              [--taus 0.5,0.7,0.9,0.99] [--as-softmax BETA] [--strict] [--name SOP]
-//              [--alphabet A] [--json | --csv] [--svg FILE] [--quiet]
+//              [--alphabet A] [--json | --csv] [--svg FILE] [--quiet] [--shard K/N] [--resume FILE]
 // Cascade token selection of a compiled or imported subject (src/analysis/cascade.hpp,
 // docs/analyses.md). Exit 1 when the multiply-add count check fails, or with --strict when a
 // cascade set differs from the from-scratch set.
 #include "analysis/cascade.hpp"
 #include "cli/common.hpp"
 #include "cli/records.hpp"
+#include "cli/sweep.hpp"
 
 namespace ahat::cli {
 namespace {
@@ -41,6 +42,58 @@ std::vector<json> records(const analysis::CascadeResult& r) {
     return out;
 }
 
+// One item's result as a sweep record (cli/sweep.hpp), and back exactly.
+json part_json(const analysis::CascadeResult& r) {
+    json points = json::array(), layers = json::array(), checks = json::array();
+    for (const auto& p : r.points)
+        points.push_back(json{{"n", p.n}, {"tau", to_string(p.tau)}, {"samples", p.samples}, {"answers_agree", p.answers_agree},
+                              {"correct", p.correct}, {"dense_correct", p.dense_correct}, {"max_error", exact_or_null(p.max_error)},
+                              {"max_error_float", real_record(p.max_error_float)}, {"argmax_agreement", real_record(p.argmax_agreement)},
+                              {"rep_fraction", real_record(p.rep_fraction)}, {"mul_adds", {p.cascade_mul_adds, p.scratch_mul_adds, p.dense_mul_adds}}});
+    for (const auto& l : r.layer_stats)
+        layers.push_back(json{{"n", l.n}, {"layer", l.layer}, {"tau", to_string(l.tau)}, {"size", real_record(l.size)},
+                              {"jaccard", real_record(l.jaccard)}, {"added", real_record(l.added)}, {"removed", real_record(l.removed)},
+                              {"mul_adds", {l.cascade_mul_adds, l.scratch_mul_adds, l.dense_mul_adds}}, {"equal_to_scratch", l.equal_to_scratch}});
+    for (const auto& c : r.checks) checks.push_back(json{{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    return json{{"subject", r.subject}, {"exact", r.exact}, {"layers", r.layers}, {"points", points}, {"layer_stats", layers}, {"checks", checks}};
+}
+
+Rational exact_at(const json& j, const char* key) {
+    const std::optional<Rational> r = exact_from(j.at(key));
+    if (!r) fail(SourceLoc{}, "{} is null", key);
+    return *r;
+}
+void mul_adds_from(const json& j, std::uint64_t& cascade, std::uint64_t& scratch, std::uint64_t& dense) {
+    const json& m = j.at("mul_adds");
+    cascade = m.at(0).get<std::uint64_t>(), scratch = m.at(1).get<std::uint64_t>(), dense = m.at(2).get<std::uint64_t>();
+}
+
+analysis::CascadeResult part_from(const json& j) {
+    analysis::CascadeResult r;
+    r.subject = j.at("subject").get<std::string>(), r.exact = j.at("exact").get<bool>(), r.layers = j.at("layers").get<std::size_t>();
+    for (const json& q : j.at("points")) {
+        analysis::CascadePoint p;
+        p.n = q.at("n").get<std::size_t>(), p.tau = exact_at(q, "tau"), p.samples = q.at("samples").get<std::size_t>();
+        p.answers_agree = q.at("answers_agree").get<std::size_t>(), p.correct = q.at("correct").get<std::size_t>();
+        p.dense_correct = q.at("dense_correct").get<std::size_t>(), p.max_error = exact_from(q.at("max_error"));
+        p.max_error_float = real_at(q, "max_error_float"), p.argmax_agreement = real_at(q, "argmax_agreement");
+        p.rep_fraction = real_at(q, "rep_fraction");
+        mul_adds_from(q, p.cascade_mul_adds, p.scratch_mul_adds, p.dense_mul_adds);
+        r.points.push_back(std::move(p));
+    }
+    for (const json& q : j.at("layer_stats")) {
+        analysis::CascadeLayer l;
+        l.n = q.at("n").get<std::size_t>(), l.layer = q.at("layer").get<std::size_t>(), l.tau = exact_at(q, "tau");
+        l.size = real_at(q, "size"), l.jaccard = real_from(q.at("jaccard")), l.added = real_at(q, "added"), l.removed = real_at(q, "removed");
+        mul_adds_from(q, l.cascade_mul_adds, l.scratch_mul_adds, l.dense_mul_adds);
+        l.equal_to_scratch = q.at("equal_to_scratch").get<bool>();
+        r.layer_stats.push_back(std::move(l));
+    }
+    for (const json& c : j.at("checks"))
+        r.checks.push_back(analysis::CascadeCheck{c.at("name").get<std::string>(), c.at("ok").get<bool>(), c.at("detail").get<std::string>()});
+    return r;
+}
+
 int run_cascade(const CascadeArgs& a) {
     if (a.json_out && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
     analysis::CascadeOptions o;
@@ -52,7 +105,16 @@ int run_cascade(const CascadeArgs& a) {
     o.as_softmax = parse_beta(a.as_softmax, "--as-softmax");
     if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "cascade: {}\n", s); };
     const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, a.sizes);
-    const analysis::CascadeResult r = analysis::cascade(subject, o);
+    SweepItems items;  // one per size, every tau (analysis::cascade_item)
+    items.count = o.sizes.size();
+    items.key = [&](std::size_t i) { return fmt::format("n = {}", o.sizes[i]); };
+    items.compute = [&](std::size_t i) { return part_json(analysis::cascade_item(subject, o, i)); };
+    items.read = [](const json& j) { (void)part_from(j); };
+    const std::optional<std::vector<json>> results = run_sweep(items);
+    if (!results) return 0;
+    std::vector<analysis::CascadeResult> parts;
+    for (const json& j : *results) parts.push_back(part_from(j));
+    const analysis::CascadeResult r = analysis::merge_cascade(std::move(parts));
     if (!a.svg.empty()) emit(a.svg, analysis::cascade_svg(r));
     const std::vector<json> recs = records(r);
     if (a.json_out) {
@@ -93,6 +155,7 @@ void register_cascade(CLI::App& app, Action& action) {
     sub->add_flag("--csv", a->csv, "CSV, one row per (size, tau)");
     sub->add_option("--svg", a->svg, "write the representative fraction and answer agreement against tau");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
+    add_sweep_flags(sub);
     sub->callback([a, &action] { action = [a] { return run_cascade(*a); }; });
 }
 

@@ -2,6 +2,7 @@
 // Only src/cli includes CLI11 and prints.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +23,7 @@ struct CompiledCircuit;  // compile/compiled_io.hpp
 namespace ahat::capture {
 struct Subject;     // capture/sweep.hpp
 struct SizeResult;  // capture/sweep.hpp
+enum class Format : std::uint8_t;  // capture/sweep.hpp
 }  // namespace ahat::capture
 
 namespace ahat::cli {
@@ -81,6 +83,8 @@ capture::Subject subject_from(const std::string& subject, const std::string& nam
 // as their strings). Defined in capture.cpp.
 json size_json(const capture::SizeResult& z);
 capture::SizeResult size_from_json(const json& j);
+// A precision's name (capture::format_name) back from a record; InputError for any other.
+capture::Format format_from(const json& j);
 // The subject of the analyses (budget, sinks, cascade): subject_from's, or an encoder .json
 // file (analysis/encoder_subject.hpp). Defined in sinks.cpp.
 capture::Subject analysis_subject(const std::string& subject, const std::string& name, const std::string& alphabet,

@@ -91,26 +91,26 @@ json cell_json(const Cell& c) {
 
 // A cell back from its record (cli/sweep.hpp); the encoder stays behind.
 Cell cell_from_json(const json& rec) {
-    const json& j = rec["cell"];
+    const json& j = rec.at("cell");
     Cell c;
-    c.language = j["language"].get<std::string>(), c.model = j["model"].get<std::string>();
-    c.logic = j["logic"].get<std::string>(), c.precision = j["precision"].get<std::string>();
+    c.language = j.at("language").get<std::string>(), c.model = j.at("model").get<std::string>();
+    c.logic = j.at("logic").get<std::string>(), c.precision = j.at("precision").get<std::string>();
     for (Verdict v : {Verdict::Recognized, Verdict::Recognizable, Verdict::NotRecognizable, Verdict::Undecided})
-        if (j["verdict"].get<std::string>() == verdict_name(v)) c.verdict = v;
-    c.method = j["method"].get<std::string>(), c.reason = j["reason"].get<std::string>();
+        if (j.at("verdict").get<std::string>() == verdict_name(v)) c.verdict = v;
+    c.method = j.at("method").get<std::string>(), c.reason = j.at("reason").get<std::string>();
     if (j.contains("formula")) {
-        c.formula = j["formula"].get<std::string>();
-        c.formula_depth = j["depth"].get<std::size_t>();
-        c.layers = j["layers"].get<std::size_t>(), c.heads = j["heads"].get<std::size_t>(), c.width = j["width"].get<std::size_t>();
-        c.verified_max_len = j["verified_max_len"].get<std::size_t>(), c.verified_words = j["verified_words"].get<std::size_t>();
-        c.sampled_words = j["sampled_words"].get<std::size_t>(), c.sampled_max_len = j["sampled_max_len"].get<std::size_t>();
+        c.formula = j.at("formula").get<std::string>();
+        c.formula_depth = j.at("depth").get<std::size_t>();
+        c.layers = j.at("layers").get<std::size_t>(), c.heads = j.at("heads").get<std::size_t>(), c.width = j.at("width").get<std::size_t>();
+        c.verified_max_len = j.at("verified_max_len").get<std::size_t>(), c.verified_words = j.at("verified_words").get<std::size_t>();
+        c.sampled_words = j.at("sampled_words").get<std::size_t>(), c.sampled_max_len = j.at("sampled_max_len").get<std::size_t>();
     }
     if (j.contains("witness"))
-        c.witness = WitnessPair{j["witness"]["member"].get<std::string>(), j["witness"]["non_member"].get<std::string>(),
-                                j["witness"]["depth"].get<std::uint32_t>()};
+        c.witness = WitnessPair{j.at("witness")["member"].get<std::string>(), j.at("witness")["non_member"].get<std::string>(),
+                                j.at("witness")["depth"].get<std::uint32_t>()};
     else if (j.contains("witness_note"))
-        c.witness_note = j["witness_note"].get<std::string>();
-    c.construction_failed = rec["construction_failed"].get<bool>();
+        c.witness_note = j.at("witness_note").get<std::string>();
+    c.construction_failed = rec.at("construction_failed").get<bool>();
     return c;
 }
 
@@ -138,6 +138,7 @@ int run_compare(const CompareArgs& a) {
         encoders[i] = std::move(c.encoder);
         return json{{"cell", cell_json(c)}, {"construction_failed", c.construction_failed}};
     };
+    items.read = [](const json& j) { (void)cell_from_json(j); };
     const std::optional<std::vector<json>> results = run_sweep(items);
     if (!results) return 0;
     std::vector<std::vector<Cell>> table;

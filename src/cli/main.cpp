@@ -25,6 +25,14 @@ int failure() {
     } catch (const CheckFailed& e) {
         std::fprintf(stderr, "ahat: check failed: %s\n", e.what());
         return 1;
+    } catch (const nlohmann::json::exception& e) {
+        if (sweep_from_records()) {  // a result read back from records (merge, --resume) its reader missed
+            std::fprintf(stderr, "ahat: error: a sweep record's result is not one this command writes: %s\n", e.what());
+            return 2;
+        }
+        std::fprintf(stderr, "ahat: error: internal error: %s\n", e.what());
+        std::fprintf(stderr, "this is a bug in ahat: please report it with the command that shows it\n");
+        return 3;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "ahat: error: out of memory (try a smaller input or a lower --max-bits)\n");
         return 2;

@@ -2,6 +2,9 @@
 // The records of a sweep's shards (--shard K/N, --resume FILE) combined into the output of the
 // single run: the command line the shards recorded runs again with every item's result read
 // from the files (docs/distributed.md).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/common.hpp"
@@ -18,7 +21,7 @@ struct MergeArgs {
 int run_merge(const MergeArgs& a) {
     json header;
     std::string first;
-    std::map<std::size_t, json> results;
+    std::map<std::size_t, SweepRecord> results;
     std::map<std::size_t, std::string> holder;
     for (const std::string& path : a.files) {
         const SweepFile f = read_sweep_file(path);
@@ -30,21 +33,34 @@ int run_merge(const MergeArgs& a) {
             fail(SourceLoc{path, 1, 1}, "the records are of another sweep than those of {}: {} against {}", first,
                  h.dump(), header.dump());
         const std::size_t of = h["of"].get<std::size_t>(), shard = f.header["shard"].get<std::size_t>();
-        for (const auto& [i, rec] : f.records) {
-            if (i % of != shard) fail(SourceLoc{path, 0, 0}, "item {} does not belong to shard {}/{}", i, shard, of);
-            if (holder.count(i)) fail(SourceLoc{path, 0, 0}, "item {} is also in {}: a shard given twice?", i, holder[i]);
-            holder[i] = path;
+        for (const SweepRecord& rec : f.records) {
+            const std::size_t i = rec.item;
+            if (i % of != shard) fail(rec.loc, "item {} does not belong to shard {}/{}", i, shard, of);
+            if (holder.count(i)) fail(rec.loc, "item {} is also in {}: a shard given twice?", i, holder[i]);
+            holder[i] = rec.loc.str();
             results[i] = rec;
         }
     }
-    if (!a.output.empty() && !std::freopen(a.output.c_str(), "w", stdout))
-        fail(SourceLoc{a.output, 0, 0}, "cannot write the output file");
     std::vector<std::string> words{"ahat"};
     for (const json& w : header["sweep"]) words.push_back(w.get<std::string>());
     std::vector<char*> argv;
     for (std::string& w : words) argv.push_back(w.data());
     preload_sweep_results(header, std::move(results));
-    return cli_main(static_cast<int>(argv.size()), argv.data());
+    if (a.output.empty()) return cli_main(static_cast<int>(argv.size()), argv.data());
+    // -o OUT: rendered into a temporary renamed into place, and only when the command rendered
+    // its output (exit 0, or 1 for a failed check): an error leaves no output, never half of
+    // one. As write_file_atomic, a path that exists and is not a regular file is not replaced.
+    struct stat st {};
+    if (::lstat(a.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        fail(SourceLoc{a.output, 0, 0}, "not a regular file: not replaced (write to a new path or a regular file)");
+    const std::string tmp = fmt::format("{}.tmp.{}", a.output, static_cast<long>(::getpid()));
+    if (!std::freopen(tmp.c_str(), "w", stdout)) fail(SourceLoc{a.output, 0, 0}, "cannot write next to the output file");
+    const int rc = cli_main(static_cast<int>(argv.size()), argv.data());
+    const bool written = std::fflush(stdout) == 0 && !std::ferror(stdout);
+    if ((rc == 0 || rc == 1) && written && std::rename(tmp.c_str(), a.output.c_str()) == 0) return rc;
+    std::remove(tmp.c_str());
+    if (rc == 0 || rc == 1) fail(SourceLoc{a.output, 0, 0}, "cannot write the output file");
+    return rc;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "cli/records.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace ahat::cli {
 
@@ -13,8 +15,28 @@ void add_output_flags(CLI::App* sub, OutputFlags& flags, const std::string& json
 json exact_or_null(const std::optional<Rational>& r) { return r ? json(to_string(*r)) : json(nullptr); }
 
 std::optional<Rational> exact_from(const json& j) {
-    return j.is_null() ? std::nullopt : std::optional<Rational>(Rational(j.get<std::string>().c_str()));
+    if (j.is_null()) return std::nullopt;
+    const std::optional<Rational> r = parse_rational(j.get<std::string>());
+    if (!r) fail(SourceLoc{}, "not an exact number: {}", j.dump());
+    return r;
 }
+
+json real_record(const std::optional<double>& v) {
+    if (!v) return nullptr;
+    return std::isfinite(*v) ? json(*v) : json(fmt::format("{}", *v));
+}
+
+std::optional<double> real_from(const json& j) {
+    if (j.is_null()) return std::nullopt;
+    if (!j.is_string()) return j.get<double>();
+    const std::string s = j.get<std::string>();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    fail(SourceLoc{}, "not a number: {}", j.dump());
+}
+
+double real_at(const json& j, const char* key) { return real_from(j.at(key)).value_or(0); }
 
 void put_rational(json& rec, const std::string& key, const std::optional<Rational>& v) {
     rec[key] = exact_or_null(v);

@@ -17,6 +17,10 @@
 //   exact_or_null(r)            the exact value as its canonical string, or null;
 //   exact_from(j)               and back.
 //   none_or<T>(j)               the converse of or_null (common.hpp): none for null.
+//   real_record(v) / real_from(j)   a double that may be NaN or infinite (JSON has neither):
+//                               those as the strings "nan", "inf", "-inf"; none as null; and
+//                               back (any other string: InputError); real_at(j, key): j.at(key)
+//                               so read, null as 0.
 //   print_json_lines(records)   every record as one JSON line.
 //   print_csv(records, type)    the records of one type as CSV: their keys as the header (from
 //                               the first), one row each (cells as csv_cell writes them).
@@ -58,6 +62,9 @@ template <class T>
 std::optional<T> none_or(const json& j) {
     return j.is_null() ? std::nullopt : std::optional<T>(j.get<T>());
 }
+json real_record(const std::optional<double>& v);
+std::optional<double> real_from(const json& j);
+double real_at(const json& j, const char* key);
 void print_json_lines(const std::vector<json>& records);
 void print_csv(const std::vector<json>& records, const std::string& type);
 std::optional<Rational> parse_beta(const std::string& text, const std::string& option);

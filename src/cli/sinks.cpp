@@ -2,6 +2,7 @@
 //            [--as-softmax BETA] [--epsilon 0.3] [--loss readout|squared] [--early 8]
 //            [--positions 8] [--fd-directions 4] [--fd-tolerance 1e-5] [--time-n N] [--per-query]
 //            [--name SOP] [--alphabet A] [--json | --csv] [--svg FILE] [--quiet]
+//            [--shard K/N] [--resume FILE]
 // Attention sinks and gradient sinks of a compiled or imported subject, with the checks of
 // src/analysis/sinks.hpp (docs/analyses.md). Exit 1 when a check fails.
 #include "analysis/encoder_subject.hpp"
@@ -9,6 +10,7 @@
 #include "capture/subjects.hpp"
 #include "cli/common.hpp"
 #include "cli/records.hpp"
+#include "cli/sweep.hpp"
 #include "encoder/encoder_json.hpp"
 
 namespace ahat::cli {
@@ -72,6 +74,101 @@ std::vector<json> records(const analysis::SinksResult& r, const analysis::SinksO
     return out;
 }
 
+// One item's result as a sweep record (cli/sweep.hpp), and back exactly: rationals as their
+// strings, reals that may be NaN or infinite as real_record writes them.
+json reals_json(const std::vector<double>& v) {
+    json a = json::array();
+    for (double x : v) a.push_back(real_record(x));
+    return a;
+}
+std::vector<double> reals_from(const json& a) {
+    std::vector<double> v;
+    for (const json& x : a) v.push_back(real_from(x).value_or(0));
+    return v;
+}
+std::vector<Rational> exacts_from(const json& a) {
+    std::vector<Rational> v;
+    for (const json& x : a) {
+        const std::optional<Rational> r = exact_from(x);
+        if (!r) fail(SourceLoc{}, "an exact mass is null");
+        v.push_back(*r);
+    }
+    return v;
+}
+
+json part_json(const analysis::SinksResult& r) {
+    json heads = json::array(), layers = json::array(), coords = json::array(), queries = json::array(), checks = json::array();
+    for (const auto& h : r.heads_stats)
+        heads.push_back(json{{"n", h.n}, {"layer", h.layer}, {"head", h.head}, {"name", h.name}, {"rule", h.rule},
+                             {"mass", rationals_json(h.mass)}, {"mass_float", reals_json(h.mass_float)},
+                             {"entropy", reals_json({h.entropy_mean, h.entropy_min, h.entropy_max})},
+                             {"value_grad0_norm", real_record(h.value_grad0_norm)}, {"out_grad_sum_norm", real_record(h.out_grad_sum_norm)}});
+    for (const auto& l : r.layer_stats)
+        layers.push_back(json{{"n", l.n}, {"layer", l.layer}, {"sink_fraction", real_record(l.sink_fraction)},
+                              {"sink_mean", exact_or_null(l.sink_mean)}, {"sink_mean_float", real_record(l.sink_mean_float)},
+                              {"norm0_sq", exact_or_null(l.norm0_sq)}, {"norm0", real_record(l.norm0)}, {"early_norm", real_record(l.early_norm)},
+                              {"norm_ratio", real_record(l.norm_ratio)}, {"grad_norm0", real_record(l.grad_norm0)},
+                              {"grad_norm_rest", real_record(l.grad_norm_rest)}, {"rgs", real_record(l.rgs)}});
+    for (const auto& c : r.coords)
+        coords.push_back(json{{"n", c.n}, {"layer", c.layer}, {"coordinate", c.coordinate}, {"position", c.position},
+                              {"max_abs", exact_or_null(c.max_abs)}, {"max_abs_float", real_record(c.max_abs_float)}});
+    for (const auto& q : r.queries)
+        queries.push_back(json{{"n", q.n}, {"layer", q.layer}, {"head", q.head}, {"position", q.position}, {"entropy", real_record(q.entropy)},
+                               {"weight0", exact_or_null(q.weight0)}, {"weight0_float", real_record(q.weight0_float)}});
+    for (const auto& c : r.checks)
+        checks.push_back(json{{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}, {"largest", real_record(c.largest)}});
+    return json{{"subject", r.subject}, {"exact", r.exact}, {"layers", r.layers}, {"heads", r.heads}, {"head_stats", heads},
+                {"layer_stats", layers}, {"coords", coords}, {"queries", queries}, {"checks", checks}, {"time_n", or_null(r.time_n)},
+                {"forward_seconds", real_record(r.forward_seconds)}, {"backward_seconds", real_record(r.backward_seconds)}};
+}
+
+analysis::SinksResult part_from(const json& j) {
+    analysis::SinksResult r;
+    r.subject = j.at("subject").get<std::string>(), r.exact = j.at("exact").get<bool>();
+    r.layers = j.at("layers").get<std::size_t>(), r.heads = j.at("heads").get<std::size_t>();
+    for (const json& h : j.at("head_stats")) {
+        analysis::SinkHead x;
+        x.n = h.at("n").get<std::size_t>(), x.layer = h.at("layer").get<std::size_t>(), x.head = h.at("head").get<std::size_t>();
+        x.name = h.at("name").get<std::string>(), x.rule = h.at("rule").get<std::string>();
+        x.mass = exacts_from(h.at("mass")), x.mass_float = reals_from(h.at("mass_float"));
+        const std::vector<double> e = reals_from(h.at("entropy"));
+        if (e.size() != 3) fail(SourceLoc{}, "entropy is [mean, min, max]");
+        x.entropy_mean = e[0], x.entropy_min = e[1], x.entropy_max = e[2];
+        x.value_grad0_norm = real_at(h, "value_grad0_norm"), x.out_grad_sum_norm = real_at(h, "out_grad_sum_norm");
+        r.heads_stats.push_back(std::move(x));
+    }
+    for (const json& l : j.at("layer_stats")) {
+        analysis::SinkLayer x;
+        x.n = l.at("n").get<std::size_t>(), x.layer = l.at("layer").get<std::size_t>();
+        x.sink_fraction = real_from(l.at("sink_fraction")), x.sink_mean = exact_from(l.at("sink_mean"));
+        x.sink_mean_float = real_from(l.at("sink_mean_float")), x.norm0_sq = exact_from(l.at("norm0_sq"));
+        x.norm0 = real_at(l, "norm0"), x.early_norm = real_at(l, "early_norm"), x.norm_ratio = real_from(l.at("norm_ratio"));
+        x.grad_norm0 = real_at(l, "grad_norm0"), x.grad_norm_rest = real_at(l, "grad_norm_rest"), x.rgs = real_from(l.at("rgs"));
+        r.layer_stats.push_back(std::move(x));
+    }
+    for (const json& c : j.at("coords")) {
+        analysis::SinkCoord x;
+        x.n = c.at("n").get<std::size_t>(), x.layer = c.at("layer").get<std::size_t>();
+        x.coordinate = c.at("coordinate").get<std::size_t>(), x.position = c.at("position").get<std::size_t>();
+        x.max_abs = exact_from(c.at("max_abs")), x.max_abs_float = real_at(c, "max_abs_float");
+        r.coords.push_back(std::move(x));
+    }
+    for (const json& q : j.at("queries")) {
+        analysis::SinkQuery x;
+        x.n = q.at("n").get<std::size_t>(), x.layer = q.at("layer").get<std::size_t>(), x.head = q.at("head").get<std::size_t>();
+        x.position = q.at("position").get<std::size_t>(), x.entropy = real_from(q.at("entropy"));
+        x.weight0 = exact_from(q.at("weight0")), x.weight0_float = real_at(q, "weight0_float");
+        r.queries.push_back(std::move(x));
+    }
+    for (const json& c : j.at("checks"))
+        r.checks.push_back(analysis::SinkCheck{c.at("name").get<std::string>(), c.at("ok").get<bool>(), c.at("detail").get<std::string>(),
+                                               real_from(c.at("largest"))});
+    r.time_n = none_or<std::size_t>(j.at("time_n"));
+    r.forward_seconds = real_from(j.at("forward_seconds")), r.backward_seconds = real_from(j.at("backward_seconds"));
+    if (r.time_n && (!r.forward_seconds || !r.backward_seconds)) fail(SourceLoc{}, "a timing without its seconds");
+    return r;
+}
+
 int run_sinks(const SinksArgs& a) {
     if (a.json_out && a.csv) fail(SourceLoc{"--csv", 0, 0}, "give --json or --csv, not both");
     analysis::SinksOptions o;
@@ -85,7 +182,16 @@ int run_sinks(const SinksArgs& a) {
     std::vector<std::size_t> all = a.sizes;
     if (a.time_n) all.push_back(*a.time_n);
     const capture::Subject subject = analysis_subject(a.subject, a.name, a.alphabet, all);
-    const analysis::SinksResult r = analysis::sinks(subject, o);
+    SweepItems items;  // one per size, then the timing (analysis::sinks_item)
+    items.count = analysis::sinks_items(o);
+    items.key = [&](std::size_t i) { return i < o.sizes.size() ? fmt::format("n = {}", o.sizes[i]) : fmt::format("timing n = {}", *o.time_n); };
+    items.compute = [&](std::size_t i) { return part_json(analysis::sinks_item(subject, o, i)); };
+    items.read = [](const json& j) { (void)part_from(j); };
+    const std::optional<std::vector<json>> results = run_sweep(items);
+    if (!results) return 0;
+    std::vector<analysis::SinksResult> parts;
+    for (const json& j : *results) parts.push_back(part_from(j));
+    const analysis::SinksResult r = analysis::merge_sinks(std::move(parts));
     if (!a.svg.empty()) emit(a.svg, analysis::sinks_svg(r));
     const std::vector<json> recs = records(r, o, a.per_query);
     if (a.json_out) {
@@ -134,6 +240,7 @@ void register_sinks(CLI::App& app, Action& action) {
     sub->add_flag("--csv", a->csv, "CSV, one row per (size, layer)");
     sub->add_option("--svg", a->svg, "write R_GS(0) per layer against n");
     sub->add_flag("--quiet", a->quiet, "no progress lines on stderr");
+    add_sweep_flags(sub);
     sub->callback([a, &action] { action = [a] { return run_sinks(*a); }; });
 }
 

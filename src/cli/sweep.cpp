@@ -13,7 +13,7 @@ struct SweepState {
     Executor executor;
     bool writes_records = true;
     std::optional<json> preload_header;
-    std::map<std::size_t, json> preload;
+    std::map<std::size_t, SweepRecord> preload;
 };
 
 SweepState& state() {
@@ -39,13 +39,22 @@ json header_argv() {
     return out;
 }
 
-// A record's result, checked against the item the command enumerates at its index.
-json checked_result(const json& rec, std::size_t i, const SweepItems& items, const std::string& where) {
-    const std::string key = items.key(i);
-    if (!rec.contains("key") || rec["key"] != key)
-        fail(SourceLoc{where, 0, 0}, "item {} is '{}' in the records but '{}' in this command's sweep", i,
-             rec.contains("key") ? dump(rec["key"]) : "?", key);
-    return rec["result"];
+// A record's result, checked against the item the command enumerates at its index and read
+// by the command's reader: a record in the wrong shape is refused where it stands.
+json checked_result(const SweepRecord& rec, const SweepItems& items) {
+    const std::string key = items.key(rec.item);
+    const json& r = rec.record;
+    if (!r.contains("key") || r["key"] != key)
+        fail(rec.loc, "item {} is '{}' in the records but '{}' in this command's sweep", rec.item,
+             r.contains("key") ? dump(r["key"]) : "?", key);
+    if (items.read) try {
+            items.read(r["result"]);
+        } catch (const json::exception& e) {
+            fail(rec.loc, "item {} ('{}'): the result is not one this command writes: {}", rec.item, key, e.what());
+        } catch (const InputError& e) {
+            fail(rec.loc, "item {} ('{}'): the result is not one this command writes: {}", rec.item, key, e.what());
+        }
+    return r["result"];
 }
 
 }  // namespace
@@ -70,7 +79,7 @@ void set_executor(Executor e, bool writes_records) {
     state().writes_records = writes_records;
 }
 
-void preload_sweep_results(json header, std::map<std::size_t, json> results) {
+void preload_sweep_results(json header, std::map<std::size_t, SweepRecord> results) {
     state().preload_header = std::move(header);
     state().preload = std::move(results);
 }
@@ -137,10 +146,10 @@ SweepFile read_sweep_file(const std::string& path) {
             const json& w = j["sweep"];
             const bool words = w.is_array() && !w.empty() &&
                                std::all_of(w.begin(), w.end(), [](const json& x) { return x.is_string(); });
-            static const char* const kSweeps[] = {"verify", "capture", "validate", "lang"};
+            static const char* const kSweeps[] = {"verify", "capture", "validate", "lang", "sinks", "cascade"};
             if (!words || std::find(std::begin(kSweeps), std::end(kSweeps), w[0].get<std::string>()) == std::end(kSweeps))
                 fail(SourceLoc{path, 1, 1}, "the sweep header's \"sweep\" is not a sweep command's words (verify, capture, "
-                                            "validate or lang compare)");
+                                            "validate, lang compare, sinks or cascade)");
             for (const char* key : {"items", "shard", "of"})
                 if (!j.contains(key) || !j[key].is_number_unsigned())
                     fail(SourceLoc{path, 1, 1}, "the sweep header's \"{}\" is not a count", key);
@@ -150,7 +159,7 @@ SweepFile read_sweep_file(const std::string& path) {
         } else {
             if (!j.is_object() || !j.contains("item") || !j["item"].is_number_unsigned() || !j.contains("result"))
                 fail(SourceLoc{path, line, 1}, "not an item record (item, key, result)");
-            f.records.emplace_back(j["item"].get<std::size_t>(), j);
+            f.records.push_back(SweepRecord{j["item"].get<std::size_t>(), std::move(j), SourceLoc{path, line, 1}});
         }
         pos = e + 1;
         f.valid_bytes = pos;
@@ -169,8 +178,8 @@ std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
             fail(SourceLoc{"merge", 0, 0}, "the records hold a sweep of {} items; its command line now gives {}",
                  dump((*s.preload_header)["items"]), items.count);
         for (const auto& [i, rec] : s.preload) {
-            if (i >= items.count) fail(SourceLoc{"merge", 0, 0}, "item {} is beyond the sweep's {} items", i, items.count);
-            results[i] = checked_result(rec, i, items, "merge");
+            if (i >= items.count) fail(rec.loc, "item {} is beyond the sweep's {} items", i, items.count);
+            results[i] = checked_result(rec, items);
         }
     }
     if (s.executor && sharded) fail(SourceLoc{"--shard", 0, 0}, "ahat-mpi runs the whole sweep: --shard is for separate processes");
@@ -183,10 +192,10 @@ std::optional<std::vector<json>> run_sweep(const SweepItems& items) {
             if (f.header != header)
                 fail(SourceLoc{s.resume, 1, 1}, "the records are of another sweep ({}); this command is {}", dump(f.header),
                      dump(header));
-            for (const auto& [i, rec] : f.records) {
-                if (i >= items.count || i % n != k)
-                    fail(SourceLoc{s.resume, 0, 0}, "item {} does not belong to shard {} of {}", i, k, n);
-                results[i] = checked_result(rec, i, items, s.resume);
+            for (const SweepRecord& rec : f.records) {
+                if (rec.item >= items.count || rec.item % n != k)
+                    fail(rec.loc, "item {} does not belong to shard {} of {}", rec.item, k, n);
+                results[rec.item] = checked_result(rec, items);
             }
             std::filesystem::resize_file(s.resume, f.valid_bytes, ec);  // drop a line cut short
             if (ec) fail(SourceLoc{s.resume, 0, 0}, "cannot truncate the records file: {}", ec.message());

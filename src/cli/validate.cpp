@@ -46,16 +46,6 @@ json row_json(const capture::ValidateRow& r, const std::string& order) {
     return j;
 }
 
-// A real that may be NaN or infinite (JSON has neither): those as the strings "nan", "inf", "-inf".
-json real_record(const std::optional<double>& v) {
-    if (!v) return nullptr;
-    return std::isfinite(*v) ? json(*v) : json(fmt::format("{}", *v));
-}
-std::optional<double> real_from(const json& j) {
-    if (j.is_null()) return std::nullopt;
-    return j.is_string() ? std::stod(j.get<std::string>()) : j.get<double>();
-}
-
 // One row as a sweep record (cli/sweep.hpp), and back exactly.
 json row_record(const capture::ValidateRow& r) {
     return json{{"n", r.n}, {"format", capture::format_name(r.format)}, {"tie_tolerance", r.tie_tolerance},
@@ -67,18 +57,26 @@ json row_record(const capture::ValidateRow& r) {
 
 capture::ValidateRow row_from_record(const json& j) {
     capture::ValidateRow r;
-    r.n = j["n"].get<std::size_t>();
-    r.format = *capture::parse_format(j["format"].get<std::string>());
-    r.tie_tolerance = j["tie_tolerance"].get<double>();
-    r.samples = j["samples"].get<std::size_t>(), r.correct = j["correct"].get<std::size_t>();
-    r.wrong_positions = j["wrong_positions"].get<std::size_t>();
-    r.exact_agree = none_or<std::size_t>(j["exact_agree"]), r.argmax_agree = none_or<std::size_t>(j["argmax_agree"]);
-    r.max_error = real_from(j["max_error"]);
-    r.seconds = j["seconds"].get<double>(), r.tokens_per_second = j["tokens_per_second"].get<double>();
-    r.beta = real_from(j["beta"]);
-    r.margin = exact_from(j["margin"]);
-    r.beta_found = j["beta_found"].get<bool>();
+    r.n = j.at("n").get<std::size_t>();
+    r.format = format_from(j.at("format"));
+    r.tie_tolerance = j.at("tie_tolerance").get<double>();
+    r.samples = j.at("samples").get<std::size_t>(), r.correct = j.at("correct").get<std::size_t>();
+    r.wrong_positions = j.at("wrong_positions").get<std::size_t>();
+    r.exact_agree = none_or<std::size_t>(j.at("exact_agree")), r.argmax_agree = none_or<std::size_t>(j.at("argmax_agree"));
+    r.max_error = real_from(j.at("max_error"));
+    r.seconds = j.at("seconds").get<double>(), r.tokens_per_second = j.at("tokens_per_second").get<double>();
+    r.beta = real_from(j.at("beta"));
+    r.margin = exact_from(j.at("margin"));
+    r.beta_found = j.at("beta_found").get<bool>();
     return r;
+}
+
+capture::ValidateSize size_from_record(const json& j) {
+    capture::ValidateSize z;
+    for (const json& r : j.at("rows")) z.rows.push_back(row_from_record(r));
+    if (!j.at("margins").is_null()) z.margins = size_from_json(j.at("margins"));
+    z.exact_ok = j.at("exact_ok").get<bool>();
+    return z;
 }
 
 std::string opt_size(const std::optional<std::size_t>& v) { return v ? fmt::format("{}", *v) : "none"; }
@@ -121,16 +119,12 @@ int run_validate(const ValidateArgs& a) {
         for (const capture::ValidateRow& r : z.rows) rows.push_back(row_record(r));
         return json{{"rows", rows}, {"margins", z.margins ? size_json(*z.margins) : json(nullptr)}, {"exact_ok", z.exact_ok}};
     };
+    items.read = [](const json& j) { (void)size_from_record(j); };
     const std::optional<std::vector<json>> results = run_sweep(items);
     progress->finish();
     if (!results) return 0;
     std::vector<capture::ValidateSize> sizes;
-    for (const json& j : *results) {
-        capture::ValidateSize& z = sizes.emplace_back();
-        for (const json& r : j["rows"]) z.rows.push_back(row_from_record(r));
-        if (!j["margins"].is_null()) z.margins = size_from_json(j["margins"]);
-        z.exact_ok = j["exact_ok"].get<bool>();
-    }
+    for (const json& j : *results) sizes.push_back(size_from_record(j));
     const capture::ValidateResult r = v.result(sizes);
     if (a.json_out) {
         for (const auto& row : r.rows) fmt::print("{}\n", row_json(row, a.order).dump());

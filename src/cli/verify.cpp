@@ -77,6 +77,15 @@ int run_verify(const VerifyArgs& a) {
                                           {"problem", inst.problem.empty() ? json(nullptr) : json(inst.problem)}});
         return r;
     };
+    items.read = [](const json& r) {  // every field the rendering below reads, in its type
+        for (const char* k : {"circuit", "construction"}) (void)r.at(k).get<std::string>();
+        for (const char* k : {"depth", "K", "layers", "heads", "width", "tokens"}) (void)r.at(k).get<std::size_t>();
+        for (const json& inst : r.at("instances")) {
+            if (!inst.is_object()) fail(SourceLoc{}, "an instance is not an object");
+            (void)inst.at("ok").get<bool>(), (void)inst.at("sample").get<std::size_t>();
+            if (!inst.at("problem").is_null()) (void)inst["problem"].get<std::string>();
+        }
+    };
     const std::optional<std::vector<json>> results = run_sweep(items);
     if (!results) return 0;
     std::size_t instances = 0, failures = 0;

@@ -1,6 +1,8 @@
 // Sweeps beyond one process (docs/distributed.md): --shard K/N, ahat merge and --resume give
 // exactly the single run's output.
 #include <algorithm>
+#include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +20,7 @@ std::string without_times(const std::string& lines) {
     std::istringstream in(lines);
     for (std::string line; std::getline(in, line);) {
         nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
-        for (const char* k : {"seconds", "tokens_per_second"}) j.erase(k);
+        for (const char* k : {"seconds", "tokens_per_second", "forward_seconds", "backward_seconds", "ratio"}) j.erase(k);
         out += j.dump() + "\n";
     }
     return out;
@@ -39,6 +41,11 @@ const std::vector<SweepCase>& cases() {
         {"validate histogram --sizes 8..32*2 --samples 2 --precision double,float --json --quiet", true},
         {"lang compare ends-a,majority,parity --models global,global-exact,local-1 --max-len 4 --random-len 8 --samples 1 --json", false},
         {"lang compare ends-a,majority --models global,rightmost --max-len 3 --random-len 6 --samples 1", false},
+        {"sinks histogram --sizes 8,4,16 --samples 2 --per-query --json --quiet", false},
+        {"sinks histogram --sizes 4,8 --samples 2 --csv --quiet", false},
+        {"sinks histogram --sizes 6,4 --samples 1 --as-softmax 4 --time-n 16 --json --quiet", true},
+        {"cascade histogram --sizes 8,16 --samples 2 --json --quiet", false},
+        {"cascade sort --sizes 8,12 --samples 2 --taus 1/2,9/10 --quiet", false},
     };
     return c;
 }
@@ -142,6 +149,13 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     CHECK(r.rc == 0);
     CHECK(r.out.empty());
     CHECK(slurp(merged) == run_ahat(args).out);
+    // ... and after an error writes none, not even an empty one
+    const fs::path none = scratch() / "merged_none.jsonl";
+    fs::remove(none);
+    r = run_ahat("merge " + q(a) + " -o " + q(none));
+    CHECK(r.rc == 2);
+    CHECK(!fs::exists(none));
+    for (const auto& e : fs::directory_iterator(scratch())) CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
     // a shard cut short in its last line lacks that item
     const std::string a_text = slurp(a), b_text = slurp(b);
     {
@@ -179,4 +193,51 @@ TEST_CASE("bad shards and incomplete merges are refused with exit 2", "[cli][swe
     r = run_ahat("lang compare ends-a --models global --max-len 3 --shard 0/2 --emit " + q(scratch() / "emit"));
     CHECK(r.rc == 2);
     CHECK(r.err.find("--emit") != std::string::npos);
+}
+
+TEST_CASE("a record whose result is not in the command's shape is refused at its file:line", "[cli][sweep]") {
+    // Each command's records, with leaves of item 0's result replaced by a value of another
+    // type (an object): the merge either renders (a field only copied to the output) or exits
+    // 2 naming the record's line; never an internal error or a crash. The whole result
+    // replaced by {} is always refused.
+    std::mt19937 rng(7);
+    for (const std::string args : {"verify --family random --sizes 3..4 --samples 1 --json",
+                                   "capture histogram --sizes 4,8 --samples 1 --precision exact,double --json --quiet",
+                                   "validate histogram --sizes 8 --samples 1 --precision double --json --quiet",
+                                   "lang compare ends-a --models global,local-1 --max-len 3 --random-len 4 --samples 1 --json",
+                                   "sinks histogram --sizes 4 --samples 1 --as-softmax 4 --time-n 8 --json --quiet",
+                                   "cascade histogram --sizes 4 --samples 1 --json --quiet"}) {
+        INFO(args);
+        const fs::path good = scratch() / "shape_good.jsonl", bad = scratch() / "shape_bad.jsonl";
+        REQUIRE(run_ahat(args + " --shard 0/1 > " + q(good)).rc == 0);
+        const std::string text = slurp(good);
+        const std::size_t l1 = text.find('\n') + 1, l2 = text.find('\n', l1) + 1;
+        const nlohmann::ordered_json rec = nlohmann::ordered_json::parse(text.substr(l1, l2 - l1 - 1));
+        auto merge_with = [&](const nlohmann::ordered_json& result) {
+            nlohmann::ordered_json r = rec;
+            r["result"] = result;
+            { std::ofstream(bad, std::ios::binary | std::ios::trunc) << text.substr(0, l1) << r.dump() << "\n" << text.substr(l2); }
+            return run_ahat("merge " + q(bad));
+        };
+        Result r = merge_with(nlohmann::ordered_json::object());
+        CHECK(r.rc == 2);
+        CHECK(r.err.find(bad.filename().string() + ":2:") != std::string::npos);
+        const nlohmann::ordered_json flat = rec["result"].flatten();
+        std::vector<std::string> leaves;
+        for (const auto& [ptr, v] : flat.items()) leaves.push_back(ptr);
+        std::shuffle(leaves.begin(), leaves.end(), rng);
+        std::size_t refused = 0;
+        for (std::size_t t = 0; t < std::min<std::size_t>(leaves.size(), 10); ++t) {
+            INFO(leaves[t]);
+            nlohmann::ordered_json result = rec["result"];
+            result[nlohmann::ordered_json::json_pointer(leaves[t])] = nlohmann::ordered_json{{"x", 1}};
+            r = merge_with(result);
+            CHECK((r.rc == 0 || r.rc == 2));
+            if (r.rc == 2) {
+                ++refused;
+                CHECK(r.err.find(bad.filename().string() + ":2:") != std::string::npos);
+            }
+        }
+        CHECK(refused > 0);
+    }
 }

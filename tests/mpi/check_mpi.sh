@@ -24,6 +24,11 @@ test "$(wc -l < "$dir/records.jsonl")" -eq 83
 run_mpi verify --family random --sizes 5..12 --samples 2 > "$dir/mpi.txt" 2> /dev/null
 cmp "$dir/single.txt" "$dir/mpi.txt"
 
+# an analysis sweep (one item per size, then the timing: compared without the seconds)
+"$ahat" cascade histogram --sizes 8,4,12 --samples 2 --json --quiet > "$dir/single_cascade.jsonl"
+run_mpi cascade histogram --sizes 8,4,12 --samples 2 --json --quiet > "$dir/mpi_cascade.jsonl" 2> /dev/null
+cmp "$dir/single_cascade.jsonl" "$dir/mpi_cascade.jsonl"
+
 # a failing item: reported with its rank and item, exit 2 (bad input), no output
 if run_mpi verify --family no-such-family --sizes 1..4 --json > "$dir/fail.out" 2> "$dir/fail.err"; then
   echo "a failing sweep exited 0" >&2

@@ -1,5 +1,5 @@
 // ahat-mpi [--report FILE] COMMAND ...: a sweep command of ahat (verify --family, capture,
-// validate, lang compare) with its items handed out to the ranks of an MPI job as they finish
+// validate, lang compare, sinks, cascade) with its items handed out to the ranks of an MPI job as they finish
 // the previous one (docs/distributed.md). Every rank parses the same command line and
 // enumerates the same items (cli/sweep.hpp); rank 0 dispatches from its main thread, computes
 // items on a second thread, gathers every result and renders the single run's output, byte
