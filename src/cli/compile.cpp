@@ -1,4 +1,4 @@
-// ahat compile C.circ [--construction wire|gate] [--depth K] [-o FILE] [--json]
+// ahat compile C.circ [--construction wire|gate] [--depth K] [--layout auto|full|compact] [-o FILE] [--json]
 #include "circuit/circ_io.hpp"
 #include "cli/common.hpp"
 #include "compile/compiled_io.hpp"
@@ -19,7 +19,7 @@ json compiled_shape_json(const CompiledCircuit& cc) {
 namespace {
 
 struct CompileArgs {
-    std::string file, construction = "wire", output;
+    std::string file, construction = "wire", output, layout = "auto";
     std::optional<std::size_t> depth;
     bool json = false;
 };
@@ -32,8 +32,11 @@ int run_compile(const CompileArgs& a) {
     if (a.depth && *a.depth < depth)
         fail(SourceLoc{"--depth", 0, 0}, "K = {} is below the depth of {} ({}); the encoder needs K >= the circuit's depth",
              *a.depth, a.file, depth);
+    std::optional<Layout> layout = parse_layout(a.layout);
+    if (!layout && a.layout != "auto") fail(SourceLoc{"--layout", 0, 0}, "unknown layout '{}' (auto, full, compact)", a.layout);
     CompiledCircuit cc = compile_circuit(circ, *c, a.depth, a.file);
-    emit(a.output, write_compiled(cc));
+    if (!layout) layout = choose_layout(cc);
+    emit(a.output, write_compiled(cc, *layout));
 
     const Shape s = shape_of(cc.construction, cc.K);
     const bool wrote_file = !a.output.empty() && a.output != "-";
@@ -43,15 +46,17 @@ int run_compile(const CompileArgs& a) {
         j.update(compiled_shape_json(cc));
         j["inputs"] = cc.input_names.size();
         j["outputs"] = cc.encoding.output_tokens.size();
+        j["layout"] = *layout == Layout::Compact ? "compact" : "full";
         fmt::print(sink, "{}\n", j.dump());
     } else {
         fmt::print(sink,
                    "compiled {} ({} construction) to {}\n  K = {} (circuit depth {}): {}, {}, width d = {}\n"
-                   "  {}; {}, {}\n",
+                   "  {}; {}, {}; {} layout\n",
                    a.file, construction_name(cc.construction), wrote_file ? a.output : "stdout", cc.K, cc.circuit_depth,
                    counted(s.layers, "layer"), counted(s.total_heads, "head"), s.width,
                    counted(cc.encoding.tokens.rows, "token"), counted(cc.input_names.size(), "input"),
-                   counted(cc.encoding.output_tokens.size(), "output"));
+                   counted(cc.encoding.output_tokens.size(), "output"),
+                   *layout == Layout::Compact ? "compact (the circuit, tokens built when read)" : "full (the token matrix)");
         if (wrote_file && !cc.input_names.empty())
             fmt::print(sink, "  run it: ahat run {} --input \"...\" (values of {}, in order)\n", a.output,
                        fmt::join(cc.input_names, ", "));
@@ -67,6 +72,10 @@ void register_compile(CLI::App& app, Action& action) {
     sub->add_option("circuit", args->file, "the .circ file")->required();
     sub->add_option("--construction", args->construction, "wire (K layers) or gate (2K layers)")->capture_default_str();
     add_number(sub, "--depth", args->depth, "depth bound K of the encoder (default: the circuit's depth)", 1, 1 << 20);
+    sub->add_option("--layout", args->layout,
+                    "full (the token matrix written out), compact (the circuit's text; the tokens are built "
+                    "when the file is read) or auto (compact above 65536 tokens)")
+        ->capture_default_str();
     sub->add_option("-o,--output", args->output,
                     "the compiled file (default: stdout, with the summary on stderr)");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");

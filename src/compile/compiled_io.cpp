@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "circuit/circ_io.hpp"
 #include "encoder/encoder_json.hpp"
 #include "support/json.hpp"
 
@@ -71,10 +72,31 @@ CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std
         const std::string& name = c.gates[c.inputs[k]].name;
         cc.input_names.push_back(name.empty() ? fmt::format("input{}", k + 1) : name);
     }
+    cc.circuit_text = write_circuit(c);
     return cc;
 }
 
-std::string write_compiled(const CompiledCircuit& cc) {
+std::optional<Layout> parse_layout(std::string_view name) {
+    if (name == "full") return Layout::Full;
+    if (name == "compact") return Layout::Compact;
+    return std::nullopt;
+}
+
+Layout choose_layout(const CompiledCircuit& cc) { return cc.encoding.tokens.rows > kCompactAbove ? Layout::Compact : Layout::Full; }
+
+std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
+    if (layout == Layout::Compact) {
+        if (cc.circuit_text.empty()) internal_error("a compact compiled circuit needs the circuit's text");
+        ojson root{{"format", std::string(kCompiledCircuitFormat)},
+                   {"version", 2},
+                   {"construction", std::string(construction_name(cc.construction))},
+                   {"K", cc.K},
+                   {"circuit", cc.source},
+                   {"circuit_depth", cc.circuit_depth},
+                   {"encoder", encoder_to_json(cc.encoder)},
+                   {"circuit_text", cc.circuit_text}};
+        return pretty_json(root);
+    }
     const Encoding& e = cc.encoding;
     ojson inputs = ojson::array();
     for (std::size_t k = 0; k < e.input_tokens.size(); ++k)
@@ -109,12 +131,15 @@ bool is_compiled_circuit(const JValue& root) {
 
 CompiledCircuit compiled_from_json(const JValue& root) {
     root.object("compiled circuit");
-    root.only_keys({"format", "version", "construction", "K", "circuit", "circuit_depth", "encoder", "encoding"});
     const JValue& f = root.at("format");
     if (f.string("format") != kCompiledCircuitFormat)
         fail(f.loc, "this is not an ahat compiled circuit (format \"{}\")", f.text);
-    if (const JValue* v = root.find("version"); v && v->count("version") != 1)
-        fail(v->loc, "unsupported compiled-circuit format version {} (this ahat reads version 1)", v->text);
+    std::size_t version = 1;
+    if (const JValue* v = root.find("version"); v && (version = v->count("version")) != 1 && version != 2)
+        fail(v->loc, "unsupported compiled-circuit format version {} (this ahat reads versions 1 and 2)", v->text);
+    const bool compact = version == 2;
+    if (compact) root.only_keys({"format", "version", "construction", "K", "circuit", "circuit_depth", "encoder", "circuit_text"});
+    else root.only_keys({"format", "version", "construction", "K", "circuit", "circuit_depth", "encoder", "encoding"});
     CompiledCircuit cc;
     const JValue& cv = root.at("construction");
     auto c = parse_construction(cv.string("construction"));
@@ -145,6 +170,20 @@ CompiledCircuit compiled_from_json(const JValue& root) {
              construction_name(cc.construction), cc.K, shape.total_heads, heads);
     if (cc.encoder.input.kind != InputSpec::Kind::Vectors)
         fail(member_loc_or(ev, "input").loc, "the encoder of a compiled circuit takes vectors, not strings");
+
+    if (compact) {  // the tokens encoded again from the circuit, as ahat compile encodes them
+        const JValue& tv = root.at("circuit_text");
+        cc.circuit_text = tv.string("circuit_text");
+        const std::string name = fmt::format("{} (circuit_text)", tv.loc.file);
+        const Circuit c = read_circuit(cc.circuit_text, name);
+        const std::size_t depth = stats(c).depth;
+        if (depth != cc.circuit_depth)
+            fail(dv.loc, "circuit_depth is {}, but the circuit in circuit_text has depth {}", cc.circuit_depth, depth);
+        CompiledCircuit built = compile_circuit(c, cc.construction, cc.K, cc.source);
+        cc.encoding = std::move(built.encoding);
+        cc.input_names = std::move(built.input_names);
+        return cc;
+    }
 
     // The encoding.
     const JValue& nv = root.at("encoding").object("encoding");

@@ -218,3 +218,37 @@ TEST_CASE("cli compile: bad inputs to a compiled circuit exit 2", "[cli]") {
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains("token 80 out of range"));
 }
+
+TEST_CASE("cli compile: the compact layout runs exactly as the full one; auto picks by size", "[cli]") {
+    const fs::path dir = scratch() / "compile_layout";
+    fs::create_directories(dir);
+    const fs::path full = dir / "full.json", compact = dir / "compact.json", big = dir / "big.json";
+    REQUIRE(run_ahat("compile circuits/demo.circ --layout full -o " + q(full)).rc == 0);
+    Result r = run_ahat("compile circuits/demo.circ --layout compact --json -o " + q(compact));
+    REQUIRE(r.rc == 0);
+    CHECK(parse_or_fail(r.out)["layout"] == "compact");
+    check_against_eval(compact, "circuits/demo.circ", {"1, 2, 3, 4", "-1/2, 0, 7, 1/3"});
+    // the same run, byte for byte, but for the file's name; info alike
+    for (const char* in : {"1, 2, 3, 4", "2/3, -5, 0, 9"}) {
+        json a = parse_or_fail(run_ahat("run " + q(full) + " --input \"" + in + "\" --json").out);
+        json b = parse_or_fail(run_ahat("run " + q(compact) + " --input \"" + in + "\" --json").out);
+        a.erase("compiled"), b.erase("compiled");
+        CHECK(a == b);
+    }
+    // auto: the demo's 10 tokens stay full; a random circuit of 70,000 tokens goes compact
+    r = run_ahat("compile circuits/demo.circ --json -o " + q(dir / "auto.json"));
+    CHECK(parse_or_fail(r.out)["layout"] == "full");
+    const fs::path circ = dir / "big.circ";
+    REQUIRE(run_ahat("gen random --size 40000 --depth 4 --inputs 4 --seed 3 > " + q(circ)).rc == 0);
+    r = run_ahat("compile " + q(circ) + " --json -o " + q(big));
+    REQUIRE(r.rc == 0);
+    const json s = parse_or_fail(r.out);
+    CHECK(s["tokens"].get<std::size_t>() > 65536);
+    CHECK(s["layout"] == "compact");
+    CHECK(fs::file_size(big) < fs::file_size(circ) * 2);
+    // bad layouts exit 2 and write nothing
+    r = run_ahat("compile circuits/demo.circ --layout sparse -o " + q(dir / "none.json"));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("--layout") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "none.json"));
+}

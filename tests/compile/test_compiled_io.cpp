@@ -69,11 +69,12 @@ void expect_error_at(const std::string& text, std::size_t pos, const std::string
     }
 }
 
-void check_round_trip(const Circuit& circ, Construction cons, std::optional<std::size_t> K) {
+void check_round_trip(const Circuit& circ, Construction cons, std::optional<std::size_t> K, Layout layout) {
     const CompiledCircuit cc = compile_circuit(circ, cons, K, "some/circuit.circ");
-    const std::string text = write_compiled(cc);
+    const std::string text = write_compiled(cc, layout);
     const CompiledCircuit back = read_compiled(text, "x.json");
-    CHECK(write_compiled(back) == text);
+    CHECK(write_compiled(back, layout) == text);
+    CHECK(text.find(layout == Layout::Compact ? "\"version\": 2" : "\"version\": 1") != std::string::npos);
     CHECK(back.construction == cons);
     CHECK(back.K == cc.K);
     CHECK(back.source == "some/circuit.circ");
@@ -100,11 +101,72 @@ void check_round_trip(const Circuit& circ, Construction cons, std::optional<std:
 TEST_CASE("compiled circuits: write/read round trip, both constructions", "[compile]") {
     for (Construction cons : {Construction::Wire, Construction::Gate}) {
         INFO("construction " << construction_name(cons));
-        check_round_trip(demo_circuit(), cons, std::nullopt);
-        check_round_trip(demo_circuit(), cons, 5);  // a larger K than needed
-        check_round_trip(sort_circuit(3), cons, std::nullopt);
-        check_round_trip(inner_product(2), cons, std::nullopt);
+        for (Layout layout : {Layout::Full, Layout::Compact}) {
+            INFO((layout == Layout::Full ? "full" : "compact"));
+            check_round_trip(demo_circuit(), cons, std::nullopt, layout);
+            check_round_trip(demo_circuit(), cons, 5, layout);  // a larger K than needed
+            check_round_trip(sort_circuit(3), cons, std::nullopt, layout);
+            check_round_trip(inner_product(2), cons, std::nullopt, layout);
+        }
     }
+}
+
+TEST_CASE("compiled circuits: the compact layout reads back to the full layout's encoding", "[compile]") {
+    // Random circuits of every family parameter the generator takes: the tokens built from the
+    // compact file's circuit text equal those the full file holds, entry for entry.
+    std::mt19937_64 rng(11);
+    for (int it = 0; it < 24; ++it) {
+        FamilyParams p;
+        p.size = 8 + rng() % 60, p.seed = rng(), p.depth = 1 + rng() % 6, p.inputs = 1 + rng() % 5;
+        const Circuit c = make_family("random", p);
+        for (Construction cons : {Construction::Wire, Construction::Gate}) {
+            INFO("size " << p.size << " depth " << p.depth << " " << construction_name(cons));
+            const CompiledCircuit cc = compile_circuit(c, cons, std::nullopt, "r.circ");
+            const CompiledCircuit full = read_compiled(write_compiled(cc, Layout::Full), "f.json");
+            const CompiledCircuit compact = read_compiled(write_compiled(cc, Layout::Compact), "c.json");
+            CHECK(compact.encoding.tokens == full.encoding.tokens);
+            CHECK(compact.encoding.input_tokens == full.encoding.input_tokens);
+            CHECK(compact.encoding.output_tokens == full.encoding.output_tokens);
+            CHECK(compact.encoding.output_names == full.encoding.output_names);
+            CHECK(compact.encoding.token_gate == full.encoding.token_gate);
+            CHECK(compact.encoding.token_is_gate == full.encoding.token_is_gate);
+            CHECK(compact.input_names == full.input_names);
+            CHECK(write_compiled(compact, Layout::Full) == write_compiled(full, Layout::Full));
+        }
+    }
+    // auto: compact only above kCompactAbove tokens
+    const CompiledCircuit small = compile_circuit(demo_circuit(), Construction::Wire, std::nullopt, "d");
+    CHECK(choose_layout(small) == Layout::Full);
+    CHECK(parse_layout("compact") == Layout::Compact);
+    CHECK(parse_layout("full") == Layout::Full);
+    CHECK(!parse_layout("auto"));
+}
+
+TEST_CASE("compiled circuits: compact files' errors name the circuit text's line and column", "[compile]") {
+    const std::string good = write_compiled(compile_circuit(demo_circuit(), Construction::Wire, std::nullopt, "circuits/demo.circ"),
+                                            Layout::Compact);
+    REQUIRE_NOTHROW(read_compiled(good, "good.json"));
+    // an operation the .circ reader does not know, in the circuit's second line
+    const std::size_t nl = good.find("\\n", good.find("\"circuit_text\""));
+    REQUIRE(nl != std::string::npos);
+    std::string t = good;
+    t.insert(nl + 2, "zz = frob(x1)\\n");
+    try {
+        read_compiled(t, "bad.json");
+        FAIL("no error");
+    } catch (const InputError& e) {
+        INFO(e.located());
+        CHECK(e.loc().file == "bad.json (circuit_text)");
+        CHECK(e.loc().line == 2);
+        CHECK(e.loc().col >= 1);
+    }
+    // a depth other than circuit_depth, the token matrix in a compact file, an old reader's version
+    auto [t1, at1] = replace_once(good, "\"circuit_depth\": 3", "\"circuit_depth\": 2");
+    expect_error_at(t1, at1 + 17, "circuit_depth is 2, but the circuit in circuit_text has depth 3");
+    auto [t2, at2] = replace_once(good, "\"circuit_text\"", "\"encoding\"");
+    expect_error_at(t2, at2 + 12, "unknown key \"encoding\"");
+    auto [t3, at3] = replace_once(good, "\"version\": 2", "\"version\": 3");
+    expect_error_at(t3, at3 + 11, "unsupported compiled-circuit format version 3");
 }
 
 TEST_CASE("compiled circuits: the file's shape", "[compile]") {
@@ -189,8 +251,8 @@ TEST_CASE("compiled circuits: located errors", "[compile]") {
     SECTION("format, version, construction, unknown keys") {
         auto [t, at] = replace_once(good, "\"ahat-compiled-circuit\"", "\"ahat-encoder\"");
         expect_error_at(t, at, "this is not an ahat compiled circuit");
-        auto [t2, at2] = replace_once(good, "\"version\": 1", "\"version\": 2");
-        expect_error_at(t2, at2 + 11, "unsupported compiled-circuit format version 2");
+        auto [t2, at2] = replace_once(good, "\"version\": 1", "\"version\": 3");
+        expect_error_at(t2, at2 + 11, "unsupported compiled-circuit format version 3");
         auto [t3, at3] = replace_once(good, "\"construction\": \"wire\"", "\"construction\": \"tree\"");
         expect_error_at(t3, at3 + 16, "unknown construction \"tree\"");
         auto [t4, at4] = replace_once(good, "\"value_coordinate\"", "\"value_coord\"");
