@@ -1,5 +1,7 @@
 #include "bench/compile_bench.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <random>
 
@@ -58,6 +60,8 @@ std::vector<CompileRunPoint> bench_compile_run(const CompileRunParams& p,
             pt.dense_seconds = since(t0);
             pt.dense_ok = dense.state == r.state;
         }
+        rusage ru{};
+        if (getrusage(RUSAGE_SELF, &ru) == 0) pt.peak_rss_mb = double(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
         points.push_back(pt);
         if (progress) progress(pt);
     }

@@ -1,6 +1,8 @@
 // `ahat bench compile-run`: random depth-D circuits (10^3 to 10^5 gates by default, any sizes given), compiled
 // (circuit_to_encoder), run exactly and checked against direct evaluation; the structured
-// attention path beside the dense scan where the dense scan still finishes.
+// attention path beside the dense scan where the dense scan still finishes. Each point carries
+// the process's peak resident set so far (sizes run in the order given, so list them growing
+// to read each size's peak).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@ struct CompileRunPoint {
     double verify_seconds = 0;   // direct evaluation + comparison of the decoded outputs
     double dense_seconds = -1;   // exact run with the dense scan (-1: not run)
     bool outputs_ok = false, dense_ok = false;
+    double peak_rss_mb = 0;      // the process's peak resident set after this size (getrusage)
     double total_seconds() const { return compile_seconds + run_seconds + verify_seconds; }
 };
 

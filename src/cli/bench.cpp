@@ -1,6 +1,8 @@
 // ahat bench interpreter [--n N] [--d D] [--repeat R] [--seed S] [--json]
 #include <unistd.h>
 
+#include <cmath>
+
 #include "bench/compile_bench.hpp"
 #include "bench/interpreter_bench.hpp"
 #include "capture/sweep.hpp"
@@ -66,22 +68,30 @@ int run_bench_compile(const CompileRunParams& p, const OutputFlags& out) {
         row["dense_agrees"] = pt.dense_seconds >= 0 ? json(pt.dense_ok) : json(nullptr);
         row["gate_ratio"] = k > 0 ? json(static_cast<double>(pt.gates) / static_cast<double>(points[k - 1].gates)) : json(nullptr);
         row["time_ratio"] = k > 0 ? json(pt.total_seconds() / points[k - 1].total_seconds()) : json(nullptr);
+        row["growth_per_doubling"] = json(nullptr);  // time_ratio ^ (1 / log2 gate_ratio)
+        if (k > 0 && pt.gates > points[k - 1].gates)
+            row["growth_per_doubling"] = std::pow(pt.total_seconds() / points[k - 1].total_seconds(),
+                                                  1.0 / std::log2(double(pt.gates) / double(points[k - 1].gates)));
+        row["peak_rss_mb"] = pt.peak_rss_mb;
         rows.push_back(std::move(row));
     }
     if (!out.text()) {
         RecordWriter records(out, {"bench", "construction", "depth", "inputs", "max_fanin", "seed", "gates", "tokens",
                                    "layers", "compile_seconds", "run_seconds", "verify_seconds", "total_seconds",
-                                   "outputs_ok", "dense_run_seconds", "dense_agrees", "gate_ratio", "time_ratio"});
+                                   "outputs_ok", "dense_run_seconds", "dense_agrees", "gate_ratio", "time_ratio",
+                                   "growth_per_doubling", "peak_rss_mb"});
         for (const json& row : rows) records.write(row);
     } else {
         fmt::print("compile, run and verify random depth-{} circuits ({} construction)\n", p.depth, construction_name(p.construction));
-        fmt::print("{:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>7}  {}\n", "gates", "tokens", "compile", "run", "verify", "total", "ratio", "dense run");
+        fmt::print("{:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}  {}\n", "gates", "tokens", "compile", "run", "verify", "total", "ratio",
+                   "/doubling", "peak MB", "dense run");
         for (std::size_t k = 0; k < points.size(); ++k) {
             const auto& pt = points[k];
-            fmt::print("{:>8} {:>8} {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>7} {}\n", pt.gates, pt.tokens, pt.compile_seconds,
+            fmt::print("{:>8} {:>8} {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>8.3f}s {:>7} {:>9} {:>9.0f}  {}\n", pt.gates, pt.tokens, pt.compile_seconds,
                        pt.run_seconds, pt.verify_seconds, pt.total_seconds(),
                        k ? fmt::format("{:.2f}", pt.total_seconds() / points[k - 1].total_seconds()) : "-",
-                       pt.dense_seconds >= 0 ? fmt::format("{:.3f}s", pt.dense_seconds) : "-");
+                       rows[k]["growth_per_doubling"].is_null() ? "-" : fmt::format("{:.2f}", rows[k]["growth_per_doubling"].get<double>()),
+                       pt.peak_rss_mb, pt.dense_seconds >= 0 ? fmt::format("{:.3f}s", pt.dense_seconds) : "-");
         }
     }
     if (!ok) throw CheckFailed("a compiled run disagreed with direct evaluation or with the dense scan");
