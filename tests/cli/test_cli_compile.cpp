@@ -114,7 +114,7 @@ TEST_CASE("cli compile: --json summary, numeric runs, trace", "[cli]") {
     json j = parse_or_fail(r.out);
     CHECK(j == json({{"compiled", out.string()}, {"circuit", "circuits/demo.circ"}, {"construction", "wire"}, {"K", 5},
                      {"circuit_depth", 3}, {"layers", 5}, {"heads", 15}, {"width", 13}, {"tokens", 10}, {"inputs", 4},
-                     {"outputs", 2}}));
+                     {"outputs", 2}, {"layout", "full"}}));
     r = run_ahat("run " + q(out) + " --input \"1/2, 3, 2, -1/4\" --precision double --json");
     REQUIRE(r.rc == 0);
     j = parse_or_fail(r.out);
