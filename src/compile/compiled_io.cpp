@@ -54,6 +54,16 @@ const JValue& member_loc_or(const JValue& obj, std::string_view key) {
     return v ? *v : obj;
 }
 
+// The names `ahat run --input` lists: each input gate's, or input1, input2, ... where unnamed.
+std::vector<std::string> input_names_of(const Circuit& c) {
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < c.inputs.size(); ++k) {
+        const std::string& name = c.gates[c.inputs[k]].name;
+        names.push_back(name.empty() ? fmt::format("input{}", k + 1) : name);
+    }
+    return names;
+}
+
 }  // namespace
 
 CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std::optional<std::size_t> K,
@@ -68,10 +78,7 @@ CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std
              cc.circuit_depth, cc.K);
     cc.encoder = circuit_encoder(construction, cc.K);
     cc.encoding = encode(construction, c);
-    for (std::size_t k = 0; k < c.inputs.size(); ++k) {
-        const std::string& name = c.gates[c.inputs[k]].name;
-        cc.input_names.push_back(name.empty() ? fmt::format("input{}", k + 1) : name);
-    }
+    cc.input_names = input_names_of(c);
     cc.circuit_text = write_circuit(c);
     return cc;
 }
@@ -94,7 +101,7 @@ std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
                    {"circuit", cc.source},
                    {"circuit_depth", cc.circuit_depth},
                    {"encoder", encoder_to_json(cc.encoder)},
-                   {"circuit_text", cc.circuit_text}};
+                   {"circuit_text", circuit_lines(cc.circuit_text)}};
         return pretty_json(root);
     }
     const Encoding& e = cc.encoding;
@@ -172,16 +179,13 @@ CompiledCircuit compiled_from_json(const JValue& root) {
         fail(member_loc_or(ev, "input").loc, "the encoder of a compiled circuit takes vectors, not strings");
 
     if (compact) {  // the tokens encoded again from the circuit, as ahat compile encodes them
-        const JValue& tv = root.at("circuit_text");
-        cc.circuit_text = tv.string("circuit_text");
-        const std::string name = fmt::format("{} (circuit_text)", tv.loc.file);
-        const Circuit c = read_circuit(cc.circuit_text, name);
+        const Circuit c = read_embedded_circuit(root.at("circuit_text"), "circuit_text");
+        cc.circuit_text = write_circuit(c);
         const std::size_t depth = stats(c).depth;
         if (depth != cc.circuit_depth)
             fail(dv.loc, "circuit_depth is {}, but the circuit in circuit_text has depth {}", cc.circuit_depth, depth);
-        CompiledCircuit built = compile_circuit(c, cc.construction, cc.K, cc.source);
-        cc.encoding = std::move(built.encoding);
-        cc.input_names = std::move(built.input_names);
+        cc.encoding = encode(cc.construction, c);
+        cc.input_names = input_names_of(c);
         return cc;
     }
 

@@ -2,8 +2,8 @@
 // together with the token encoding of one circuit, in one JSON file ("format":
 // "ahat-compiled-circuit"). `ahat compile` writes it; `ahat run` and `ahat info` read it. Two
 // layouts: full (version 1: the n x d token matrix written out, for small circuits and for
-// interchange) and compact (version 2: the circuit's .circ text instead, the tokens encoded
-// again when the file is read; the file is O(gates), not O(tokens x d)).
+// interchange) and compact (version 2: the circuit's .circ text instead, a line per string,
+// the tokens encoded again when the file is read; the file is O(gates), not O(tokens x d)).
 //
 // Offers:
 //   CompiledCircuit                 construction, K, source name, circuit depth, the encoder,
@@ -22,9 +22,9 @@
 //                                   part: token width != the encoder's d, a token index out of
 //                                   range, an encoder whose shape is not shape_of(construction, K),
 //                                   K below the circuit depth, per-token lists of the wrong length;
-//                                   compact: the circuit text's own errors at its line:col
-//                                   ("FILE (circuit_text):line:col"), a depth other than
-//                                   circuit_depth.
+//                                   compact: the circuit's own errors at the file's line and
+//                                   column where the offending text stands, a depth other
+//                                   than circuit_depth.
 //   is_compiled_circuit(root)       the parsed document declares "format": "ahat-compiled-circuit".
 #pragma once
 

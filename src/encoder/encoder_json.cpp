@@ -87,34 +87,6 @@ std::vector<std::uint32_t> read_indices(const JValue& v, std::string_view what, 
     return out;
 }
 
-// The circuit of a feed-forward part: a string, or an array of lines. Errors inside it are
-// reported at the JSON file's line and column where the circuit's text stands.
-Circuit read_embedded_circuit(const JValue& v) {
-    std::string text;
-    std::vector<const JValue*> lines;
-    if (v.kind == JValue::Kind::String) {
-        text = v.text;
-    } else {
-        for (const JValue& line : v.array("circuit")) {
-            text += line.string("circuit line") + "\n";
-            lines.push_back(&line);
-        }
-    }
-    try {
-        return read_circuit(text, "<circuit>");
-    } catch (const InputError& e) {
-        SourceLoc at = v.loc;
-        std::uint32_t line = e.loc().line;
-        if (!lines.empty() && line >= 1 && line <= lines.size()) {
-            at = lines[line - 1]->loc;
-            at.col += e.loc().col;  // past the opening quote
-        } else if (lines.empty()) {
-            at.col += 1;
-        }
-        throw InputError(at, fmt::format("in the feed-forward circuit (its line {}): {}", line, e.what()));
-    }
-}
-
 FeedForward read_ffn(const JValue& v, std::size_t d) {
     v.object("ffn");
     if (const JValue* relu = v.find("relu")) {
@@ -134,7 +106,7 @@ FeedForward read_ffn(const JValue& v, std::size_t d) {
     v.only_keys({"circuit", "reads", "writes"});
     FeedForward f;
     f.loc = v.loc;
-    f.circuit = read_embedded_circuit(v.at("circuit"));
+    f.circuit = read_embedded_circuit(v.at("circuit"), "the feed-forward circuit");
     if (const JValue* r = v.find("reads")) {
         f.reads = read_indices(*r, "reads", d);
     } else {
@@ -313,18 +285,6 @@ ojson map_json(const Affine<Rational>& f) {
     return o;
 }
 
-ojson circuit_lines(const Circuit& c) {
-    ojson lines = ojson::array();
-    std::string text = write_circuit(c);
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t e = text.find('\n', pos);
-        if (e == std::string::npos) e = text.size();
-        lines.push_back(text.substr(pos, e - pos));
-        pos = e + 1;
-    }
-    return lines;
-}
 
 // Indented JSON with arrays of scalars (rows, vectors, entries) kept on one line.
 void pretty(const ojson& j, int indent, std::string& out) {
@@ -359,6 +319,45 @@ void pretty(const ojson& j, int indent, std::string& out) {
 }
 
 }  // namespace
+
+Circuit read_embedded_circuit(const JValue& v, std::string_view what) {
+    std::string text;
+    std::vector<const JValue*> lines;
+    if (v.kind == JValue::Kind::String) {
+        text = v.text;
+    } else {
+        for (const JValue& line : v.array("circuit")) {
+            text += line.string("circuit line") + "\n";
+            lines.push_back(&line);
+        }
+    }
+    try {
+        return read_circuit(text, "<circuit>");
+    } catch (const InputError& e) {
+        SourceLoc at = v.loc;
+        std::uint32_t line = e.loc().line;
+        if (!lines.empty() && line >= 1 && line <= lines.size()) {
+            at = lines[line - 1]->loc;
+            at.col += e.loc().col;  // past the opening quote
+        } else if (lines.empty()) {
+            at.col += 1;
+        }
+        throw InputError(at, fmt::format("in {} (its line {}): {}", what, line, e.what()));
+    }
+}
+
+nlohmann::ordered_json circuit_lines(std::string_view text) {
+    ojson lines = ojson::array();
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t e = text.find('\n', pos);
+        if (e == std::string::npos) e = text.size();
+        lines.push_back(text.substr(pos, e - pos));
+        pos = e + 1;
+    }
+    return lines;
+}
+
 
 FeedForward lower_relu(const Sparse<Rational>& w1, const std::vector<Rational>& b1, const Sparse<Rational>& w2,
                        const std::vector<Rational>& b2) {
@@ -491,7 +490,7 @@ ojson encoder_to_json(const Encoder& enc) {
         }
         ojson lj{{"heads", std::move(heads)}};
         if (layer.ffn)
-            lj["ffn"] = ojson{{"circuit", circuit_lines(layer.ffn->circuit)},
+            lj["ffn"] = ojson{{"circuit", circuit_lines(write_circuit(layer.ffn->circuit))},
                               {"reads", layer.ffn->reads},
                               {"writes", layer.ffn->writes}};
         layers.push_back(std::move(lj));

@@ -146,19 +146,22 @@ TEST_CASE("compiled circuits: compact files' errors name the circuit text's line
     const std::string good = write_compiled(compile_circuit(demo_circuit(), Construction::Wire, std::nullopt, "circuits/demo.circ"),
                                             Layout::Compact);
     REQUIRE_NOTHROW(read_compiled(good, "good.json"));
-    // an operation the .circ reader does not know, in the circuit's second line
-    const std::size_t nl = good.find("\\n", good.find("\"circuit_text\""));
-    REQUIRE(nl != std::string::npos);
+    // an operation the .circ reader does not know, as the circuit's second line: the error
+    // stands at that string's line in the JSON file
+    const std::size_t open = good.find("\"circuit_text\": [");
+    REQUIRE(open != std::string::npos);
+    const std::size_t second = good.find("\", \"", open) + 3;  // where the second line's string begins
     std::string t = good;
-    t.insert(nl + 2, "zz = frob(x1)\\n");
+    t.insert(second, "\"zz = frob(x1)\", ");
     try {
         read_compiled(t, "bad.json");
         FAIL("no error");
     } catch (const InputError& e) {
         INFO(e.located());
-        CHECK(e.loc().file == "bad.json (circuit_text)");
-        CHECK(e.loc().line == 2);
-        CHECK(e.loc().col >= 1);
+        CHECK(e.loc().file == "bad.json");
+        CHECK(e.loc().line == line_col(t, second).first);
+        CHECK(e.loc().col > line_col(t, second).second);  // inside that string
+        CHECK_THAT(std::string(e.what()), Catch::Contains("in circuit_text (its line 2)"));
     }
     // a depth other than circuit_depth, the token matrix in a compact file, an old reader's version
     auto [t1, at1] = replace_once(good, "\"circuit_depth\": 3", "\"circuit_depth\": 2");
