@@ -41,7 +41,9 @@ int run_capture(const CaptureArgs& a) {
         o.formats.push_back(*f);
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
-    auto progress = std::make_shared<Progress>("capture", size_work(o.sizes), a.quiet);
+    std::vector<std::size_t> owned;  // the sizes this process runs, for the progress bar
+    for (std::size_t i : owned_items(o.sizes.size())) owned.push_back(o.sizes[i]);
+    auto progress = std::make_shared<Progress>("capture", size_work(owned), a.quiet);
     SweepItems items;  // one per size
     items.count = o.sizes.size();
     items.key = [&](std::size_t i) { return fmt::format("n = {}", o.sizes[i]); };

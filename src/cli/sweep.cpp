@@ -89,6 +89,15 @@ bool sweep_from_records() {
     return !s.shard.empty() || !s.resume.empty() || s.executor || s.preload_header;
 }
 
+std::vector<std::size_t> owned_items(std::size_t count) {
+    const SweepState& s = state();
+    std::vector<std::size_t> items;
+    if (s.preload_header) return items;
+    const auto [k, n] = s.shard.empty() ? std::pair<std::size_t, std::size_t>{0, 1} : parse_shard(s.shard);
+    for (std::size_t i = k; i < count; i += n) items.push_back(i);
+    return items;
+}
+
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
     const std::size_t slash = text.find('/');
     if (slash == std::string::npos) fail(SourceLoc{"--shard", 0, 0}, "expected K/N (shard K of N, K from 0 to N-1), got '{}'", text);

@@ -18,6 +18,9 @@
 //                              Item records ({"item", "key", "result"}) after a header line
 //                              ({"sweep": argv, "items", "shard", "of"}) go to stdout for
 //                              --shard, to FILE (appended, flushed per item) for --resume.
+//   owned_items(count)         the items this process computes when it reads no records: every
+//                              item, shard K's (i mod N = K) under --shard, none under merge;
+//                              a command sizes its progress bar with them.
 //   sweep_from_records()       true when results may come from records rather than this run
 //                              (--shard, --resume, merge, MPI): a command whose output needs
 //                              more than the records (lang compare --emit) refuses it.
@@ -56,6 +59,7 @@ struct SweepItems {
 
 std::optional<std::vector<json>> run_sweep(const SweepItems& items);
 bool sweep_from_records();
+std::vector<std::size_t> owned_items(std::size_t count);
 
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text);
 

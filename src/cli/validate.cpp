@@ -107,7 +107,9 @@ int run_validate(const ValidateArgs& a) {
         o.formats.push_back(*f);
     }
     const capture::Subject subject = subject_from(a.subject, a.name, a.alphabet, o.sizes);
-    auto progress = std::make_shared<Progress>("validate", size_work(o.sizes), a.quiet);
+    std::vector<std::size_t> owned;  // the sizes this process runs, for the progress bar
+    for (std::size_t i : owned_items(o.sizes.size())) owned.push_back(o.sizes[i]);
+    auto progress = std::make_shared<Progress>("validate", size_work(owned), a.quiet);
     const capture::Validator v(subject, o);
     SweepItems items;  // one per size
     items.count = o.sizes.size();
