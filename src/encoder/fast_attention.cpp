@@ -14,7 +14,8 @@ namespace {
 // Integers below 2^61 in magnitude: differences stay below 2^62, products of a difference
 // and a direction component below 2^123, and a sum of two such below 2^124.
 bool small61(const Rational& r, std::int64_t* out) {
-    return small_int(r, out) && mpz_sizeinbase(mpq_numref(r.backend().data()), 2) <= 61;
+    constexpr std::int64_t bound = std::int64_t{1} << 61;
+    return small_int(r, out) && *out < bound && *out > -bound;
 }
 
 Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
@@ -297,6 +298,10 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
         p.pool.insert(p.pool.end(), chain.begin(), chain.end());
     }
     h.end = static_cast<std::uint32_t>(p.pool.size());
+    if (p.small) {
+        h.points = static_cast<std::uint32_t>(p.points.size());
+        for (std::uint32_t t = h.upper; t < h.end; ++t) p.points.push_back({p.xs[p.pool[t]], p.ys[p.pool[t]]});
+    }
 }
 
 bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
@@ -308,6 +313,7 @@ bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
 
 std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const {
     const auto& m = groups_[g].members;
+    if (lo <= m.front() && m.back() <= hi) return {0, m.size()};  // all of them: no search
     const auto a = std::lower_bound(m.begin(), m.end(), lo), b = std::upper_bound(a, m.end(), hi);
     return {static_cast<std::size_t>(a - m.begin()), static_cast<std::size_t>(b - m.begin())};
 }
@@ -337,10 +343,17 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
         }
         return dx * x(end);
     }
-    const std::uint32_t* v = p.pool.data() + (dy > 0 ? h.upper : h.lower);
-    const std::size_t m = (dy > 0 ? h.lower : h.end) - (dy > 0 ? h.upper : h.lower);
+    const std::uint32_t first = dy > 0 ? h.upper : h.lower;
+    const std::uint32_t* v = p.pool.data() + first;
+    const std::size_t m = (dy > 0 ? h.lower : h.end) - first;
+    const Point* pt = nullptr;  // i128: the chain's points
+    if constexpr (std::is_same_v<T, i128>) pt = p.points.data() + h.points + (first - h.upper);
     auto gain = [&](std::size_t k) -> int {
-        const T g = dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+        T g;
+        if constexpr (std::is_same_v<T, i128>)
+            g = dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
+        else
+            g = dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
         return g > 0 ? 1 : (g < 0 ? -1 : 0);
     };
     std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1

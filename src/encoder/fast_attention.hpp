@@ -31,7 +31,8 @@
 //   members_in(g, lo, hi) the members of group g in [lo, hi], as a range of members: O(log n).
 //   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
 // Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
-// direction are integers below 2^61. Cost to build: O(n log n) key comparisons and O(G)
+// direction are integers below 2^61 (the chains' points are then also kept in chain order,
+// 16 bytes a chain vertex, so that a search step reads one entry). Cost to build: O(n log n) key comparisons and O(G)
 // rational work, plus O(n log n) orientation tests for the interval tree.
 // The construction and its proof: proofs/masked-attention.md.
 #pragma once
@@ -71,6 +72,10 @@ private:
         std::uint32_t sorted = 0, upper = 0, lower = 0, end = 0;  // pool[sorted, upper): ranks
         // in (x, y) order; [upper, lower): upper chain, [lower, end): lower chain, as local
         // group indices with x strictly increasing, collinear points kept.
+        std::uint32_t points = 0;  // small planes: points[points + t] is pool[upper + t]'s point
+    };
+    struct Point {
+        std::int64_t x, y;
     };
     // One class of distinct keys lying in a plane: key = origin + (x / sx) u + (y / sy) w, or,
     // raw (dk <= 2), key = (x / sx, y / sy); sx, sy > 0 make every x and y an integer.
@@ -87,6 +92,8 @@ private:
         std::vector<std::uint32_t> rank_of;    // per position index: the rank of its key
         std::vector<Hull> tree;                // node 1 = all its positions; children 2k, 2k+1
         std::vector<std::uint32_t> pool;
+        std::vector<Point> points;             // small planes: the chains' points in chain order,
+                                               // so a search step reads one entry, not three
     };
     std::size_t n_ = 0, dk_ = 0;
     bool intervals_ = false;

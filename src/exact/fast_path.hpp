@@ -7,6 +7,9 @@
 // Offers:
 //   small_ints(x, n, out)     out = x as int64 when all n values are integers with |x| < 2^62
 //                             (small_int's bound); false (out unspecified) otherwise.
+//   marked_small_ints(x, n, out)  out[k] = x[k] as int64 where it is small, kNotSmall where
+//                             not (so a sum that reads only small entries still takes the fast
+//                             path); true when every entry is small.
 //   SmallSum                  an i128 accumulator: add(x), add_product(a, b) with int64 a, b;
 //                             after the first overflow ok() is false and stays false (the
 //                             value is then meaningless: the caller takes the GMP path).
@@ -44,6 +47,16 @@ inline bool small_ints(const Rational* x, std::size_t n, std::vector<std::int64_
     for (std::size_t k = 0; k < n; ++k)
         if (!small_int(x[k], &out[k])) return false;
     return true;
+}
+
+inline constexpr std::int64_t kNotSmall = INT64_MIN;  // never a small integer (|x| < 2^62)
+
+inline bool marked_small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
+    out.resize(n);
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k)
+        if (!small_int(x[k], &out[k])) out[k] = kNotSmall, all = false;
+    return all;
 }
 
 class SmallSum {
@@ -107,7 +120,7 @@ public:
     explicit PackedMatrix(const Matrix<Rational>& m) : rows(m.rows), cols(m.cols), small_(m.data.size()) {
         for (std::size_t k = 0; k < m.data.size(); ++k)
             if (!small_int(m.data[k], &small_[k])) {
-                small_[k] = kLarge;
+                small_[k] = kNotSmall;
                 large_.emplace_back(k, m.data[k]);
             }
     }
@@ -122,7 +135,7 @@ public:
         std::int64_t x = 0;
         for (std::size_t c = 0; c < cols; ++c) {
             const std::size_t k = r * cols + c;
-            if (small_[k] != kLarge ? !(small_int(row[c], &x) && x == small_[k]) : large(k) != row[c]) return false;
+            if (small_[k] != kNotSmall ? !(small_int(row[c], &x) && x == small_[k]) : large(k) != row[c]) return false;
         }
         return true;
     }
@@ -136,7 +149,6 @@ public:
     }
 
 private:
-    static constexpr std::int64_t kLarge = INT64_MIN;  // never a small integer (|x| < 2^62)
     std::vector<std::int64_t> small_;
     std::vector<std::pair<std::size_t, Rational>> large_;  // (entry, value), by entry
 
@@ -145,7 +157,7 @@ private:
             ->second;
     }
     void get(std::size_t k, Rational& out) const {
-        if (small_[k] != kLarge) mpq_set_si(out.backend().data(), static_cast<long>(small_[k]), 1);
+        if (small_[k] != kNotSmall) mpq_set_si(out.backend().data(), static_cast<long>(small_[k]), 1);
         else out = large(k);
     }
 };
