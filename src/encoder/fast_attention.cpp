@@ -348,21 +348,50 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
     const std::size_t m = (dy > 0 ? h.lower : h.end) - first;
     const Point* pt = nullptr;  // i128: the chain's points
     if constexpr (std::is_same_v<T, i128>) pt = p.points.data() + h.points + (first - h.upper);
-    auto gain = [&](std::size_t k) -> int {
-        T g;
+    auto gain_of = [&](std::size_t k) -> T {
         if constexpr (std::is_same_v<T, i128>)
-            g = dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
+            return dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
         else
-            g = dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+            return dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+    };
+    auto gain = [&](std::size_t k) -> int {
+        const T g = gain_of(k);
         return g > 0 ? 1 : (g < 0 ? -1 : 0);
     };
-    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
+    // The first k in [0, m-1) with gain <= 0, or m-1: gains at k < lo are > 0, and hi is m-1
+    // or has gain <= 0. 128-bit gains also guess the crossing by interpolating between the
+    // gains known at lo - 1 and hi (a guess in double: only the exact sign of the gain probed
+    // there decides), which takes a few probes where the chain's slopes are spread evenly (a
+    // search step is a cache miss on a large chain); a probe that fails to halve the range is
+    // followed by a bisection, so there are at most 2 log2 m probes.
+    std::size_t lo = 0, hi = m - 1;
+    i128 below = 0, above = 0;  // 128-bit gains: gain(lo - 1) > 0, gain(hi) <= 0, when known
+    bool known_below = false, known_above = false, bisect = false;
     while (lo < hi) {
-        const std::size_t mid = (lo + hi) / 2;
-        if (gain(mid) <= 0) hi = mid;
-        else lo = mid + 1;
+        std::size_t mid = (lo + hi) / 2;
+        if constexpr (std::is_same_v<T, i128>) {
+            if (!bisect && known_below && known_above) {
+                const double f = static_cast<double>(below) / (static_cast<double>(below) - static_cast<double>(above));
+                const double at = static_cast<double>(lo - 1) + f * static_cast<double>(hi - lo + 1);
+                mid = at <= static_cast<double>(lo) ? lo : (at >= static_cast<double>(hi - 1) ? hi - 1 : static_cast<std::size_t>(at));
+            }
+        }
+        const std::size_t before = hi - lo;
+        const T g = gain_of(mid);
+        if (g <= 0) {
+            hi = mid;
+            known_above = true;
+            if constexpr (std::is_same_v<T, i128>) above = g;
+        } else {
+            lo = mid + 1;
+            known_below = true;
+            if constexpr (std::is_same_v<T, i128>) below = g;
+        }
+        bisect = !bisect && 2 * (hi - lo) > before;
     }
-    const T score = dx * x(v[lo]) + dy * y(v[lo]);
+    T score;
+    if constexpr (std::is_same_v<T, i128>) score = dx * pt[lo].x + dy * pt[lo].y;
+    else score = dx * x(v[lo]) + dy * y(v[lo]);
     out.push_back(v[lo]);
     for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(v[k + 1]);
     return score;

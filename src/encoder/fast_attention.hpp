@@ -24,7 +24,9 @@
 //                        allowed key ties (with several classes, all tied groups are listed
 //                        instead). Planar keys: the
 //                        interval splits into O(log n) tree nodes, each searched in O(log n)
-//                        comparisons, plus the groups returned (ties between distinct keys are
+//                        comparisons (at most 2 log2 of the chain's length; where the chain's
+//                        slopes are spread evenly, as a compiled pointer head's parabola of
+//                        addresses, an interpolated guess makes it a few), plus the groups returned (ties between distinct keys are
 //                        found: collinear points stay on the chains). With C classes, that per
 //                        class, plus O(C dk) to compare the classes' best scores exactly.
 //   argmax(q, out)       the same over all positions (out = every group when all tie).

@@ -85,8 +85,9 @@ void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std:
                     continue;
                 }
             }
-            mpq_set_ui(out[c].backend().data(), 0, 1);
-            for (std::uint32_t j : idx) mpq_add(out[c].backend().data(), out[c].backend().data(), V.at(j, c).backend().data());
+            mpq_set(out[c].backend().data(), V.at(idx[0], c).backend().data());  // idx is never empty
+            for (std::size_t k = 1; k < idx.size(); ++k)
+                mpq_add(out[c].backend().data(), out[c].backend().data(), V.at(idx[k], c).backend().data());
             SmallSum::divide_in_place(out[c], idx.size());
         } else {
             S acc = S(0);
@@ -593,10 +594,25 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             const FeedForward& f = *layer.ffn;
             EvalOptions eo{opts.max_bits};
             std::vector<S> in(f.reads.size()), values;
+            // Exact values are lent to the circuit (swapped in and back, no copy) when no
+            // coordinate is read twice.
+            std::vector<std::uint32_t> reads = f.reads;
+            std::sort(reads.begin(), reads.end());
+            const bool lend = is_exact_v<S> && std::adjacent_find(reads.begin(), reads.end()) == reads.end();
             for (std::size_t i = 0; i < n; ++i) {
-                for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
+                auto lend_all = [&] {
+                    if constexpr (is_exact_v<S>)
+                        for (std::size_t k = 0; k < f.reads.size(); ++k) in[k].swap(Y.at(i, f.reads[k]));
+                };
+                if (lend) lend_all();
+                else
+                    for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
                 evaluate_into(f.circuit, in, values, eo);
-                for (std::size_t k = 0; k < f.writes.size(); ++k) Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
+                if (lend) lend_all();  // and back
+                for (std::size_t k = 0; k < f.writes.size(); ++k) {
+                    if constexpr (is_exact_v<S>) exact_add(Y.at(i, f.writes[k]), values[f.circuit.outputs[k]]);
+                    else Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
+                }
             }
         }
         check_bits(res.state, l + 1, opts.max_bits);

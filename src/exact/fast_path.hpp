@@ -18,6 +18,11 @@
 //                             place, no allocation, when it fits in a long);
 //                             store_mean(out, count) stores sum / count the same way, and
 //                             divide_in_place(r, count) divides any Rational by a count.
+//   exact_mul(out, a, b)      out = a b in place: as i128 when both are small integers, a copy
+//                             or a zero when one is 0 or 1, GMP otherwise (out must not alias).
+//   exact_add(out, a)         out += a in place: nothing when a is 0, i128 when both are small.
+//   exact_sum(out, x, n)      out = x_0 + ... + x_{n-1} of pointed-to Rationals, in place: as
+//                             i128 when all are small, else GMP over the nonzero terms.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
 //   exact_dot(a, b, n)        sum_k a_k b_k of Rationals: small_dot when every entry is small,
 //                             GMP otherwise; the same value either way.
@@ -89,6 +94,42 @@ private:
     i128 acc_;
     bool ok_ = true;
 };
+
+inline void exact_mul(Rational& out, const Rational& a, const Rational& b) {
+    std::int64_t x = 0, y = 0;
+    const bool sa = small_int(a, &x), sb = small_int(b, &y);
+    if (sa && sb) return SmallSum(static_cast<i128>(x) * y).store(out);
+    if ((sa && x == 0) || (sb && y == 0)) return mpq_set_ui(out.backend().data(), 0, 1);
+    if (sa && x == 1) return mpq_set(out.backend().data(), b.backend().data());
+    if (sb && y == 1) return mpq_set(out.backend().data(), a.backend().data());
+    mpq_mul(out.backend().data(), a.backend().data(), b.backend().data());
+}
+
+inline void exact_add(Rational& out, const Rational& a) {
+    if (mpq_sgn(a.backend().data()) == 0) return;
+    std::int64_t x = 0, y = 0;
+    if (small_int(out, &x) && small_int(a, &y)) return SmallSum(static_cast<i128>(x) + y).store(out);
+    mpq_add(out.backend().data(), out.backend().data(), a.backend().data());
+}
+
+inline void exact_sum(Rational& out, const Rational* const* x, std::size_t n) {
+    SmallSum s;
+    for (std::size_t k = 0; k < n && s.ok(); ++k) {
+        std::int64_t v = 0;
+        if (small_int(*x[k], &v)) s.add(v);
+        else s.give_up();
+    }
+    if (s.ok()) return s.store(out);
+    mpq_ptr acc = out.backend().data();
+    bool first = true;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (mpq_sgn(x[k]->backend().data()) == 0) continue;
+        if (first) mpq_set(acc, x[k]->backend().data());
+        else mpq_add(acc, acc, x[k]->backend().data());
+        first = false;
+    }
+    if (first) mpq_set_ui(acc, 0, 1);
+}
 
 inline std::optional<i128> small_dot(const std::int64_t* a, const std::int64_t* b, std::size_t n) {
     SmallSum s;

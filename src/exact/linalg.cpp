@@ -101,8 +101,12 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
     thread_local Rational scratch;  // one temporary for the whole thread: no allocation per row
     mpq_ptr tmp = scratch.backend().data();
     mpq_ptr acc = out.backend().data();
-    mpq_set(acc, bias.backend().data());
-    for (std::uint32_t k = lo; k < hi; ++k) {
+    std::uint32_t k = lo;
+    if (lo < hi && mpq_sgn(bias.backend().data()) == 0 && A.small.size() == A.val.size() && A.small[lo] == 1)
+        mpq_set(acc, x[A.col[k++]].backend().data());  // 0 + 1 x: a copy (a value map, say)
+    else
+        mpq_set(acc, bias.backend().data());
+    for (; k < hi; ++k) {
         if (A.small.size() == A.val.size() && A.small[k] == 1) {
             mpq_add(acc, acc, x[A.col[k]].backend().data());  // weight 1: no product needed
             continue;
