@@ -284,8 +284,10 @@ struct Attention {
         }
     }
 
-    // The mean of group g's values (dv entries), formed on first use.
+    // The mean of group g's values (dv entries), formed on first use (a group of one: its
+    // value, not copied).
     const S* group_mean(const KeyIndex& index, std::uint32_t g) {
+        if (index.group(g).members.size() == 1) return V.row(index.group(g).members[0]);
         S* mean = sc.means.data() + g * V.cols;
         if (!sc.ready[g]) {
             mean_of(V, small_v ? &vs : nullptr, index.group(g).members, mean);
