@@ -2,7 +2,8 @@
 // of them and of their products are formed in 128-bit integers with overflow checks, and GMP
 // is used only where a check fails. Every exact kernel (linalg's affine maps and dot products,
 // the interpreter's scores and means, the key index's class scores, RASP's aggregates) goes
-// through these; none writes the pattern by hand.
+// through these, and so do exact circuit gates (circuit/eval.cpp); none writes the pattern by
+// hand.
 //
 // Offers:
 //   small_ints(x, n, out)     out = x as int64 when all n values are integers with |x| < 2^62
