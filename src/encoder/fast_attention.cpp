@@ -69,8 +69,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     }
     const std::size_t G = idx.groups_.size();
     idx.group_of_.resize(n);
-    for (std::uint32_t g = 0; g < G; ++g)
+    idx.spans_.resize(G);
+    for (std::uint32_t g = 0; g < G; ++g) {
         for (std::uint32_t j : idx.groups_[g].members) idx.group_of_[j] = g;
+        idx.spans_[g] = {idx.groups_[g].members.front(), static_cast<std::uint32_t>(idx.groups_[g].members.size())};
+    }
     idx.keys_.resize(G * dk);
     idx.int_keys_ = int_keys;
     if (int_keys) idx.ikeys_.resize(G * dk);
@@ -82,7 +85,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     // 2. One plane of all the distinct keys; else classes by the coordinates of few values,
     //    each a plane; else, when the keys are few, one class per key.
     auto finish = [&]() -> std::optional<KeyIndex> {
-        for (Plane& p : idx.planes_) idx.build_tree(p);
+        for (Plane& p : idx.planes_) {
+            p.identity = true;
+            for (std::size_t t = 0; t < p.groups.size() && p.identity; ++t) p.identity = p.groups[t] == t;
+            idx.build_tree(p);
+        }
         return std::move(idx);
     };
     {
@@ -300,7 +307,7 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
     h.end = static_cast<std::uint32_t>(p.pool.size());
     if (p.small) {
         h.points = static_cast<std::uint32_t>(p.points.size());
-        for (std::uint32_t t = h.upper; t < h.end; ++t) p.points.push_back({p.xs[p.pool[t]], p.ys[p.pool[t]]});
+        for (std::uint32_t t = h.upper; t < h.end; ++t) p.points.push_back({p.xs[p.pool[t]], p.ys[p.pool[t]], p.pool[t]});
     }
 }
 
@@ -389,11 +396,15 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
         }
         bisect = !bisect && 2 * (hi - lo) > before;
     }
+    auto vertex = [&](std::size_t k) {
+        if constexpr (std::is_same_v<T, i128>) return pt[k].g;
+        else return v[k];
+    };
     T score;
     if constexpr (std::is_same_v<T, i128>) score = dx * pt[lo].x + dy * pt[lo].y;
     else score = dx * x(v[lo]) + dy * y(v[lo]);
-    out.push_back(v[lo]);
-    for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(v[k + 1]);
+    out.push_back(vertex(lo));
+    for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(vertex(k + 1));
     return score;
 }
 
@@ -481,7 +492,8 @@ int KeyIndex::in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std:
         if (p.small && small61(dx, &qx) && small61(dy, &qy)) on_chains<i128>(p, qx, qy, a, b, out);
         else on_chains<Rational>(p, dx, dy, a, b, out);
     }
-    for (std::uint32_t& g : out) g = p.groups[g];
+    if (!p.identity)
+        for (std::uint32_t& g : out) g = p.groups[g];
     return 1;
 }
 

@@ -31,6 +31,8 @@
 //                        class, plus O(C dk) to compare the classes' best scores exactly.
 //   argmax(q, out)       the same over all positions (out = every group when all tie).
 //   members_in(g, lo, hi) the members of group g in [lo, hi], as a range of members: O(log n).
+//   first_member(g), size(g)  group g's first member and member count, from one flat array
+//                        (no list to follow: a query touches one entry).
 //   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
 // Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
 // direction are integers below 2^61 (the chains' points are then also kept in chain order,
@@ -60,6 +62,8 @@ public:
     std::size_t positions() const { return n_; }
     bool has_intervals() const { return intervals_; }
     const Group& group(std::size_t g) const { return groups_[g]; }
+    std::uint32_t first_member(std::size_t g) const { return spans_[g].first; }
+    std::uint32_t size(std::size_t g) const { return spans_[g].second; }
     // The position of the group's key in the group list is its index; out gets group indices,
     // ascending. Needs lo <= hi < n, and an index built with intervals unless [lo, hi] = [0, n).
     bool argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const;
@@ -78,11 +82,13 @@ private:
     };
     struct Point {
         std::int64_t x, y;
+        std::uint32_t g;  // its local group
     };
     // One class of distinct keys lying in a plane: key = origin + (x / sx) u + (y / sy) w, or,
     // raw (dk <= 2), key = (x / sx, y / sy); sx, sy > 0 make every x and y an integer.
     struct Plane {
         std::vector<std::uint32_t> groups;     // its groups (global indices), the local index order
+        bool identity = false;                 // groups[t] = t for every t
         std::vector<std::uint32_t> positions;  // the positions of its keys, ascending; empty: all
         bool raw = true, unit = true;          // unit: sx = sy = 1
         std::vector<Rational> u, w;
@@ -100,6 +106,7 @@ private:
     std::size_t n_ = 0, dk_ = 0;
     bool intervals_ = false;
     std::vector<Group> groups_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // per group: first member, count
     std::vector<Plane> planes_;
     std::vector<Rational> keys_;           // G x dk, the distinct keys (for scores across planes)
     std::vector<std::uint32_t> group_of_;  // per position

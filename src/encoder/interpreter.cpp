@@ -239,7 +239,7 @@ struct Attention {
                 std::size_t count = 0;
                 range.clear();
                 for (std::uint32_t g : best) {
-                    range.push_back(everywhere ? std::pair<std::size_t, std::size_t>(0, index.group(g).members.size())
+                    range.push_back(everywhere ? std::pair<std::size_t, std::size_t>(0, index.size(g))
                                                : index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi)));
                     count += range.back().second - range.back().first;
                 }
@@ -260,7 +260,7 @@ struct Attention {
                     for (std::uint32_t g : best) {
                         const S* mean = group_mean(index, g);
                         for (std::size_t c = 0; c < dv; ++c) {
-                            mpq_set_ui(part.backend().data(), static_cast<unsigned long>(index.group(g).members.size()), 1);
+                            mpq_set_ui(part.backend().data(), index.size(g), 1);
                             mpq_mul(part.backend().data(), part.backend().data(), mean[c].backend().data());
                             mpq_add(out[c].backend().data(), out[c].backend().data(), part.backend().data());
                         }
@@ -287,7 +287,7 @@ struct Attention {
     // The mean of group g's values (dv entries), formed on first use (a group of one: its
     // value, not copied).
     const S* group_mean(const KeyIndex& index, std::uint32_t g) {
-        if (index.group(g).members.size() == 1) return V.row(index.group(g).members[0]);
+        if (index.size(g) == 1) return V.row(index.first_member(g));
         S* mean = sc.means.data() + g * V.cols;
         if (!sc.ready[g]) {
             mean_of(V, small_v ? &vs : nullptr, index.group(g).members, mean);
