@@ -36,7 +36,8 @@
 //   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
 // Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
 // direction are integers below 2^61 (the chains' points are then also kept in chain order,
-// 16 bytes a chain vertex, so that a search step reads one entry). Cost to build: O(n log n) key comparisons and O(G)
+// 24 bytes a chain vertex with its group, so that a search step reads one entry). Cost to
+// build: O(n log n) key comparisons and O(G)
 // rational work, plus O(n log n) orientation tests for the interval tree.
 // The construction and its proof: proofs/masked-attention.md.
 #pragma once

@@ -154,10 +154,7 @@ struct Attention {
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
-        if constexpr (is_exact_v<S>) {
-            small_qk = small_copy(Q, qs) && small_copy(K, ks);
-            small_v = small_copy(V, vs);
-        }
+        if constexpr (is_exact_v<S>) small_v = small_copy(V, vs);
         // Scores do not matter when the rule ignores them, or when every key is the same
         // (then every allowed position ties): the whole interval is selected.
         const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
@@ -178,8 +175,12 @@ struct Attention {
                         if (abs(K.at(j, t)) > kmax[t]) kmax[t] = abs(K.at(j, t));
             }
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
-            if (!constant && allow_fast && hard)
-                if (auto index = cache->get(K, !everywhere); index->has_value()) return structured(**index, everywhere);
+            std::shared_ptr<const std::optional<KeyIndex>> index;
+            if (!constant && allow_fast && hard) index = cache->get(K, !everywhere);
+            const bool fast = index && index->has_value();
+            // int64 queries and keys for the scores of the dense scan, or of the runner-up
+            if (!fast || margins) small_qk = small_copy(Q, qs) && small_copy(K, ks);
+            if (fast) return structured(**index, everywhere);
         }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed_interval(h, i, n);
