@@ -122,6 +122,36 @@ struct Scratch {
     std::vector<std::size_t> start;
 };
 
+// Copies of dv exact values from sources that stay put, done two pushes late: a push
+// prefetches the source's records, the next push its limbs, the one after copies.
+template <class S>
+struct DeferredCopies {
+    std::size_t dv;
+    const S* src[2] = {nullptr, nullptr};
+    S* dst[2] = {nullptr, nullptr};
+    void push(const S* from, S* to) {
+        if (dv == 0) return;  // nothing to copy
+        if constexpr (is_exact_v<S>) {
+            __builtin_prefetch(from);
+            __builtin_prefetch(from + dv - 1);
+            if (src[0])
+                for (std::size_t c = 0; c < dv; ++c) {
+                    mpq_srcptr q = src[0][c].backend().data();
+                    __builtin_prefetch(mpq_numref(q)->_mp_d);
+                    __builtin_prefetch(mpq_denref(q)->_mp_d);
+                }
+        }
+        if (src[1]) std::copy_n(src[1], dv, dst[1]);
+        src[1] = src[0], dst[1] = dst[0];
+        src[0] = from, dst[0] = to;
+    }
+    void flush() {
+        for (int k = 1; k >= 0; --k)
+            if (src[k]) std::copy_n(src[k], dv, dst[k]);
+        src[0] = src[1] = nullptr;
+    }
+};
+
 template <class S>
 void grow(std::vector<S>& v, std::size_t size) {
     if (v.size() < size) v.resize(size);
@@ -222,6 +252,10 @@ struct Attention {
             }
             thread_local std::vector<std::uint32_t> best;
             thread_local std::vector<std::pair<std::size_t, std::size_t>> range;
+            // A query that takes one group's mean copies it two queries later: its record is
+            // fetched ahead, then its limbs, while the next queries search (the mean sits at a
+            // random place in memory; its source does not change during the head).
+            DeferredCopies<S> copies{dv};
             const auto n = static_cast<std::int64_t>(Q.rows);
             for (std::int64_t i = 0; i < n; ++i) {
                 const auto [lo, hi] = allowed_interval(h, i, n);
@@ -254,7 +288,7 @@ struct Attention {
                     }
                     std::copy(V.row(j), V.row(j) + dv, out);
                 } else if (everywhere && best.size() == 1) {
-                    std::copy_n(group_mean(index, best[0]), dv, out);
+                    copies.push(group_mean(index, best[0]), out);
                 } else if (everywhere) {  // tied groups: sum_g |g| mean_g / count
                     thread_local S part;
                     for (std::size_t c = 0; c < dv; ++c) set_zero(out[c]);
@@ -280,6 +314,7 @@ struct Attention {
                     }
                 }
             }
+            copies.flush();
         } else {
             (void)index, (void)everywhere;
         }
