@@ -1,5 +1,6 @@
 #include "circuit/eval.hpp"
 
+#include "exact/fast_path.hpp"
 #include "exact/scalar.hpp"
 #include "support/error.hpp"
 
@@ -21,16 +22,20 @@ void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S
     for (std::size_t k = 0; k < c.gates.size(); ++k) {
         const Gate& g = c.gates[k];
         if constexpr (is_exact_v<S>) {
-            // In place on the existing values: no temporaries, no allocation once warm.
+            // In place on the existing values: no temporaries, no allocation once warm; small
+            // integers (and products by 0 and 1) on the fast path of exact/fast_path.hpp.
             mpq_ptr out = v[k].backend().data();
             switch (g.op) {
                 case Op::Input: mpq_set(out, inputs[next_input++].backend().data()); break;
                 case Op::Const: mpq_set(out, g.value.backend().data()); break;
-                case Op::Add:
-                    mpq_set_ui(out, 0, 1);
-                    for (GateId in : g.in) mpq_add(out, out, v[in].backend().data());
+                case Op::Add: {
+                    thread_local std::vector<const Rational*> terms;
+                    terms.clear();
+                    for (GateId in : g.in) terms.push_back(&v[in]);
+                    exact_sum(v[k], terms.data(), terms.size());
                     break;
-                case Op::Mul: mpq_mul(out, v[g.in[0]].backend().data(), v[g.in[1]].backend().data()); break;
+                }
+                case Op::Mul: exact_mul(v[k], v[g.in[0]], v[g.in[1]]); break;
                 case Op::Sign: mpq_set_ui(out, mpq_sgn(v[g.in[0]].backend().data()) > 0 ? 1 : 0, 1); break;
             }
         } else {

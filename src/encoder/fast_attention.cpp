@@ -14,7 +14,8 @@ namespace {
 // Integers below 2^61 in magnitude: differences stay below 2^62, products of a difference
 // and a direction component below 2^123, and a sum of two such below 2^124.
 bool small61(const Rational& r, std::int64_t* out) {
-    return small_int(r, out) && mpz_sizeinbase(mpq_numref(r.backend().data()), 2) <= 61;
+    constexpr std::int64_t bound = std::int64_t{1} << 61;
+    return small_int(r, out) && *out < bound && *out > -bound;
 }
 
 Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
@@ -68,8 +69,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     }
     const std::size_t G = idx.groups_.size();
     idx.group_of_.resize(n);
-    for (std::uint32_t g = 0; g < G; ++g)
+    idx.spans_.resize(G);
+    for (std::uint32_t g = 0; g < G; ++g) {
         for (std::uint32_t j : idx.groups_[g].members) idx.group_of_[j] = g;
+        idx.spans_[g] = {idx.groups_[g].members.front(), static_cast<std::uint32_t>(idx.groups_[g].members.size())};
+    }
     idx.keys_.resize(G * dk);
     idx.int_keys_ = int_keys;
     if (int_keys) idx.ikeys_.resize(G * dk);
@@ -81,7 +85,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     // 2. One plane of all the distinct keys; else classes by the coordinates of few values,
     //    each a plane; else, when the keys are few, one class per key.
     auto finish = [&]() -> std::optional<KeyIndex> {
-        for (Plane& p : idx.planes_) idx.build_tree(p);
+        for (Plane& p : idx.planes_) {
+            p.identity = true;
+            for (std::size_t t = 0; t < p.groups.size() && p.identity; ++t) p.identity = p.groups[t] == t;
+            idx.build_tree(p);
+        }
         return std::move(idx);
     };
     {
@@ -297,6 +305,10 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
         p.pool.insert(p.pool.end(), chain.begin(), chain.end());
     }
     h.end = static_cast<std::uint32_t>(p.pool.size());
+    if (p.small) {
+        h.points = static_cast<std::uint32_t>(p.points.size());
+        for (std::uint32_t t = h.upper; t < h.end; ++t) p.points.push_back({p.xs[p.pool[t]], p.ys[p.pool[t]], p.pool[t]});
+    }
 }
 
 bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
@@ -308,6 +320,7 @@ bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
 
 std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const {
     const auto& m = groups_[g].members;
+    if (lo <= m.front() && m.back() <= hi) return {0, m.size()};  // all of them: no search
     const auto a = std::lower_bound(m.begin(), m.end(), lo), b = std::upper_bound(a, m.end(), hi);
     return {static_cast<std::size_t>(a - m.begin()), static_cast<std::size_t>(b - m.begin())};
 }
@@ -337,21 +350,61 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
         }
         return dx * x(end);
     }
-    const std::uint32_t* v = p.pool.data() + (dy > 0 ? h.upper : h.lower);
-    const std::size_t m = (dy > 0 ? h.lower : h.end) - (dy > 0 ? h.upper : h.lower);
+    const std::uint32_t first = dy > 0 ? h.upper : h.lower;
+    const std::uint32_t* v = p.pool.data() + first;
+    const std::size_t m = (dy > 0 ? h.lower : h.end) - first;
+    const Point* pt = nullptr;  // i128: the chain's points
+    if constexpr (std::is_same_v<T, i128>) pt = p.points.data() + h.points + (first - h.upper);
+    auto gain_of = [&](std::size_t k) -> T {
+        if constexpr (std::is_same_v<T, i128>)
+            return dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
+        else
+            return dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+    };
     auto gain = [&](std::size_t k) -> int {
-        const T g = dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+        const T g = gain_of(k);
         return g > 0 ? 1 : (g < 0 ? -1 : 0);
     };
-    std::size_t lo = 0, hi = m - 1;  // first k in [0, m-1) with gain <= 0, or m-1
+    // The first k in [0, m-1) with gain <= 0, or m-1: gains at k < lo are > 0, and hi is m-1
+    // or has gain <= 0. 128-bit gains also guess the crossing by interpolating between the
+    // gains known at lo - 1 and hi (a guess in double: only the exact sign of the gain probed
+    // there decides), which takes a few probes where the chain's slopes are spread evenly (a
+    // search step is a cache miss on a large chain); a probe that fails to halve the range is
+    // followed by a bisection, so there are at most 2 log2 m probes.
+    std::size_t lo = 0, hi = m - 1;
+    i128 below = 0, above = 0;  // 128-bit gains: gain(lo - 1) > 0, gain(hi) <= 0, when known
+    bool known_below = false, known_above = false, bisect = false;
     while (lo < hi) {
-        const std::size_t mid = (lo + hi) / 2;
-        if (gain(mid) <= 0) hi = mid;
-        else lo = mid + 1;
+        std::size_t mid = (lo + hi) / 2;
+        if constexpr (std::is_same_v<T, i128>) {
+            if (!bisect && known_below && known_above) {
+                const double f = static_cast<double>(below) / (static_cast<double>(below) - static_cast<double>(above));
+                const double at = static_cast<double>(lo - 1) + f * static_cast<double>(hi - lo + 1);
+                mid = at <= static_cast<double>(lo) ? lo : (at >= static_cast<double>(hi - 1) ? hi - 1 : static_cast<std::size_t>(at));
+            }
+        }
+        const std::size_t before = hi - lo;
+        const T g = gain_of(mid);
+        if (g <= 0) {
+            hi = mid;
+            known_above = true;
+            if constexpr (std::is_same_v<T, i128>) above = g;
+        } else {
+            lo = mid + 1;
+            known_below = true;
+            if constexpr (std::is_same_v<T, i128>) below = g;
+        }
+        bisect = !bisect && 2 * (hi - lo) > before;
     }
-    const T score = dx * x(v[lo]) + dy * y(v[lo]);
-    out.push_back(v[lo]);
-    for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(v[k + 1]);
+    auto vertex = [&](std::size_t k) {
+        if constexpr (std::is_same_v<T, i128>) return pt[k].g;
+        else return v[k];
+    };
+    T score;
+    if constexpr (std::is_same_v<T, i128>) score = dx * pt[lo].x + dy * pt[lo].y;
+    else score = dx * x(v[lo]) + dy * y(v[lo]);
+    out.push_back(vertex(lo));
+    for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(vertex(k + 1));
     return score;
 }
 
@@ -439,7 +492,8 @@ int KeyIndex::in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std:
         if (p.small && small61(dx, &qx) && small61(dy, &qy)) on_chains<i128>(p, qx, qy, a, b, out);
         else on_chains<Rational>(p, dx, dy, a, b, out);
     }
-    for (std::uint32_t& g : out) g = p.groups[g];
+    if (!p.identity)
+        for (std::uint32_t& g : out) g = p.groups[g];
     return 1;
 }
 

@@ -24,14 +24,20 @@
 //                        allowed key ties (with several classes, all tied groups are listed
 //                        instead). Planar keys: the
 //                        interval splits into O(log n) tree nodes, each searched in O(log n)
-//                        comparisons, plus the groups returned (ties between distinct keys are
+//                        comparisons (at most 2 log2 of the chain's length; where the chain's
+//                        slopes are spread evenly, as a compiled pointer head's parabola of
+//                        addresses, an interpolated guess makes it a few), plus the groups returned (ties between distinct keys are
 //                        found: collinear points stay on the chains). With C classes, that per
 //                        class, plus O(C dk) to compare the classes' best scores exactly.
 //   argmax(q, out)       the same over all positions (out = every group when all tie).
 //   members_in(g, lo, hi) the members of group g in [lo, hi], as a range of members: O(log n).
+//   first_member(g), size(g)  group g's first member and member count, from one flat array
+//                        (no list to follow: a query touches one entry).
 //   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
 // Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
-// direction are integers below 2^61. Cost to build: O(n log n) key comparisons and O(G)
+// direction are integers below 2^61 (the chains' points are then also kept in chain order,
+// 24 bytes a chain vertex with its group, so that a search step reads one entry). Cost to
+// build: O(n log n) key comparisons and O(G)
 // rational work, plus O(n log n) orientation tests for the interval tree.
 // The construction and its proof: proofs/masked-attention.md.
 #pragma once
@@ -57,6 +63,8 @@ public:
     std::size_t positions() const { return n_; }
     bool has_intervals() const { return intervals_; }
     const Group& group(std::size_t g) const { return groups_[g]; }
+    std::uint32_t first_member(std::size_t g) const { return spans_[g].first; }
+    std::uint32_t size(std::size_t g) const { return spans_[g].second; }
     // The position of the group's key in the group list is its index; out gets group indices,
     // ascending. Needs lo <= hi < n, and an index built with intervals unless [lo, hi] = [0, n).
     bool argmax(const Rational* q, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) const;
@@ -71,11 +79,17 @@ private:
         std::uint32_t sorted = 0, upper = 0, lower = 0, end = 0;  // pool[sorted, upper): ranks
         // in (x, y) order; [upper, lower): upper chain, [lower, end): lower chain, as local
         // group indices with x strictly increasing, collinear points kept.
+        std::uint32_t points = 0;  // small planes: points[points + t] is pool[upper + t]'s point
+    };
+    struct Point {
+        std::int64_t x, y;
+        std::uint32_t g;  // its local group
     };
     // One class of distinct keys lying in a plane: key = origin + (x / sx) u + (y / sy) w, or,
     // raw (dk <= 2), key = (x / sx, y / sy); sx, sy > 0 make every x and y an integer.
     struct Plane {
         std::vector<std::uint32_t> groups;     // its groups (global indices), the local index order
+        bool identity = false;                 // groups[t] = t for every t
         std::vector<std::uint32_t> positions;  // the positions of its keys, ascending; empty: all
         bool raw = true, unit = true;          // unit: sx = sy = 1
         std::vector<Rational> u, w;
@@ -87,10 +101,13 @@ private:
         std::vector<std::uint32_t> rank_of;    // per position index: the rank of its key
         std::vector<Hull> tree;                // node 1 = all its positions; children 2k, 2k+1
         std::vector<std::uint32_t> pool;
+        std::vector<Point> points;             // small planes: the chains' points in chain order,
+                                               // so a search step reads one entry, not three
     };
     std::size_t n_ = 0, dk_ = 0;
     bool intervals_ = false;
     std::vector<Group> groups_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // per group: first member, count
     std::vector<Plane> planes_;
     std::vector<Rational> keys_;           // G x dk, the distinct keys (for scores across planes)
     std::vector<std::uint32_t> group_of_;  // per position

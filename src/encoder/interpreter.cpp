@@ -85,8 +85,9 @@ void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std:
                     continue;
                 }
             }
-            mpq_set_ui(out[c].backend().data(), 0, 1);
-            for (std::uint32_t j : idx) mpq_add(out[c].backend().data(), out[c].backend().data(), V.at(j, c).backend().data());
+            mpq_set(out[c].backend().data(), V.at(idx[0], c).backend().data());  // idx is never empty
+            for (std::size_t k = 1; k < idx.size(); ++k)
+                mpq_add(out[c].backend().data(), out[c].backend().data(), V.at(idx[k], c).backend().data());
             SmallSum::divide_in_place(out[c], idx.size());
         } else {
             S acc = S(0);
@@ -94,6 +95,66 @@ void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std:
             out[c] = acc / S(static_cast<long long>(idx.size()));
         }
     }
+}
+
+template <class S>
+void set_zero(S& x) {
+    if constexpr (is_exact_v<S>) mpq_set_ui(x.backend().data(), 0, 1);
+    else x = S(0);
+}
+
+// In place, no temporary: out = a + b (exact: GMP's call).
+template <class S>
+void add_to(S& out, const S& a, const S& b) {
+    if constexpr (is_exact_v<S>) mpq_add(out.backend().data(), a.backend().data(), b.backend().data());
+    else out = a + b;
+}
+
+// Buffers every head of a run reuses: they only grow, so a run allocates them once rather
+// than once per head (entries hold stale values; each use writes before it reads).
+template <class S>
+struct Scratch {
+    std::vector<std::int64_t> qs, ks, vs;  // Q, K, V as int64 when small
+    std::vector<S> prefix;                 // whole intervals: prefix sums of V, (n + 1) x dv
+    std::vector<S> sums;                   // structured path under a mask or window
+    std::vector<S> means;                  // structured path over all positions: per group
+    std::vector<char> ready;               // whether a group's mean is in `means`
+    std::vector<std::size_t> start;
+};
+
+// Copies of dv exact values from sources that stay put, done two pushes late: a push
+// prefetches the source's records, the next push its limbs, the one after copies.
+template <class S>
+struct DeferredCopies {
+    std::size_t dv;
+    const S* src[2] = {nullptr, nullptr};
+    S* dst[2] = {nullptr, nullptr};
+    void push(const S* from, S* to) {
+        if (dv == 0) return;  // nothing to copy
+        if constexpr (is_exact_v<S>) {
+            __builtin_prefetch(from);
+            __builtin_prefetch(from + dv - 1);
+            if (src[0])
+                for (std::size_t c = 0; c < dv; ++c) {
+                    mpq_srcptr q = src[0][c].backend().data();
+                    __builtin_prefetch(mpq_numref(q)->_mp_d);
+                    __builtin_prefetch(mpq_denref(q)->_mp_d);
+                }
+        }
+        if (src[1]) std::copy_n(src[1], dv, dst[1]);
+        src[1] = src[0], dst[1] = dst[0];
+        src[0] = from, dst[0] = to;
+    }
+    void flush() {
+        for (int k = 1; k >= 0; --k)
+            if (src[k]) std::copy_n(src[k], dv, dst[k]);
+        src[0] = src[1] = nullptr;
+    }
+};
+
+template <class S>
+void grow(std::vector<S>& v, std::size_t size) {
+    if (v.size() < size) v.resize(size);
 }
 
 template <class S>
@@ -112,18 +173,18 @@ struct Attention {
     bool margins = false;  // exact runs: fill trace.margin for hard heads
     bool record = false;   // fill trace.positions (and trace.weights for softmax)
 
-    std::vector<std::int64_t> qs{}, ks{}, vs{};
+    Scratch<S>& sc;
+    std::vector<std::int64_t>& qs = sc.qs;
+    std::vector<std::int64_t>& ks = sc.ks;
+    std::vector<std::int64_t>& vs = sc.vs;
     bool small_qk = false, small_v = false;
+    bool have_prefix = false;  // sc.prefix holds this head's prefix sums
     std::vector<std::uint32_t> M{};
-    Matrix<S> prefix{};  // exact runs over whole intervals: prefix sums of V
     std::vector<S> kmax{};  // margins: max_j |K_jt| per key coordinate t
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
-        if constexpr (is_exact_v<S>) {
-            small_qk = small_copy(Q, qs) && small_copy(K, ks);
-            small_v = small_copy(V, vs);
-        }
+        if constexpr (is_exact_v<S>) small_v = small_copy(V, vs);
         // Scores do not matter when the rule ignores them, or when every key is the same
         // (then every allowed position ties): the whole interval is selected.
         const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
@@ -144,8 +205,12 @@ struct Attention {
                         if (abs(K.at(j, t)) > kmax[t]) kmax[t] = abs(K.at(j, t));
             }
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
-            if (!constant && allow_fast && hard)
-                if (auto index = cache->get(K, !everywhere); index->has_value()) return structured(**index);
+            std::shared_ptr<const std::optional<KeyIndex>> index;
+            if (!constant && allow_fast && hard) index = cache->get(K, !everywhere);
+            const bool fast = index && index->has_value();
+            // int64 queries and keys for the scores of the dense scan, or of the runner-up
+            if (!fast || margins) small_qk = small_copy(Q, qs) && small_copy(K, ks);
+            if (fast) return structured(**index, everywhere);
         }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed_interval(h, i, n);
@@ -162,64 +227,109 @@ struct Attention {
         }
     }
 
-    // The structured path: groups of equal keys with prefix sums of their values along their
-    // members, argmax over the allowed interval on the chains (proofs/masked-attention.md).
-    void structured(const KeyIndex& index) {
-        const std::size_t G = index.groups(), dv = V.cols;
-        // Row start[g] + t of sums: the values of group g's first t members, added up.
-        std::vector<std::size_t> start(G + 1, 0);
-        for (std::size_t g = 0; g < G; ++g) start[g + 1] = start[g] + index.group(g).members.size() + 1;
-        Matrix<S> sums(start[G], dv);
-        for (std::size_t g = 0; g < G; ++g) {
-            const auto& members = index.group(g).members;
-            for (std::size_t t = 0; t < members.size(); ++t)
-                for (std::size_t c = 0; c < dv; ++c)
-                    sums.at(start[g] + t + 1, c) = sums.at(start[g] + t, c) + V.at(members[t], c);
-        }
-        std::vector<std::uint32_t> best;
-        std::vector<std::pair<std::size_t, std::size_t>> range;
-        const auto n = static_cast<std::int64_t>(Q.rows);
-        for (std::int64_t i = 0; i < n; ++i) {
-            const auto [lo, hi] = allowed_interval(h, i, n);
-            if (lo > hi) continue;  // empty allowed set: the zero vector
-            const auto row = static_cast<std::size_t>(i);
-            S* out = A.row(row);
-            mul_adds += 2 * Q.cols;
-            if (!index.argmax(Q.row(row), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), best)) {
-                // q scores every key alike: the whole allowed interval is selected
-                if (prefix.rows == 0) build_prefix();
-                if (margins) note_margin(dot(Q.row(row), K.row(static_cast<std::size_t>(lo)), K.cols), nullptr, i);
-                whole_interval(i, lo, hi, out);
-                continue;
-            }
-            if (margins) structured_margin(index, best, row, lo, hi);
-            std::size_t count = 0;
-            range.clear();
-            for (std::uint32_t g : best) {
-                range.push_back(index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi)));
-                count += range.back().second - range.back().first;
-            }
-            trace.selected[row] = static_cast<std::uint32_t>(count);
-            if (h.rule == Rule::AverageHard) {
-                for (std::size_t c = 0; c < dv; ++c) {
-                    S acc = S(0);
-                    for (std::size_t k = 0; k < best.size(); ++k) {
-                        const auto [a, b] = range[k];
-                        acc += sums.at(start[best[k]] + b, c);
-                        if (a > 0) acc -= sums.at(start[best[k]] + a, c);
-                    }
-                    out[c] = acc / S(static_cast<long long>(count));
-                }
+    // The structured path: groups of equal keys, argmax over the allowed interval on the
+    // chains (proofs/masked-attention.md). Over all positions a query takes whole groups, so
+    // each group's mean is formed once, when first selected; under a mask or window, prefix
+    // sums of each group's values along its members give any range of members.
+    void structured(const KeyIndex& index, bool everywhere) {
+        if constexpr (is_exact_v<S>) {
+            const std::size_t G = index.groups(), dv = V.cols;
+            if (everywhere) {
+                grow(sc.means, G * dv);
+                sc.ready.assign(G, 0);
             } else {
-                const bool left = h.rule == Rule::UniqueHardLeft;
-                std::uint32_t j = left ? UINT32_MAX : 0;
-                for (std::size_t k = 0; k < best.size(); ++k) {
-                    const auto& members = index.group(best[k]).members;
-                    j = left ? std::min(j, members[range[k].first]) : std::max(j, members[range[k].second - 1]);
+                // Row start[g] + t of sums: the values of group g's first t members, added up.
+                sc.start.assign(G + 1, 0);
+                for (std::size_t g = 0; g < G; ++g) sc.start[g + 1] = sc.start[g] + index.group(g).members.size() + 1;
+                grow(sc.sums, sc.start[G] * dv);
+                for (std::size_t g = 0; g < G; ++g) {
+                    const auto& members = index.group(g).members;
+                    S* row = sc.sums.data() + sc.start[g] * dv;
+                    for (std::size_t c = 0; c < dv; ++c) set_zero(row[c]);
+                    for (std::size_t t = 0; t < members.size(); ++t, row += dv)
+                        for (std::size_t c = 0; c < dv; ++c) add_to(row[dv + c], row[c], V.at(members[t], c));
                 }
-                std::copy(V.row(j), V.row(j) + dv, out);
             }
+            thread_local std::vector<std::uint32_t> best;
+            thread_local std::vector<std::pair<std::size_t, std::size_t>> range;
+            // A query that takes one group's mean copies it two queries later: its record is
+            // fetched ahead, then its limbs, while the next queries search (the mean sits at a
+            // random place in memory; its source does not change during the head).
+            DeferredCopies<S> copies{dv};
+            const auto n = static_cast<std::int64_t>(Q.rows);
+            for (std::int64_t i = 0; i < n; ++i) {
+                const auto [lo, hi] = allowed_interval(h, i, n);
+                if (lo > hi) continue;  // empty allowed set: the zero vector
+                const auto row = static_cast<std::size_t>(i);
+                S* out = A.row(row);
+                mul_adds += 2 * Q.cols;
+                if (!index.argmax(Q.row(row), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), best)) {
+                    // q scores every key alike: the whole allowed interval is selected
+                    if (!have_prefix) build_prefix();
+                    if (margins) note_margin(dot(Q.row(row), K.row(static_cast<std::size_t>(lo)), K.cols), nullptr, i);
+                    whole_interval(i, lo, hi, out);
+                    continue;
+                }
+                if (margins) structured_margin(index, best, row, lo, hi);
+                std::size_t count = 0;
+                range.clear();
+                for (std::uint32_t g : best) {
+                    range.push_back(everywhere ? std::pair<std::size_t, std::size_t>(0, index.size(g))
+                                               : index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi)));
+                    count += range.back().second - range.back().first;
+                }
+                trace.selected[row] = static_cast<std::uint32_t>(count);
+                if (h.rule != Rule::AverageHard) {
+                    const bool left = h.rule == Rule::UniqueHardLeft;
+                    std::uint32_t j = left ? UINT32_MAX : 0;
+                    for (std::size_t k = 0; k < best.size(); ++k) {
+                        const auto& members = index.group(best[k]).members;
+                        j = left ? std::min(j, members[range[k].first]) : std::max(j, members[range[k].second - 1]);
+                    }
+                    std::copy(V.row(j), V.row(j) + dv, out);
+                } else if (everywhere && best.size() == 1) {
+                    copies.push(group_mean(index, best[0]), out);
+                } else if (everywhere) {  // tied groups: sum_g |g| mean_g / count
+                    thread_local S part;
+                    for (std::size_t c = 0; c < dv; ++c) set_zero(out[c]);
+                    for (std::uint32_t g : best) {
+                        const S* mean = group_mean(index, g);
+                        for (std::size_t c = 0; c < dv; ++c) {
+                            mpq_set_ui(part.backend().data(), index.size(g), 1);
+                            mpq_mul(part.backend().data(), part.backend().data(), mean[c].backend().data());
+                            mpq_add(out[c].backend().data(), out[c].backend().data(), part.backend().data());
+                        }
+                    }
+                    for (std::size_t c = 0; c < dv; ++c) SmallSum::divide_in_place(out[c], count);
+                } else {
+                    for (std::size_t c = 0; c < dv; ++c) {
+                        set_zero(out[c]);
+                        for (std::size_t k = 0; k < best.size(); ++k) {
+                            const S* sums = sc.sums.data() + sc.start[best[k]] * dv;
+                            const auto [a, b] = range[k];
+                            mpq_add(out[c].backend().data(), out[c].backend().data(), sums[b * dv + c].backend().data());
+                            mpq_sub(out[c].backend().data(), out[c].backend().data(), sums[a * dv + c].backend().data());
+                        }
+                        SmallSum::divide_in_place(out[c], count);
+                    }
+                }
+            }
+            copies.flush();
+        } else {
+            (void)index, (void)everywhere;
         }
+    }
+
+    // The mean of group g's values (dv entries), formed on first use (a group of one: its
+    // value, not copied).
+    const S* group_mean(const KeyIndex& index, std::uint32_t g) {
+        if (index.size(g) == 1) return V.row(index.first_member(g));
+        S* mean = sc.means.data() + g * V.cols;
+        if (!sc.ready[g]) {
+            mean_of(V, small_v ? &vs : nullptr, index.group(g).members, mean);
+            sc.ready[g] = 1;
+        }
+        return mean;
     }
 
     // Exact runs: fold one query's best score and runner-up (null: none) into trace.margin.
@@ -286,9 +396,12 @@ struct Attention {
     }
 
     void build_prefix() {
-        prefix = Matrix<S>(V.rows + 1, V.cols);
+        const std::size_t dv = V.cols;
+        grow(sc.prefix, (V.rows + 1) * dv);
+        for (std::size_t c = 0; c < dv; ++c) set_zero(sc.prefix[c]);
         for (std::size_t j = 0; j < V.rows; ++j)
-            for (std::size_t c = 0; c < V.cols; ++c) prefix.at(j + 1, c) = prefix.at(j, c) + V.at(j, c);
+            for (std::size_t c = 0; c < dv; ++c) add_to(sc.prefix[(j + 1) * dv + c], sc.prefix[j * dv + c], V.at(j, c));
+        have_prefix = true;
     }
 
     void whole_interval(std::int64_t i, std::int64_t lo, std::int64_t hi, S* out) {
@@ -308,8 +421,8 @@ struct Attention {
         }
         for (std::size_t c = 0; c < dv; ++c) {
             if constexpr (is_exact_v<S>) {
-                mpq_sub(out[c].backend().data(), prefix.at(static_cast<std::size_t>(hi + 1), c).backend().data(),
-                        prefix.at(static_cast<std::size_t>(lo), c).backend().data());
+                mpq_sub(out[c].backend().data(), sc.prefix[static_cast<std::size_t>(hi + 1) * dv + c].backend().data(),
+                        sc.prefix[static_cast<std::size_t>(lo) * dv + c].backend().data());
                 SmallSum::divide_in_place(out[c], static_cast<unsigned long>(hi - lo + 1));
             } else {
                 S acc = S(0);
@@ -439,12 +552,6 @@ void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
 }
 
 template <class S>
-void set_zero(S& x) {
-    if constexpr (is_exact_v<S>) mpq_set_ui(x.backend().data(), 0, 1);
-    else x = S(0);
-}
-
-template <class S>
 void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
     if constexpr (is_exact_v<S>) {
         if (max_bits == 0) return;
@@ -490,11 +597,18 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     Matrix<S> Q, K, V;  // reused across heads and layers
     std::vector<Matrix<S>> outs;
     KeyCache cache;
+    Scratch<S> scratch;
+    std::vector<std::int64_t> marks;  // exact runs: the layer's input state as int64 where small
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
         auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
         Matrix<S>& Y = res.state;
         if (outs.size() < layer.heads.size()) outs.resize(layer.heads.size());
+        const std::int64_t* marked = nullptr;  // row i's marks: marked + i * d
+        if constexpr (is_exact_v<S>) {
+            marked_small_ints(Y.data.data(), Y.data.size(), marks);
+            marked = marks.data();
+        }
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
             const LoweredHead& lh = heads_[l][hidx];
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
@@ -502,13 +616,14 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
             for (S& a : A.data) set_zero(a);
             for (std::size_t i = 0; i < n; ++i) {
-                res.trace.mul_adds += apply(lh.query, res.state.row(i), Q.row(i));
-                res.trace.mul_adds += apply(lh.key, res.state.row(i), K.row(i));
-                res.trace.mul_adds += apply(lh.value, res.state.row(i), V.row(i));
+                const std::int64_t* xs = marked ? marked + i * d : nullptr;
+                res.trace.mul_adds += apply(lh.query, Y.row(i), Q.row(i), xs);
+                res.trace.mul_adds += apply(lh.key, Y.row(i), K.row(i), xs);
+                res.trace.mul_adds += apply(lh.value, Y.row(i), V.row(i), xs);
             }
             Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
                          res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
-                         opts.margins && is_exact_v<S>, opts.record_attention}
+                         opts.margins && is_exact_v<S>, opts.record_attention, scratch}
                 .run();
         }
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
@@ -517,10 +632,25 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             const FeedForward& f = *layer.ffn;
             EvalOptions eo{opts.max_bits};
             std::vector<S> in(f.reads.size()), values;
+            // Exact values are lent to the circuit (swapped in and back, no copy) when no
+            // coordinate is read twice.
+            std::vector<std::uint32_t> reads = f.reads;
+            std::sort(reads.begin(), reads.end());
+            const bool lend = is_exact_v<S> && std::adjacent_find(reads.begin(), reads.end()) == reads.end();
             for (std::size_t i = 0; i < n; ++i) {
-                for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
+                auto lend_all = [&] {
+                    if constexpr (is_exact_v<S>)
+                        for (std::size_t k = 0; k < f.reads.size(); ++k) in[k].swap(Y.at(i, f.reads[k]));
+                };
+                if (lend) lend_all();
+                else
+                    for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
                 evaluate_into(f.circuit, in, values, eo);
-                for (std::size_t k = 0; k < f.writes.size(); ++k) Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
+                if (lend) lend_all();  // and back
+                for (std::size_t k = 0; k < f.writes.size(); ++k) {
+                    if constexpr (is_exact_v<S>) exact_add(Y.at(i, f.writes[k]), values[f.circuit.outputs[k]]);
+                    else Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
+                }
             }
         }
         check_bits(res.state, l + 1, opts.max_bits);

@@ -29,8 +29,10 @@
 // with few distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G (dk + log n)) per
 // query. Both paths give identical results (tests compare them on every rule, mask and
 // window); RunOptions::dense forces the dense scan. Memory: the state (n x d), which a layer
-// updates in place, plus Q, K, V of one head and each head's n x dv output, plus the key
-// indexes (O(n log n) for masked heads); record_states adds one state per layer.
+// updates in place, plus Q, K, V of one head and each head's n x dv output, an int64 copy of
+// the layer's input state (exact runs: the operands of every map's fast path), the key
+// indexes (O(n log n) for masked heads) and the structured path's group means or prefix sums
+// (buffers reused by every head); record_states adds one state per layer.
 // The argument order of everything follows docs/semantics.md.
 #pragma once
 

@@ -2,11 +2,15 @@
 // of them and of their products are formed in 128-bit integers with overflow checks, and GMP
 // is used only where a check fails. Every exact kernel (linalg's affine maps and dot products,
 // the interpreter's scores and means, the key index's class scores, RASP's aggregates) goes
-// through these; none writes the pattern by hand.
+// through these, and so do exact circuit gates (circuit/eval.cpp); none writes the pattern by
+// hand.
 //
 // Offers:
 //   small_ints(x, n, out)     out = x as int64 when all n values are integers with |x| < 2^62
 //                             (small_int's bound); false (out unspecified) otherwise.
+//   marked_small_ints(x, n, out)  out[k] = x[k] as int64 where it is small, kNotSmall where
+//                             not (so a sum that reads only small entries still takes the fast
+//                             path); true when every entry is small.
 //   SmallSum                  an i128 accumulator: add(x), add_product(a, b) with int64 a, b;
 //                             after the first overflow ok() is false and stays false (the
 //                             value is then meaningless: the caller takes the GMP path).
@@ -15,6 +19,11 @@
 //                             place, no allocation, when it fits in a long);
 //                             store_mean(out, count) stores sum / count the same way, and
 //                             divide_in_place(r, count) divides any Rational by a count.
+//   exact_mul(out, a, b)      out = a b in place: as i128 when both are small integers, a copy
+//                             or a zero when one is 0 or 1, GMP otherwise (out must not alias).
+//   exact_add(out, a)         out += a in place: nothing when a is 0, i128 when both are small.
+//   exact_sum(out, x, n)      out = x_0 + ... + x_{n-1} of pointed-to Rationals, in place: as
+//                             i128 when all are small, else GMP over the nonzero terms.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
 //   exact_dot(a, b, n)        sum_k a_k b_k of Rationals: small_dot when every entry is small,
 //                             GMP otherwise; the same value either way.
@@ -44,6 +53,16 @@ inline bool small_ints(const Rational* x, std::size_t n, std::vector<std::int64_
     for (std::size_t k = 0; k < n; ++k)
         if (!small_int(x[k], &out[k])) return false;
     return true;
+}
+
+inline constexpr std::int64_t kNotSmall = INT64_MIN;  // never a small integer (|x| < 2^62)
+
+inline bool marked_small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
+    out.resize(n);
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k)
+        if (!small_int(x[k], &out[k])) out[k] = kNotSmall, all = false;
+    return all;
 }
 
 class SmallSum {
@@ -77,6 +96,42 @@ private:
     bool ok_ = true;
 };
 
+inline void exact_mul(Rational& out, const Rational& a, const Rational& b) {
+    std::int64_t x = 0, y = 0;
+    const bool sa = small_int(a, &x), sb = small_int(b, &y);
+    if (sa && sb) return SmallSum(static_cast<i128>(x) * y).store(out);
+    if ((sa && x == 0) || (sb && y == 0)) return mpq_set_ui(out.backend().data(), 0, 1);
+    if (sa && x == 1) return mpq_set(out.backend().data(), b.backend().data());
+    if (sb && y == 1) return mpq_set(out.backend().data(), a.backend().data());
+    mpq_mul(out.backend().data(), a.backend().data(), b.backend().data());
+}
+
+inline void exact_add(Rational& out, const Rational& a) {
+    if (mpq_sgn(a.backend().data()) == 0) return;
+    std::int64_t x = 0, y = 0;
+    if (small_int(out, &x) && small_int(a, &y)) return SmallSum(static_cast<i128>(x) + y).store(out);
+    mpq_add(out.backend().data(), out.backend().data(), a.backend().data());
+}
+
+inline void exact_sum(Rational& out, const Rational* const* x, std::size_t n) {
+    SmallSum s;
+    for (std::size_t k = 0; k < n && s.ok(); ++k) {
+        std::int64_t v = 0;
+        if (small_int(*x[k], &v)) s.add(v);
+        else s.give_up();
+    }
+    if (s.ok()) return s.store(out);
+    mpq_ptr acc = out.backend().data();
+    bool first = true;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (mpq_sgn(x[k]->backend().data()) == 0) continue;
+        if (first) mpq_set(acc, x[k]->backend().data());
+        else mpq_add(acc, acc, x[k]->backend().data());
+        first = false;
+    }
+    if (first) mpq_set_ui(acc, 0, 1);
+}
+
 inline std::optional<i128> small_dot(const std::int64_t* a, const std::int64_t* b, std::size_t n) {
     SmallSum s;
     for (std::size_t k = 0; k < n && s.ok(); ++k) s.add_product(a[k], b[k]);
@@ -107,7 +162,7 @@ public:
     explicit PackedMatrix(const Matrix<Rational>& m) : rows(m.rows), cols(m.cols), small_(m.data.size()) {
         for (std::size_t k = 0; k < m.data.size(); ++k)
             if (!small_int(m.data[k], &small_[k])) {
-                small_[k] = kLarge;
+                small_[k] = kNotSmall;
                 large_.emplace_back(k, m.data[k]);
             }
     }
@@ -122,7 +177,7 @@ public:
         std::int64_t x = 0;
         for (std::size_t c = 0; c < cols; ++c) {
             const std::size_t k = r * cols + c;
-            if (small_[k] != kLarge ? !(small_int(row[c], &x) && x == small_[k]) : large(k) != row[c]) return false;
+            if (small_[k] != kNotSmall ? !(small_int(row[c], &x) && x == small_[k]) : large(k) != row[c]) return false;
         }
         return true;
     }
@@ -136,7 +191,6 @@ public:
     }
 
 private:
-    static constexpr std::int64_t kLarge = INT64_MIN;  // never a small integer (|x| < 2^62)
     std::vector<std::int64_t> small_;
     std::vector<std::pair<std::size_t, Rational>> large_;  // (entry, value), by entry
 
@@ -145,7 +199,7 @@ private:
             ->second;
     }
     void get(std::size_t k, Rational& out) const {
-        if (small_[k] != kLarge) mpq_set_si(out.backend().data(), static_cast<long>(small_[k]), 1);
+        if (small_[k] != kNotSmall) mpq_set_si(out.backend().data(), static_cast<long>(small_[k]), 1);
         else out = large(k);
     }
 };

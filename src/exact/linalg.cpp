@@ -83,22 +83,30 @@ void Affine<S>::prepare() {
 
 namespace {
 
-// Exact y[r] (+)= row r of A times x, trying i128 first. `xs` holds x as int64 when
-// `fast`; `bias` is the starting value of the accumulator (int64 or Rational; it may be
-// `out` itself).
+// Exact y[r] (+)= row r of A times x, trying i128 first. `xs` holds x as int64 when `fast`,
+// kNotSmall where an entry is not small; `bias` is the starting value of the
+// accumulator (int64 or Rational; it may be `out` itself).
 void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
                bool fast, i128 bias_small, const Rational& bias, Rational& out) {
     const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
     if (fast) {
         SmallSum acc(bias_small);
-        for (std::uint32_t k = lo; k < hi && acc.ok(); ++k) acc.add_product(A.small[k], xs[A.col[k]]);
+        for (std::uint32_t k = lo; k < hi && acc.ok(); ++k) {
+            const std::int64_t v = xs[A.col[k]];
+            if (v == kNotSmall) acc.give_up();
+            else acc.add_product(A.small[k], v);
+        }
         if (acc.ok()) return acc.store(out);  // in place, no allocation
     }
     thread_local Rational scratch;  // one temporary for the whole thread: no allocation per row
     mpq_ptr tmp = scratch.backend().data();
     mpq_ptr acc = out.backend().data();
-    mpq_set(acc, bias.backend().data());
-    for (std::uint32_t k = lo; k < hi; ++k) {
+    std::uint32_t k = lo;
+    if (lo < hi && mpq_sgn(bias.backend().data()) == 0 && A.small.size() == A.val.size() && A.small[lo] == 1)
+        mpq_set(acc, x[A.col[k++]].backend().data());  // 0 + 1 x: a copy (a value map, say)
+    else
+        mpq_set(acc, bias.backend().data());
+    for (; k < hi; ++k) {
         if (A.small.size() == A.val.size() && A.small[k] == 1) {
             mpq_add(acc, acc, x[A.col[k]].backend().data());  // weight 1: no product needed
             continue;
@@ -111,14 +119,19 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
 }  // namespace
 
 template <class S>
-std::uint64_t apply(const Affine<S>& f, const S* x, S* y) {
+std::uint64_t apply(const Affine<S>& f, const S* x, S* y, const std::int64_t* marked) {
     const Sparse<S>& A = f.A;
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
-        bool fast = f.small_ok && small_ints(x, A.cols, xs);
+        const bool fast = f.small_ok;  // then per row: whether the entries it reads are small
+        if (fast && !marked) {
+            marked_small_ints(x, A.cols, xs);
+            marked = xs.data();
+        }
         for (std::size_t r = 0; r < A.rows; ++r)
-            exact_row(A, r, x, xs.data(), fast, fast ? f.small_b[r] : 0, f.b[r], y[r]);
+            exact_row(A, r, x, marked, fast, fast ? f.small_b[r] : 0, f.b[r], y[r]);
     } else {
+        (void)marked;
         for (std::size_t r = 0; r < A.rows; ++r) {
             S acc = f.b[r];
             for (std::uint32_t k = A.start[r]; k < A.start[r + 1]; ++k) acc += A.val[k] * x[A.col[k]];
@@ -133,7 +146,8 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
         std::int64_t yr = 0;
-        bool fast = A.small.size() == A.val.size() && small_ints(x, A.cols, xs);
+        const bool fast = A.small.size() == A.val.size();
+        if (fast) marked_small_ints(x, A.cols, xs);
         for (std::size_t r = 0; r < A.rows; ++r) {
             if (A.start[r] == A.start[r + 1]) continue;
             bool row_fast = fast && small_int(y[r], &yr);
@@ -186,7 +200,7 @@ Matrix<T> convert(const Matrix<S>& m) {
 #define AHAT_LINALG(S)                                                   \
     template struct Sparse<S>;                                           \
     template struct Affine<S>;                                           \
-    template std::uint64_t apply<S>(const Affine<S>&, const S*, S*);     \
+    template std::uint64_t apply<S>(const Affine<S>&, const S*, S*, const std::int64_t*); \
     template std::uint64_t apply_add<S>(const Sparse<S>&, const S*, S*); \
     template S dot<S>(const S*, const S*, std::size_t);
 AHAT_LINALG(Rational)

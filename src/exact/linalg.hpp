@@ -10,9 +10,10 @@
 //   convert<T>         change scalar type (Rational -> double, say).
 // Instantiated for Rational, double, float and bfloat16.
 //
-// Exact fast path: when the matrix entries and the input vector are all integers below
-// 2^62, products and sums are formed in i128 with overflow checks, and only the results
-// become Rationals. On overflow the row falls back to GMP. Results are identical either way.
+// Exact fast path: when the matrix entries and the entries of x that a row reads are all
+// integers below 2^62, that row's products and sums are formed in i128 with overflow checks,
+// and only the result becomes a Rational. On overflow the row falls back to GMP. Results are
+// identical either way.
 #pragma once
 
 #include <cstdint>
@@ -77,8 +78,10 @@ struct Affine {
     bool operator==(const Affine& o) const { return A == o.A && b == o.b; }
 };
 
+// y = A x + b. Exact runs may pass x's int64 marks (marked_small_ints of fast_path.hpp) when
+// they have them, sparing a scan of x.
 template <class S>
-std::uint64_t apply(const Affine<S>& f, const S* x, S* y);  // y = A x + b
+std::uint64_t apply(const Affine<S>& f, const S* x, S* y, const std::int64_t* marked = nullptr);
 template <class S>
 std::uint64_t apply_add(const Sparse<S>& m, const S* x, S* y);  // y += A x
 template <class S>

@@ -189,13 +189,4 @@ std::size_t bit_size(const Rational& r) {
     return mpz_sizeinbase(mpq_numref(q), 2) + mpz_sizeinbase(mpq_denref(q), 2);
 }
 
-bool small_int(const Rational& r, std::int64_t* out) {
-    const mpq_t& q = r.backend().data();
-    if (mpz_cmp_ui(mpq_denref(q), 1) != 0) return false;
-    mpz_srcptr z = mpq_numref(q);
-    if (mpz_sizeinbase(z, 2) > 62) return false;
-    *out = mpz_get_si(z);
-    return true;
-}
-
 }  // namespace ahat

@@ -52,10 +52,27 @@ std::string to_string(const Rational& r);
 // Bits of |numerator| plus bits of denominator (each at least 1).
 std::size_t bit_size(const Rational& r);
 
-// True when r is an integer with |r| < 2^62; then *out holds it. The margin keeps
-// sums of a few such values and products into i128 free of overflow checks.
-bool small_int(const Rational& r, std::int64_t* out);
 bool use_limb_pool();
+
+// True when r is an integer with |r| < 2^62; then *out holds it. The margin keeps
+// sums of a few such values and products into i128 free of overflow checks. Inline and
+// through GMP's inline size and limb accessors, no library call: every exact kernel asks it
+// of every operand.
+static_assert(GMP_NUMB_BITS == 64, "small_int reads one 64-bit limb");
+inline bool small_int(const Rational& r, std::int64_t* out) {
+    mpq_srcptr q = r.backend().data();
+    if (mpz_size(mpq_denref(q)) != 1 || mpz_getlimbn(mpq_denref(q), 0) != 1) return false;
+    mpz_srcptr z = mpq_numref(q);
+    const std::size_t limbs = mpz_size(z);
+    if (limbs == 0) {
+        *out = 0;
+        return true;
+    }
+    const mp_limb_t v = mpz_getlimbn(z, 0);
+    if (limbs > 1 || (v >> 62) != 0) return false;
+    *out = mpz_sgn(z) < 0 ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+    return true;
+}
 
 inline bool is_integer(const Rational& r) {
     return mpz_cmp_ui(mpq_denref(r.backend().data()), 1) == 0;

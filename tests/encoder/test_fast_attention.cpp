@@ -159,6 +159,61 @@ TEST_CASE("KeyIndex argmax over intervals equals brute force, ties included", "[
     CHECK(classed > 50);  // more than 16 distinct keys beyond a plane: only classes index them
 }
 
+TEST_CASE("long chains: the guided chain search equals brute force, ties included", "[encoder][fast]") {
+    // Hundreds of chain vertices, where the search guesses the crossing by interpolation:
+    // evenly spread slopes (a parabola over consecutive integers: compiled pointer heads),
+    // uneven ones (spread points, a cubic), a line (everything ties), each over all positions
+    // and over intervals.
+    std::mt19937_64 rng(9090);
+    std::size_t queries = 0, ties = 0;
+    for (int trial = 0; trial < 16; ++trial) {
+        const int shape = trial % 4;
+        const std::size_t n = 300 + rng() % 700;
+        Matrix<Rational> K(n, 2);
+        for (std::size_t j = 0; j < n; ++j) {
+            const long long b = shape == 0 ? static_cast<long long>(j) - static_cast<long long>(n / 2)
+                                           : static_cast<long long>(rng() % 200001) - 100000;
+            K.at(j, 0) = Rational(b);
+            K.at(j, 1) = shape <= 1 ? Rational(b * b) : shape == 2 ? Rational(b * b * b) : Rational(3 * b + 1);
+        }
+        const bool intervals = trial % 8 >= 4;
+        const auto index = KeyIndex::build(K, intervals);
+        REQUIRE(index.has_value());
+        std::vector<std::uint32_t> got;
+        for (int qi = 0; qi < 60; ++qi) {
+            std::size_t lo = 0, hi = n - 1;
+            if (intervals) {
+                lo = rng() % n, hi = rng() % n;
+                if (lo > hi) std::swap(lo, hi);
+            }
+            std::vector<Rational> q(2);
+            const long long dys[] = {-1, 1, -3, 2, 0};
+            q[1] = Rational(dys[qi % 5]);
+            // (2b + 1, -1) against the parabola ties b and b + 1; (-3 dy, dy) ties the line
+            if (shape <= 1) q[0] = 2 * K.at(rng() % n, 0) + qi % 2;
+            else if (shape == 3 && qi % 4 == 0) q[0] = Rational(3 * -dys[qi % 5]);
+            else q[0] = Rational(static_cast<long long>(rng() % 400001) - 200000);
+            if (q[0] == 0 && q[1] == 0) q[1] = 1;
+            bool all_tie = false;
+            const auto want = brute_argmax_in(K, q, lo, hi, &all_tie);
+            const bool found = index->argmax(q.data(), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), got);
+            ++queries;
+            REQUIRE(found);
+            std::vector<std::uint32_t> members;
+            for (auto g : got) {
+                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
+                const auto& m = index->group(g).members;
+                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
+            }
+            std::sort(members.begin(), members.end());
+            REQUIRE(members == want);
+            if (want.size() > 1) ++ties;
+        }
+    }
+    CHECK(queries == 16 * 60);
+    CHECK(ties > 40);
+}
+
 TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys included", "[encoder][fast]") {
     std::mt19937_64 rng(2024);
     std::size_t built = 0, refused = 0, multi_group_ties = 0;
