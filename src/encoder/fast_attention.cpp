@@ -330,6 +330,43 @@ std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uin
 // score(v_k), has a sign that does not increase with k (the chain is convex and its x
 // increases), so the best vertex is the first whose outgoing gain is <= 0, and the vertices
 // after it on zero-gain edges tie with it.
+namespace {
+
+// sign(dx (x1 - x0) + dy (y1 - y0)) for rationals, exactly: with dx = a/b, dy = c/d and the
+// points' coordinates n/m (denominators positive), the sign of
+// a d (xn1 xd0 - xn0 xd1) yd0 yd1 + c b (yn1 yd0 - yn0 yd1) xd0 xd1, formed in integers kept
+// per thread: no gcd and, once the temporaries have grown, no allocation (the mpq form of the
+// same expression canonicalises every product and difference).
+int gain_sign(const Rational& dx, const Rational& dy, const Rational& x0, const Rational& x1, const Rational& y0,
+              const Rational& y1) {
+    struct Temps {
+        mpz_t t1, t2, u;
+        Temps() { mpz_init(t1), mpz_init(t2), mpz_init(u); }
+        ~Temps() { mpz_clear(t1), mpz_clear(t2), mpz_clear(u); }
+    };
+    thread_local Temps t;
+    auto num = [](const Rational& r) { return mpq_numref(r.backend().data()); };
+    auto den = [](const Rational& r) { return mpq_denref(r.backend().data()); };
+    mpz_mul(t.t1, num(x1), den(x0));
+    mpz_mul(t.u, num(x0), den(x1));
+    mpz_sub(t.t1, t.t1, t.u);
+    mpz_mul(t.t1, t.t1, num(dx));
+    mpz_mul(t.t1, t.t1, den(dy));
+    mpz_mul(t.t1, t.t1, den(y0));
+    mpz_mul(t.t1, t.t1, den(y1));
+    mpz_mul(t.t2, num(y1), den(y0));
+    mpz_mul(t.u, num(y0), den(y1));
+    mpz_sub(t.t2, t.t2, t.u);
+    mpz_mul(t.t2, t.t2, num(dy));
+    mpz_mul(t.t2, t.t2, den(dx));
+    mpz_mul(t.t2, t.t2, den(x0));
+    mpz_mul(t.t2, t.t2, den(x1));
+    mpz_add(t.t1, t.t1, t.t2);
+    return mpz_sgn(t.t1);
+}
+
+}  // namespace
+
 template <class T>
 T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const {
     auto x = [&](std::uint32_t g) -> T {
@@ -355,15 +392,17 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
     const std::size_t m = (dy > 0 ? h.lower : h.end) - first;
     const Point* pt = nullptr;  // i128: the chain's points
     if constexpr (std::is_same_v<T, i128>) pt = p.points.data() + h.points + (first - h.upper);
-    auto gain_of = [&](std::size_t k) -> T {
-        if constexpr (std::is_same_v<T, i128>)
-            return dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
-        else
-            return dx * (x(v[k + 1]) - x(v[k])) + dy * (y(v[k + 1]) - y(v[k]));
+    auto gain_of = [&](auto k) {  // 128-bit gains (generic: instantiated only where called)
+        return dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
     };
+    // The sign of the gain from vertex k to k + 1; rationals by integer cross-multiplication.
     auto gain = [&](std::size_t k) -> int {
-        const T g = gain_of(k);
-        return g > 0 ? 1 : (g < 0 ? -1 : 0);
+        if constexpr (std::is_same_v<T, i128>) {
+            const T g = gain_of(k);
+            return g > 0 ? 1 : (g < 0 ? -1 : 0);
+        } else {
+            return gain_sign(dx, dy, x(v[k]), x(v[k + 1]), y(v[k]), y(v[k + 1]));
+        }
     };
     // The first k in [0, m-1) with gain <= 0, or m-1: gains at k < lo are > 0, and hi is m-1
     // or has gain <= 0. 128-bit gains also guess the crossing by interpolating between the
@@ -384,15 +423,18 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
             }
         }
         const std::size_t before = hi - lo;
-        const T g = gain_of(mid);
-        if (g <= 0) {
+        i128 g = 0;  // 128-bit gains: the value, for the interpolation
+        int sign = 0;
+        if constexpr (std::is_same_v<T, i128>) g = gain_of(mid), sign = g > 0 ? 1 : (g < 0 ? -1 : 0);
+        else sign = gain(mid);
+        if (sign <= 0) {
             hi = mid;
             known_above = true;
-            if constexpr (std::is_same_v<T, i128>) above = g;
+            above = g;
         } else {
             lo = mid + 1;
             known_below = true;
-            if constexpr (std::is_same_v<T, i128>) below = g;
+            below = g;
         }
         bisect = !bisect && 2 * (hi - lo) > before;
     }
