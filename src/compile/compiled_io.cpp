@@ -92,16 +92,17 @@ std::optional<Layout> parse_layout(std::string_view name) {
 Layout choose_layout(const CompiledCircuit& cc) { return cc.encoding.tokens.rows > kCompactAbove ? Layout::Compact : Layout::Full; }
 
 std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
-    if (layout == Layout::Compact) {
-        if (cc.circuit_text.empty()) internal_error("a compact compiled circuit needs the circuit's text");
-        ojson root{{"format", std::string(kCompiledCircuitFormat)},
-                   {"version", 2},
-                   {"construction", std::string(construction_name(cc.construction))},
-                   {"K", cc.K},
-                   {"circuit", cc.source},
-                   {"circuit_depth", cc.circuit_depth},
-                   {"encoder", encoder_to_json(cc.encoder)},
-                   {"circuit_text", circuit_lines(cc.circuit_text)}};
+    const bool compact = layout == Layout::Compact;
+    if (compact && cc.circuit_text.empty()) internal_error("a compact compiled circuit needs the circuit's text");
+    ojson root{{"format", std::string(kCompiledCircuitFormat)},
+               {"version", compact ? 2 : 1},
+               {"construction", std::string(construction_name(cc.construction))},
+               {"K", cc.K},
+               {"circuit", cc.source},
+               {"circuit_depth", cc.circuit_depth},
+               {"encoder", encoder_to_json(cc.encoder)}};
+    if (compact) {
+        root["circuit_text"] = circuit_lines(cc.circuit_text);
         return pretty_json(root);
     }
     const Encoding& e = cc.encoding;
@@ -113,20 +114,12 @@ std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
     for (std::size_t r = 0; r < e.output_tokens.size(); ++r)
         outputs.push_back(ojson{{"name", r < e.output_names.size() ? e.output_names[r] : std::string()},
                                 {"token", e.output_tokens[r]}});
-    ojson encoding{{"value_coordinate", e.value_coordinate},
-                   {"inputs", std::move(inputs)},
-                   {"outputs", std::move(outputs)},
-                   {"token_gate", e.token_gate},
-                   {"token_is_gate", e.token_is_gate},
-                   {"tokens", tokens_json(e.tokens)}};
-    ojson root{{"format", std::string(kCompiledCircuitFormat)},
-               {"version", 1},
-               {"construction", std::string(construction_name(cc.construction))},
-               {"K", cc.K},
-               {"circuit", cc.source},
-               {"circuit_depth", cc.circuit_depth},
-               {"encoder", encoder_to_json(cc.encoder)},
-               {"encoding", std::move(encoding)}};
+    root["encoding"] = ojson{{"value_coordinate", e.value_coordinate},
+                             {"inputs", std::move(inputs)},
+                             {"outputs", std::move(outputs)},
+                             {"token_gate", e.token_gate},
+                             {"token_is_gate", e.token_is_gate},
+                             {"tokens", tokens_json(e.tokens)}};
     return pretty_json(root);
 }
 

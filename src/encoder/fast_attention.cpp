@@ -347,20 +347,19 @@ int gain_sign(const Rational& dx, const Rational& dy, const Rational& x0, const 
     thread_local Temps t;
     auto num = [](const Rational& r) { return mpq_numref(r.backend().data()); };
     auto den = [](const Rational& r) { return mpq_denref(r.backend().data()); };
-    mpz_mul(t.t1, num(x1), den(x0));
-    mpz_mul(t.u, num(x0), den(x1));
-    mpz_sub(t.t1, t.t1, t.u);
-    mpz_mul(t.t1, t.t1, num(dx));
-    mpz_mul(t.t1, t.t1, den(dy));
-    mpz_mul(t.t1, t.t1, den(y0));
-    mpz_mul(t.t1, t.t1, den(y1));
-    mpz_mul(t.t2, num(y1), den(y0));
-    mpz_mul(t.u, num(y0), den(y1));
-    mpz_sub(t.t2, t.t2, t.u);
-    mpz_mul(t.t2, t.t2, num(dy));
-    mpz_mul(t.t2, t.t2, den(dx));
-    mpz_mul(t.t2, t.t2, den(x0));
-    mpz_mul(t.t2, t.t2, den(x1));
+    // out = (n(b) d(a) - n(a) d(b)) n(dir) d(other) d(f0) d(f1): one term of the sum above
+    auto term = [&](mpz_ptr out, const Rational& a, const Rational& b, const Rational& dir, const Rational& other,
+                    const Rational& f0, const Rational& f1) {
+        mpz_mul(out, num(b), den(a));
+        mpz_mul(t.u, num(a), den(b));
+        mpz_sub(out, out, t.u);
+        mpz_mul(out, out, num(dir));
+        mpz_mul(out, out, den(other));
+        mpz_mul(out, out, den(f0));
+        mpz_mul(out, out, den(f1));
+    };
+    term(t.t1, x0, x1, dx, dy, y0, y1);
+    term(t.t2, y0, y1, dy, dx, x0, x1);
     mpz_add(t.t1, t.t1, t.t2);
     return mpz_sgn(t.t1);
 }

@@ -69,6 +69,18 @@ void expect_error_at(const std::string& text, std::size_t pos, const std::string
     }
 }
 
+// Two compiled circuits hold the same encoding, entry for entry, and the same input names.
+void check_same_encoding(const CompiledCircuit& a, const CompiledCircuit& b) {
+    CHECK(a.input_names == b.input_names);
+    CHECK(a.encoding.tokens == b.encoding.tokens);
+    CHECK(a.encoding.input_tokens == b.encoding.input_tokens);
+    CHECK(a.encoding.output_tokens == b.encoding.output_tokens);
+    CHECK(a.encoding.output_names == b.encoding.output_names);
+    CHECK(a.encoding.token_gate == b.encoding.token_gate);
+    CHECK(a.encoding.token_is_gate == b.encoding.token_is_gate);
+    CHECK(a.encoding.value_coordinate == b.encoding.value_coordinate);
+}
+
 void check_round_trip(const Circuit& circ, Construction cons, std::optional<std::size_t> K, Layout layout) {
     const CompiledCircuit cc = compile_circuit(circ, cons, K, "some/circuit.circ");
     const std::string text = write_compiled(cc, layout);
@@ -79,15 +91,8 @@ void check_round_trip(const Circuit& circ, Construction cons, std::optional<std:
     CHECK(back.K == cc.K);
     CHECK(back.source == "some/circuit.circ");
     CHECK(back.circuit_depth == stats(circ).depth);
-    CHECK(back.input_names == cc.input_names);
     CHECK(write_encoder(back.encoder) == write_encoder(cc.encoder));
-    CHECK(back.encoding.tokens == cc.encoding.tokens);
-    CHECK(back.encoding.input_tokens == cc.encoding.input_tokens);
-    CHECK(back.encoding.output_tokens == cc.encoding.output_tokens);
-    CHECK(back.encoding.output_names == cc.encoding.output_names);
-    CHECK(back.encoding.token_gate == cc.encoding.token_gate);
-    CHECK(back.encoding.token_is_gate == cc.encoding.token_is_gate);
-    CHECK(back.encoding.value_coordinate == cc.encoding.value_coordinate);
+    check_same_encoding(back, cc);
     const Program<Rational> prog(back.encoder);
     std::mt19937_64 rng(7);
     for (int it = 0; it < 5; ++it) {
@@ -124,13 +129,7 @@ TEST_CASE("compiled circuits: the compact layout reads back to the full layout's
             const CompiledCircuit cc = compile_circuit(c, cons, std::nullopt, "r.circ");
             const CompiledCircuit full = read_compiled(write_compiled(cc, Layout::Full), "f.json");
             const CompiledCircuit compact = read_compiled(write_compiled(cc, Layout::Compact), "c.json");
-            CHECK(compact.encoding.tokens == full.encoding.tokens);
-            CHECK(compact.encoding.input_tokens == full.encoding.input_tokens);
-            CHECK(compact.encoding.output_tokens == full.encoding.output_tokens);
-            CHECK(compact.encoding.output_names == full.encoding.output_names);
-            CHECK(compact.encoding.token_gate == full.encoding.token_gate);
-            CHECK(compact.encoding.token_is_gate == full.encoding.token_is_gate);
-            CHECK(compact.input_names == full.input_names);
+            check_same_encoding(compact, full);
             CHECK(write_compiled(compact, Layout::Full) == write_compiled(full, Layout::Full));
         }
     }

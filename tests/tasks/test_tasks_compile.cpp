@@ -12,7 +12,20 @@ using namespace ahat::tasks;
 
 namespace {
 const std::size_t kMaxSize = 129;  // the largest size below
+
+// fn(task, its compiled program, an exact runner of its encoder) for every compilable task.
+template <class F>
+void for_each_compiled(F fn) {
+    for (const Task& t : all_tasks()) {
+        if (!t.not_compilable.empty()) continue;
+        INFO(t.name);
+        rasp::Program prog = load_program(t);
+        rasp::Compiled c = rasp::compile(prog, {t.output, vocabulary(t, kMaxSize)});
+        Program<Rational> run(c.encoder);
+        fn(t, c, run);
+    }
 }
+}  // namespace
 
 TEST_CASE("the compiler refuses exactly the tasks that say why they cannot compile", "[tasks]") {
     for (const Task& t : all_tasks()) {
@@ -27,12 +40,7 @@ TEST_CASE("the compiler refuses exactly the tasks that say why they cannot compi
 }
 
 TEST_CASE("compiled task encoders agree with the reference solvers", "[tasks]") {
-    for (const Task& t : all_tasks()) {
-        if (!t.not_compilable.empty()) continue;
-        INFO(t.name);
-        rasp::Program prog = load_program(t);
-        rasp::Compiled c = rasp::compile(prog, {t.output, vocabulary(t, kMaxSize)});
-        Program<Rational> run(c.encoder);
+    for_each_compiled([](const Task& t, const rasp::Compiled& c, const Program<Rational>& run) {
         for (std::size_t n : testing::sizes(t, 48, {128, 129})) {
             for (std::uint64_t k = 0; k < (n <= 48 ? 2u : 1u); ++k) {
                 std::mt19937_64 rng(n * 10 + k + 5);
@@ -42,19 +50,14 @@ TEST_CASE("compiled task encoders agree with the reference solvers", "[tasks]") 
                 REQUIRE(testing::show(rasp::decode(c, r.outputs)) == testing::show(t.solve(x)));
             }
         }
-    }
+    });
 }
 
 TEST_CASE("compiled task encoders: the structured attention path leaves the dense scan's final state", "[tasks][fast]") {
     // Every compilable task's encoder, on generated instances: the run with the structured
     // (key-index) path and the run with the dense O(n^2) scan end in equal states, entry for
     // entry, and select equal argmax-set sizes at every head and position.
-    for (const Task& t : all_tasks()) {
-        if (!t.not_compilable.empty()) continue;
-        INFO(t.name);
-        rasp::Program prog = load_program(t);
-        rasp::Compiled c = rasp::compile(prog, {t.output, vocabulary(t, kMaxSize)});
-        Program<Rational> run(c.encoder);
+    for_each_compiled([](const Task& t, const rasp::Compiled& c, const Program<Rational>& run) {
         RunOptions dense;
         dense.dense = true;
         for (std::size_t n : testing::sizes(t, 24, {64, 129})) {
@@ -67,5 +70,5 @@ TEST_CASE("compiled task encoders: the structured attention path leaves the dens
             for (std::size_t l = 0; l < a.trace.heads.size(); ++l)
                 for (std::size_t h = 0; h < a.trace.heads[l].size(); ++h) CHECK(a.trace.heads[l][h].selected == b.trace.heads[l][h].selected);
         }
-    }
+    });
 }
