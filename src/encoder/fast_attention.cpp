@@ -384,7 +384,8 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
             const std::uint32_t g = p.by_rank[*r];
             if (x(g) == x(end)) out.push_back(g);
         }
-        return dx * x(end);
+        if constexpr (std::is_same_v<T, i128>) return dx * x(end);
+        else return T{};  // rationals: on_chains compares vertices, not scores
     }
     const std::uint32_t first = dy > 0 ? h.upper : h.lower;
     const std::uint32_t* v = p.pool.data() + first;
@@ -441,9 +442,8 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
         if constexpr (std::is_same_v<T, i128>) return pt[k].g;
         else return v[k];
     };
-    T score;
+    T score{};  // rationals: not formed (on_chains compares vertices by gain_sign)
     if constexpr (std::is_same_v<T, i128>) score = dx * pt[lo].x + dy * pt[lo].y;
-    else score = dx * x(v[lo]) + dy * y(v[lo]);
     out.push_back(vertex(lo));
     for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(vertex(k + 1));
     return score;
@@ -457,19 +457,27 @@ void KeyIndex::on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t
     const auto count = static_cast<std::uint32_t>(p.rank_of.size());
     if (!intervals_ && (a != 0 || b + 1 != count))
         throw std::logic_error("KeyIndex: an interval query on an index built without intervals");
-    std::optional<T> best;
+    std::optional<T> best;     // 128-bit: the best score so far
+    std::uint32_t best_g = 0;  // rationals: a vertex of the best score so far (scores are not formed)
+    bool found = false;
     thread_local std::vector<std::uint32_t> part;
     auto visit = [&](auto&& self, std::size_t k, std::uint32_t l, std::uint32_t r) -> void {
         if (b < l || r <= a) return;
         if (a <= l && r <= b + 1) {
             part.clear();
-            T s = best_in_node(p, p.tree[k], dx, dy, part);
-            if (!best || s > *best) {
-                best = std::move(s);
-                out.assign(part.begin(), part.end());
-            } else if (s == *best) {
-                out.insert(out.end(), part.begin(), part.end());
+            int better = 1;  // the node's best against the best so far: sign of the score difference
+            if constexpr (std::is_same_v<T, i128>) {
+                T s = best_in_node(p, p.tree[k], dx, dy, part);
+                if (best) better = s > *best ? 1 : (s == *best ? 0 : -1);
+                if (better > 0) best = s;
+            } else {
+                best_in_node(p, p.tree[k], dx, dy, part);
+                if (part.empty()) return;
+                if (found) better = gain_sign(dx, dy, p.x[best_g], p.x[part[0]], p.y[best_g], p.y[part[0]]);
+                if (better > 0) best_g = part[0], found = true;
             }
+            if (better > 0) out.assign(part.begin(), part.end());
+            else if (better == 0) out.insert(out.end(), part.begin(), part.end());
             return;
         }
         const std::uint32_t mid = l + (r - l) / 2;

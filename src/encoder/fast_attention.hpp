@@ -124,6 +124,8 @@ private:
     void present(const Plane& p, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
     template <class T>
     void on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
+    // The node's best groups into out (its first a vertex of the best score); returns that
+    // score for 128-bit coordinates (rationals: none is formed, on_chains compares vertices).
     template <class T>
     T best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const;
 };
