@@ -11,11 +11,29 @@
 namespace ahat {
 namespace {
 
+// Integers below 2^bits in magnitude (bits <= 62).
+bool small_below(const Rational& r, int bits, std::int64_t* out) {
+    const std::int64_t bound = std::int64_t{1} << bits;
+    return small_int(r, out) && *out < bound && *out > -bound;
+}
+
 // Integers below 2^61 in magnitude: differences stay below 2^62, products of a difference
 // and a direction component below 2^123, and a sum of two such below 2^124.
-bool small61(const Rational& r, std::int64_t* out) {
-    constexpr std::int64_t bound = std::int64_t{1} << 61;
-    return small_int(r, out) && *out < bound && *out > -bound;
+bool small61(const Rational& r, std::int64_t* out) { return small_below(r, 61, out); }
+
+// The number of bits of |v|.
+int bits_of(std::int64_t v) {
+    const std::uint64_t a = v < 0 ? static_cast<std::uint64_t>(-v) : static_cast<std::uint64_t>(v);
+    return a == 0 ? 0 : 64 - __builtin_clzll(a);
+}
+
+// r = num / den with both below 2^62 in magnitude (den > 0).
+bool fraction62(const Rational& r, std::int64_t& num, std::int64_t& den) {
+    mpq_srcptr q = r.backend().data();
+    if (mpz_sizeinbase(mpq_numref(q), 2) > 62 || mpz_sizeinbase(mpq_denref(q), 2) > 62) return false;
+    num = mpz_get_si(mpq_numref(q));
+    den = mpz_get_si(mpq_denref(q));
+    return true;
 }
 
 Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const Rational& ay, const Rational& bx,
@@ -23,10 +41,20 @@ Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const
     return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
 }
 
-// The least common multiple of the denominators of v, as a Rational.
-Rational common_denominator(const std::vector<Rational>& v) {
+// The least common multiple of the denominators of v, as a Rational; nullopt once it is so
+// large that some value times it is at least 2^61 (it exceeds 2^61 times the largest
+// denominator seen, whose value is not zero): the lcm of the 1/(t+1)^2 of positional features
+// would otherwise grow to thousands of bits.
+std::optional<Rational> small_common_denominator(const std::vector<Rational>& v) {
     Integer l = 1;
-    for (const Rational& r : v) mpz_lcm(l.backend().data(), l.backend().data(), mpq_denref(r.backend().data()));
+    std::size_t den_bits = 1;
+    for (const Rational& r : v) {
+        mpz_srcptr d = mpq_denref(r.backend().data());
+        if (mpz_cmp_ui(d, 1) == 0) continue;
+        mpz_lcm(l.backend().data(), l.backend().data(), d);
+        den_bits = std::max(den_bits, mpz_sizeinbase(d, 2));
+        if (mpz_sizeinbase(l.backend().data(), 2) >= den_bits + 63) return std::nullopt;
+    }
     return Rational(l);
 }
 
@@ -144,8 +172,8 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     return finish();
 }
 
-// Plane coordinates of the plane's keys, scaled to integers; false when they span more than
-// a plane.
+// Plane coordinates of the plane's keys, scaled to integers where that keeps them small,
+// else homogeneous where that does; false when the keys span more than a plane.
 bool KeyIndex::fit(Plane& p) const {
     const std::size_t m = p.groups.size(), dk = dk_;
     auto key = [&](std::size_t t) { return keys_.data() + p.groups[t] * dk; };
@@ -158,65 +186,73 @@ bool KeyIndex::fit(Plane& p) const {
         }
     } else {
         p.raw = false;
-        const std::vector<Rational> origin(key(0), key(0) + dk);
-        std::vector<Rational> diff(dk);
-        std::size_t piv = dk, r = dk;  // pivot coordinates of u and of (u, w)
+        // Two differences of keys, u = k_s - k_0 and w = k_t - k_0, that are not parallel, and
+        // two coordinates i, j where their minor det = u_i w_j - u_j w_i is not zero (a line:
+        // w and j absent; one key: u and i too).
+        const Rational* o = key(0);
+        std::vector<Rational> u, w, diff(dk);
+        std::size_t i = dk, j = dk;
         Rational det;
-        for (std::size_t t = 1; t < m; ++t) {
-            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(t)[c] - origin[c];
-            if (p.u.empty()) {
-                p.u = diff;
-                piv = static_cast<std::size_t>(std::find_if(diff.begin(), diff.end(), [](const Rational& v) { return v != 0; }) - diff.begin());
+        for (std::size_t t = 1; t < m && w.empty(); ++t) {
+            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(t)[c] - o[c];
+            if (u.empty()) {
+                u = diff;  // not zero: the keys are distinct
+                i = static_cast<std::size_t>(std::find_if(u.begin(), u.end(), [](const Rational& v) { return v != 0; }) - u.begin());
                 continue;
             }
-            // Is diff parallel to u? If not, it is the second direction w.
-            if (p.w.empty()) {
-                Rational a = diff[piv] / p.u[piv];
-                bool parallel = true;
-                for (std::size_t c = 0; c < dk && parallel; ++c) parallel = diff[c] == a * p.u[c];
-                if (parallel) continue;
-                p.w = diff;
-                for (r = 0; r < dk; ++r) {
-                    det = p.u[piv] * p.w[r] - p.u[r] * p.w[piv];
-                    if (det != 0) break;
-                }
-                if (r == dk) {  // w parallel to u after all: cannot happen, but stay safe
-                    p.w.clear();
-                    continue;
-                }
+            for (std::size_t c = 0; c < dk && w.empty(); ++c) {
+                det = u[i] * diff[c] - u[c] * diff[i];
+                if (det != 0) j = c, w = diff;
             }
         }
-        if (p.u.empty()) p.u.assign(dk, Rational(0));
+        // On the plane, k_c - o_c = a_c (k_i - o_i) + b_c (k_j - o_j), with
+        // a_c = (u_c w_j - w_c u_j) / det and b_c = (w_c u_i - u_c w_i) / det (a_i = b_j = 1,
+        // a_j = b_i = 0); on a line a_c = u_c / u_i. So x = k_i and y = k_j are the plane's
+        // coordinates, and <q, k> = const + <q, a> x + <q, b> y: a and b are kept as u and w.
+        p.u.assign(dk, Rational(0));
+        p.w.assign(dk, Rational(0));
+        std::vector<std::size_t> constant, affine;  // the other coordinates: a_c = b_c = 0, or not
+        for (std::size_t c = 0; c < dk; ++c) {
+            if (!w.empty()) {
+                p.u[c] = (u[c] * w[j] - w[c] * u[j]) / det;
+                p.w[c] = (w[c] * u[i] - u[c] * w[i]) / det;
+            } else if (i < dk) {
+                p.u[c] = u[c] / u[i];
+            }
+            if (c == i || c == j) continue;
+            (p.u[c] == 0 && p.w[c] == 0 ? constant : affine).push_back(c);
+        }
+        // Every key must satisfy those identities; else the keys span more than a plane.
+        Rational di, dj, rebuilt;
         for (std::size_t t = 0; t < m; ++t) {
-            for (std::size_t c = 0; c < dk; ++c) diff[c] = key(t)[c] - origin[c];
-            Rational a, b;
-            if (p.w.empty()) {
-                if (piv < dk) a = diff[piv] / p.u[piv];
-            } else {
-                a = (diff[piv] * p.w[r] - diff[r] * p.w[piv]) / det;
-                b = (p.u[piv] * diff[r] - p.u[r] * diff[piv]) / det;
+            const Rational* k = key(t);
+            for (std::size_t c : constant)
+                if (k[c] != o[c]) return false;
+            if (!affine.empty()) {
+                di = k[i] - o[i];
+                if (j < dk) dj = k[j] - o[j];
+                for (std::size_t c : affine) {
+                    rebuilt = o[c] + p.u[c] * di;
+                    if (j < dk) rebuilt += p.w[c] * dj;
+                    if (rebuilt != k[c]) return false;
+                }
             }
-            for (std::size_t c = 0; c < dk; ++c) {
-                Rational rebuilt = a * p.u[c] + (p.w.empty() ? Rational(0) : b * p.w[c]);
-                if (rebuilt != diff[c]) return false;  // more than a plane
-            }
-            p.x[t] = a;
-            p.y[t] = b;
+            if (i < dk) p.x[t] = k[i];
+            if (j < dk) p.y[t] = k[j];
         }
-        if (p.w.empty()) p.w.assign(dk, Rational(0));
     }
     // Integer coordinates where clearing the denominators keeps them below 2^61 (the 128-bit
     // path); otherwise the rationals as they are (denominators such as (i+1)^2 of positional
-    // features would make the integers huge).
+    // features would make the integers huge), homogeneous where each point's are small.
     p.xs.resize(m);
     p.ys.resize(m);
     auto scaled = [&](std::vector<Rational>& v, std::vector<std::int64_t>& iv, Rational& scale) {
-        scale = common_denominator(v);
+        const std::optional<Rational> l = small_common_denominator(v);
+        scale = 1;
+        if (!l) return false;
         for (std::size_t t = 0; t < m; ++t)
-            if (!small61(scale == 1 ? v[t] : v[t] * scale, &iv[t])) {
-                scale = 1;
-                return false;
-            }
+            if (!small61(*l == 1 ? v[t] : v[t] * *l, &iv[t])) return false;
+        scale = *l;
         if (scale != 1)
             for (Rational& r : v) r *= scale;
         return true;
@@ -224,6 +260,37 @@ bool KeyIndex::fit(Plane& p) const {
     const bool small_x = scaled(p.x, p.xs, p.sx), small_y = scaled(p.y, p.ys, p.sy);
     p.small = small_x && small_y;
     p.unit = p.sx == 1 && p.sy == 1;
+    p.hom = !p.small && homogeneous(p);
+    if (!p.hom) p.ds.clear();
+    return true;
+}
+
+// (x, y) = (X, Y) / D with D the least common multiple of the point's denominators, when every
+// X, Y, D is below 2^62 and 2 bits(X, Y) + bits(D) <= 124: orientation tests (determinants of
+// three homogeneous points) then stay below 2^127. A direction (dx, dy) below 2^qbits, with
+// qbits + bits(X, Y) + bits(D) <= 125, makes each gain (dx X1 + dy Y1) D0 - (dx X0 + dy Y0) D1
+// an exact 128-bit integer too.
+bool KeyIndex::homogeneous(Plane& p) {
+    const std::size_t m = p.x.size();
+    p.ds.resize(m);
+    int bxy = 0, bd = 0;
+    constexpr i128 bound = i128{1} << 62;
+    for (std::size_t t = 0; t < m; ++t) {
+        std::int64_t nx = 0, dx = 1, ny = 0, dy = 1;
+        if (!fraction62(p.x[t], nx, dx) || !fraction62(p.y[t], ny, dy)) return false;
+        const i128 d = static_cast<i128>(dx / std::gcd(dx, dy)) * dy;
+        if (d >= bound) return false;
+        const i128 X = static_cast<i128>(nx) * static_cast<std::int64_t>(d / dx);
+        const i128 Y = static_cast<i128>(ny) * static_cast<std::int64_t>(d / dy);
+        if (X >= bound || X <= -bound || Y >= bound || Y <= -bound) return false;
+        p.xs[t] = static_cast<std::int64_t>(X);
+        p.ys[t] = static_cast<std::int64_t>(Y);
+        p.ds[t] = static_cast<std::int64_t>(d);
+        bxy = std::max({bxy, bits_of(p.xs[t]), bits_of(p.ys[t])});
+        bd = std::max(bd, bits_of(p.ds[t]));
+    }
+    if (2 * bxy + bd > 124) return false;
+    p.qbits = std::min(61, 125 - bxy - bd);
     return true;
 }
 
@@ -236,6 +303,10 @@ void KeyIndex::build_tree(Plane& p) const {
     std::iota(p.by_rank.begin(), p.by_rank.end(), 0u);
     std::sort(p.by_rank.begin(), p.by_rank.end(), [&](std::uint32_t a, std::uint32_t b) {
         if (p.small) return p.xs[a] != p.xs[b] ? p.xs[a] < p.xs[b] : p.ys[a] < p.ys[b];
+        if (p.hom) {  // X_a / D_a against X_b / D_b, D > 0
+            const i128 l = static_cast<i128>(p.xs[a]) * p.ds[b], r = static_cast<i128>(p.xs[b]) * p.ds[a];
+            return l != r ? l < r : static_cast<i128>(p.ys[a]) * p.ds[b] < static_cast<i128>(p.ys[b]) * p.ds[a];
+        }
         return p.x[a] != p.x[b] ? p.x[a] < p.x[b] : p.y[a] < p.y[b];
     });
     std::vector<std::uint32_t> rank(m);
@@ -280,12 +351,23 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
     Hull& h = p.tree[k];
     h.sorted = static_cast<std::uint32_t>(p.pool.size());
     p.pool.insert(p.pool.end(), ranks.begin(), ranks.end());
-    auto x_equal = [&](std::uint32_t a, std::uint32_t b) { return p.small ? p.xs[a] == p.xs[b] : p.x[a] == p.x[b]; };
+    auto x_equal = [&](std::uint32_t a, std::uint32_t b) {
+        if (p.small) return p.xs[a] == p.xs[b];
+        if (p.hom) return static_cast<i128>(p.xs[a]) * p.ds[b] == static_cast<i128>(p.xs[b]) * p.ds[a];
+        return p.x[a] == p.x[b];
+    };
     // sign of the cross product (a - o) x (b - o)
     auto turn = [&](std::uint32_t o, std::uint32_t a, std::uint32_t b) -> int {
         if (p.small) {
             const i128 c = static_cast<i128>(p.xs[a] - p.xs[o]) * (p.ys[b] - p.ys[o]) -
                            static_cast<i128>(p.ys[a] - p.ys[o]) * (p.xs[b] - p.xs[o]);
+            return c > 0 ? 1 : (c < 0 ? -1 : 0);
+        }
+        if (p.hom) {  // det [[D_o, X_o, Y_o], [D_a, X_a, Y_a], [D_b, X_b, Y_b]] = D_o D_a D_b times it
+            const std::int64_t *X = p.xs.data(), *Y = p.ys.data(), *D = p.ds.data();
+            const i128 c = static_cast<i128>(D[o]) * (static_cast<i128>(X[a]) * Y[b] - static_cast<i128>(Y[a]) * X[b]) -
+                           static_cast<i128>(X[o]) * (static_cast<i128>(D[a]) * Y[b] - static_cast<i128>(Y[a]) * D[b]) +
+                           static_cast<i128>(Y[o]) * (static_cast<i128>(D[a]) * X[b] - static_cast<i128>(X[a]) * D[b]);
             return c > 0 ? 1 : (c < 0 ? -1 : 0);
         }
         const Rational c = cross(p.x[o], p.y[o], p.x[a], p.y[a], p.x[b], p.y[b]);
@@ -305,9 +387,11 @@ void KeyIndex::build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_
         p.pool.insert(p.pool.end(), chain.begin(), chain.end());
     }
     h.end = static_cast<std::uint32_t>(p.pool.size());
-    if (p.small) {
+    if (p.small || p.hom) {
         h.points = static_cast<std::uint32_t>(p.points.size());
         for (std::uint32_t t = h.upper; t < h.end; ++t) p.points.push_back({p.xs[p.pool[t]], p.ys[p.pool[t]], p.pool[t]});
+        if (p.hom)
+            for (std::uint32_t t = h.upper; t < h.end; ++t) p.point_ds.push_back(p.ds[p.pool[t]]);
     }
 }
 
@@ -316,6 +400,13 @@ bool KeyIndex::same_keys(const Matrix<Rational>& K) const {
     for (std::size_t j = 0; j < n_; ++j)
         if (!std::equal(K.row(j), K.row(j) + dk_, keys_.data() + group_of_[j] * dk_)) return false;
     return true;
+}
+
+std::vector<KeyIndex::Arithmetic> KeyIndex::arithmetic() const {
+    std::vector<Arithmetic> out;
+    for (const Plane& p : planes_)
+        out.push_back(p.small ? Arithmetic::small : p.hom ? Arithmetic::homogeneous : Arithmetic::rational);
+    return out;
 }
 
 std::pair<std::size_t, std::size_t> KeyIndex::members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const {
@@ -364,44 +455,64 @@ int gain_sign(const Rational& dx, const Rational& dy, const Rational& x0, const 
     return mpz_sgn(t.t1);
 }
 
+// sign(score(1) - score(0)) for the direction (dx, dy) between two 128-bit points: plain
+// (integers below 2^61) or homogeneous (x = X / D; bounds in homogeneous()).
+int gain128(i128 dx, i128 dy, std::int64_t x0, std::int64_t y0, std::int64_t x1, std::int64_t y1, const std::int64_t* d0,
+            const std::int64_t* d1) {
+    const i128 g = d0 ? (dx * x1 + dy * y1) * *d0 - (dx * x0 + dy * y0) * *d1 : dx * (x1 - x0) + dy * (y1 - y0);
+    return g > 0 ? 1 : (g < 0 ? -1 : 0);
+}
+
 }  // namespace
 
 template <class T>
-T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const {
-    auto x = [&](std::uint32_t g) -> T {
-        if constexpr (std::is_same_v<T, i128>) return p.xs[g];
-        else return p.x[g];
-    };
-    auto y = [&](std::uint32_t g) -> T {
-        if constexpr (std::is_same_v<T, i128>) return p.ys[g];
-        else return p.y[g];
-    };
+void KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const {
+    constexpr bool fast = std::is_same_v<T, i128>;
     if (dy == 0) {  // the groups of extreme x: a run at one end of the (x, y) order
         const std::uint32_t* first = p.pool.data() + h.sorted;
         const std::uint32_t* last = p.pool.data() + h.upper;
         const std::uint32_t end = dx > 0 ? p.by_rank[last[-1]] : p.by_rank[first[0]];
-        for (const std::uint32_t* r = first; r != last; ++r) {
-            const std::uint32_t g = p.by_rank[*r];
-            if (x(g) == x(end)) out.push_back(g);
-        }
-        if constexpr (std::is_same_v<T, i128>) return dx * x(end);
-        else return T{};  // rationals: on_chains compares vertices, not scores
+        auto same_x = [&](std::uint32_t g) {
+            if constexpr (fast) {
+                if (p.hom) return static_cast<i128>(p.xs[g]) * p.ds[end] == static_cast<i128>(p.xs[end]) * p.ds[g];
+                return p.xs[g] == p.xs[end];
+            } else {
+                return p.x[g] == p.x[end];
+            }
+        };
+        for (const std::uint32_t* r = first; r != last; ++r)
+            if (same_x(p.by_rank[*r])) out.push_back(p.by_rank[*r]);
+        return;
     }
     const std::uint32_t first = dy > 0 ? h.upper : h.lower;
     const std::uint32_t* v = p.pool.data() + first;
     const std::size_t m = (dy > 0 ? h.lower : h.end) - first;
-    const Point* pt = nullptr;  // i128: the chain's points
-    if constexpr (std::is_same_v<T, i128>) pt = p.points.data() + h.points + (first - h.upper);
-    auto gain_of = [&](auto k) {  // 128-bit gains (generic: instantiated only where called)
-        return dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
+    const Point* pt = nullptr;  // 128-bit: the chain's points
+    const std::int64_t* pd = nullptr;  // homogeneous: their D
+    if constexpr (fast) {
+        pt = p.points.data() + h.points + (first - h.upper);
+        if (p.hom) pd = p.point_ds.data() + h.points + (first - h.upper);
+    }
+    // 128-bit gains from vertex k to k + 1, for the interpolation below: the gain, or for
+    // homogeneous points the gain times D_k D_{k+1} (its sign), with the gain in double.
+    auto gain_of = [&](auto k, double& approx) -> i128 {  // generic: instantiated only where called
+        if (!pd) {
+            const i128 g = dx * (pt[k + 1].x - pt[k].x) + dy * (pt[k + 1].y - pt[k].y);
+            approx = static_cast<double>(g);
+            return g;
+        }
+        const i128 g = (dx * pt[k + 1].x + dy * pt[k + 1].y) * pd[k] - (dx * pt[k].x + dy * pt[k].y) * pd[k + 1];
+        approx = static_cast<double>(g) / (static_cast<double>(pd[k]) * static_cast<double>(pd[k + 1]));
+        return g;
     };
     // The sign of the gain from vertex k to k + 1; rationals by integer cross-multiplication.
     auto gain = [&](std::size_t k) -> int {
-        if constexpr (std::is_same_v<T, i128>) {
-            const T g = gain_of(k);
+        if constexpr (fast) {
+            double unused = 0;
+            const i128 g = gain_of(k, unused);
             return g > 0 ? 1 : (g < 0 ? -1 : 0);
         } else {
-            return gain_sign(dx, dy, x(v[k]), x(v[k + 1]), y(v[k]), y(v[k + 1]));
+            return gain_sign(dx, dy, p.x[v[k]], p.x[v[k + 1]], p.y[v[k]], p.y[v[k + 1]]);
         }
     };
     // The first k in [0, m-1) with gain <= 0, or m-1: gains at k < lo are > 0, and hi is m-1
@@ -411,73 +522,76 @@ T KeyIndex::best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy
     // search step is a cache miss on a large chain); a probe that fails to halve the range is
     // followed by a bisection, so there are at most 2 log2 m probes.
     std::size_t lo = 0, hi = m - 1;
-    i128 below = 0, above = 0;  // 128-bit gains: gain(lo - 1) > 0, gain(hi) <= 0, when known
+    double below = 0, above = 0;  // 128-bit gains: gain(lo - 1) > 0, gain(hi) <= 0, when known
     bool known_below = false, known_above = false, bisect = false;
     while (lo < hi) {
         std::size_t mid = (lo + hi) / 2;
-        if constexpr (std::is_same_v<T, i128>) {
+        if constexpr (fast) {
             if (!bisect && known_below && known_above) {
-                const double f = static_cast<double>(below) / (static_cast<double>(below) - static_cast<double>(above));
+                const double f = below / (below - above);
                 const double at = static_cast<double>(lo - 1) + f * static_cast<double>(hi - lo + 1);
                 mid = at <= static_cast<double>(lo) ? lo : (at >= static_cast<double>(hi - 1) ? hi - 1 : static_cast<std::size_t>(at));
             }
         }
         const std::size_t before = hi - lo;
-        i128 g = 0;  // 128-bit gains: the value, for the interpolation
+        double approx = 0;  // 128-bit gains: the value, for the interpolation
         int sign = 0;
-        if constexpr (std::is_same_v<T, i128>) g = gain_of(mid), sign = g > 0 ? 1 : (g < 0 ? -1 : 0);
-        else sign = gain(mid);
+        if constexpr (fast) {
+            const i128 g = gain_of(mid, approx);
+            sign = g > 0 ? 1 : (g < 0 ? -1 : 0);
+        } else {
+            sign = gain(mid);
+        }
         if (sign <= 0) {
             hi = mid;
             known_above = true;
-            above = g;
+            above = approx;
         } else {
             lo = mid + 1;
             known_below = true;
-            below = g;
+            below = approx;
         }
         bisect = !bisect && 2 * (hi - lo) > before;
     }
     auto vertex = [&](std::size_t k) {
-        if constexpr (std::is_same_v<T, i128>) return pt[k].g;
+        if constexpr (fast) return pt[k].g;
         else return v[k];
     };
-    T score{};  // rationals: not formed (on_chains compares vertices by gain_sign)
-    if constexpr (std::is_same_v<T, i128>) score = dx * pt[lo].x + dy * pt[lo].y;
     out.push_back(vertex(lo));
     for (std::size_t k = lo; k + 1 < m && gain(k) == 0; ++k) out.push_back(vertex(k + 1));
-    return score;
 }
 
 // The nodes covering position indices [a, b] (the root alone for a tree-less plane), their
-// best groups merged by exact comparison of the scores; out gets local indices.
+// best groups merged by the exact sign of their score differences; out gets local indices.
 template <class T>
 void KeyIndex::on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t a, std::uint32_t b,
                          std::vector<std::uint32_t>& out) const {
     const auto count = static_cast<std::uint32_t>(p.rank_of.size());
     if (!intervals_ && (a != 0 || b + 1 != count))
         throw std::logic_error("KeyIndex: an interval query on an index built without intervals");
-    std::optional<T> best;     // 128-bit: the best score so far
-    std::uint32_t best_g = 0;  // rationals: a vertex of the best score so far (scores are not formed)
+    // sign(score(g1) - score(g0))
+    auto better_than = [&](std::uint32_t g0, std::uint32_t g1) -> int {
+        if constexpr (std::is_same_v<T, i128>)
+            return gain128(dx, dy, p.xs[g0], p.ys[g0], p.xs[g1], p.ys[g1], p.hom ? &p.ds[g0] : nullptr,
+                           p.hom ? &p.ds[g1] : nullptr);
+        else return gain_sign(dx, dy, p.x[g0], p.x[g1], p.y[g0], p.y[g1]);
+    };
+    std::uint32_t best_g = 0;  // a vertex of the best score so far
     bool found = false;
     thread_local std::vector<std::uint32_t> part;
     auto visit = [&](auto&& self, std::size_t k, std::uint32_t l, std::uint32_t r) -> void {
         if (b < l || r <= a) return;
         if (a <= l && r <= b + 1) {
             part.clear();
-            int better = 1;  // the node's best against the best so far: sign of the score difference
-            if constexpr (std::is_same_v<T, i128>) {
-                T s = best_in_node(p, p.tree[k], dx, dy, part);
-                if (best) better = s > *best ? 1 : (s == *best ? 0 : -1);
-                if (better > 0) best = s;
-            } else {
-                best_in_node(p, p.tree[k], dx, dy, part);
-                if (part.empty()) return;
-                if (found) better = gain_sign(dx, dy, p.x[best_g], p.x[part[0]], p.y[best_g], p.y[part[0]]);
-                if (better > 0) best_g = part[0], found = true;
+            best_in_node(p, p.tree[k], dx, dy, part);
+            if (part.empty()) return;
+            const int better = found ? better_than(best_g, part[0]) : 1;
+            if (better > 0) {
+                best_g = part[0], found = true;
+                out.assign(part.begin(), part.end());
+            } else if (better == 0) {
+                out.insert(out.end(), part.begin(), part.end());
             }
-            if (better > 0) out.assign(part.begin(), part.end());
-            else if (better == 0) out.insert(out.end(), part.begin(), part.end());
             return;
         }
         const std::uint32_t mid = l + (r - l) / 2;
@@ -537,9 +651,12 @@ int KeyIndex::in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std:
         }
         if (dx == 0 && dy == 0) return 2;
         if (!p.unit) dx /= p.sx, dy /= p.sy;
-        if (p.small) clear_denominators(dx, dy);  // a positive multiple: the same argmax
-        if (p.small && small61(dx, &qx) && small61(dy, &qy)) on_chains<i128>(p, qx, qy, a, b, out);
-        else on_chains<Rational>(p, dx, dy, a, b, out);
+        if (p.small || p.hom) clear_denominators(dx, dy);  // a positive multiple: the same argmax
+        if (p.small ? small61(dx, &qx) && small61(dy, &qy)
+                    : p.hom && small_below(dx, p.qbits, &qx) && small_below(dy, p.qbits, &qy))
+            on_chains<i128>(p, qx, qy, a, b, out);
+        else
+            on_chains<Rational>(p, dx, dy, a, b, out);
     }
     if (!p.identity)
         for (std::uint32_t& g : out) g = p.groups[g];

@@ -34,11 +34,15 @@
 //   first_member(g), size(g)  group g's first member and member count, from one flat array
 //                        (no list to follow: a query touches one entry).
 //   same_keys(K)         whether K is the matrix the index was built from: O(n dk).
-// Arithmetic is exact; a 128-bit fast path is used when the point coordinates and the
-// direction are integers below 2^61 (the chains' points are then also kept in chain order,
-// 24 bytes a chain vertex with its group, so that a search step reads one entry). Cost to
-// build: O(n log n) key comparisons and O(G)
-// rational work, plus O(n log n) orientation tests for the interval tree.
+//   arithmetic()         per plane, the arithmetic of its chains (below).
+// Arithmetic is exact. A plane's points are `small` when their coordinates, scaled by a
+// constant per axis, are integers below 2^61; `homogeneous` when each point is (X, Y) / D
+// with 128-bit-safe X, Y, D (the 1/(t+1) and 1/(t+1)^2 coordinates of positional features);
+// `rational` otherwise. Small and homogeneous chains take a 128-bit path when the query's
+// direction is small too (their points are then kept in chain order, 24 bytes a chain vertex
+// with its group, so that a search step reads one entry); every other comparison is on GMP
+// integers and rationals. Cost to build: O(n log n) key comparisons and O(G) rational work,
+// plus O(n log n) orientation tests for the interval tree.
 // The construction and its proof: proofs/masked-attention.md.
 #pragma once
 
@@ -72,6 +76,8 @@ public:
     std::pair<std::size_t, std::size_t> members_in(std::size_t g, std::uint32_t lo, std::uint32_t hi) const;
     // Whether K is the key matrix this index was built from (O(n dk) comparisons).
     bool same_keys(const Matrix<Rational>& K) const;
+    enum class Arithmetic { small, homogeneous, rational };
+    std::vector<Arithmetic> arithmetic() const;
 
 private:
     // The distinct keys of one range of positions: ranges into Plane::pool.
@@ -85,8 +91,12 @@ private:
         std::int64_t x, y;
         std::uint32_t g;  // its local group
     };
-    // One class of distinct keys lying in a plane: key = origin + (x / sx) u + (y / sy) w, or,
-    // raw (dk <= 2), key = (x / sx, y / sy); sx, sy > 0 make every x and y an integer.
+    // One class of distinct keys lying in a plane. Raw (dk <= 2): key = (x / sx, y / sy).
+    // Otherwise x / sx and y / sy are two coordinates of the key (pivots) that tell the
+    // plane's keys apart, and every coordinate c is an affine function of them:
+    // key_c = const_c + u_c x / sx + w_c y / sy, so <q, key> = const + <q, u> x / sx + <q, w> y / sy.
+    // sx, sy > 0 make every x and y an integer when that keeps them small; otherwise, when
+    // each point's denominators are small, the point is kept homogeneous: (x, y) = (X, Y) / D.
     struct Plane {
         std::vector<std::uint32_t> groups;     // its groups (global indices), the local index order
         bool identity = false;                 // groups[t] = t for every t
@@ -95,14 +105,18 @@ private:
         std::vector<Rational> u, w;
         Rational sx = 1, sy = 1;
         std::vector<Rational> x, y;            // per local group
-        std::vector<std::int64_t> xs, ys;      // the same as int64 when small
-        bool small = false;
+        std::vector<std::int64_t> xs, ys;      // small: the same as int64; hom: X and Y
+        std::vector<std::int64_t> ds;          // hom: D > 0
+        bool small = false;                    // integers below 2^61
+        bool hom = false;                      // not small, homogeneous 128-bit (see fit)
+        int qbits = 0;                         // hom: the largest direction (bits) the 128-bit path takes
         std::vector<std::uint32_t> by_rank;    // local groups in (x, y) order
         std::vector<std::uint32_t> rank_of;    // per position index: the rank of its key
         std::vector<Hull> tree;                // node 1 = all its positions; children 2k, 2k+1
         std::vector<std::uint32_t> pool;
-        std::vector<Point> points;             // small planes: the chains' points in chain order,
-                                               // so a search step reads one entry, not three
+        std::vector<Point> points;             // small and hom planes: the chains' points in chain
+                                               // order, so a search step reads one entry, not three
+        std::vector<std::int64_t> point_ds;    // hom: their D, in the same order
     };
     std::size_t n_ = 0, dk_ = 0;
     bool intervals_ = false;
@@ -117,6 +131,7 @@ private:
     static constexpr std::size_t kFewClasses = 16;
     bool few(std::size_t classes) const { return classes <= kFewClasses || classes * classes <= n_; }
     bool fit(Plane& p) const;
+    static bool homogeneous(Plane& p);
     void build_tree(Plane& p) const;
     void build_node(Plane& p, std::size_t k, std::uint32_t l, std::uint32_t r, bool recurse) const;
     // 0: no key of the plane in [lo, hi]; 1: out = its best groups; 2: q scores them alike.
@@ -124,10 +139,10 @@ private:
     void present(const Plane& p, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
     template <class T>
     void on_chains(const Plane& p, const T& dx, const T& dy, std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) const;
-    // The node's best groups into out (its first a vertex of the best score); returns that
-    // score for 128-bit coordinates (rationals: none is formed, on_chains compares vertices).
+    // The node's best groups into out, its first a vertex of the best score (on_chains
+    // compares nodes by the sign of their first vertices' score difference; no score is formed).
     template <class T>
-    T best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const;
+    void best_in_node(const Plane& p, const Hull& h, const T& dx, const T& dy, std::vector<std::uint32_t>& out) const;
 };
 
 }  // namespace ahat

@@ -214,6 +214,99 @@ TEST_CASE("long chains: the guided chain search equals brute force, ties include
     CHECK(ties > 40);
 }
 
+TEST_CASE("rational chains: homogeneous and GMP arithmetic equal brute force, ties included", "[encoder][fast]") {
+    // The parabola of a compiled width-decoding head, keys (2/j, -1/j^2, -1): <q, k> is
+    // largest at the 1/j nearest q0/q1. With j from 1, the points are homogeneous
+    // (X, Y, D) = (2j, -1, j^2); with j from 2^40 their denominators pass 2^62 and the chains
+    // fall back to GMP. Queries aim between two neighbours (a tie of distinct keys), at a key,
+    // anywhere, or with components too large for the 128-bit path; over all positions and
+    // over intervals, with keys shuffled or in order.
+    // Also clouds of points with small random denominators (interior points, collinear
+    // runs), whose lcm is too large to scale them to integers: homogeneous, not convex.
+    std::mt19937_64 rng(31337);
+    std::size_t queries = 0, ties = 0, homogeneous = 0, rational = 0, clouds = 0;
+    for (int trial = 0; trial < 36; ++trial) {
+        const int shape = trial % 3;  // 0: parabola from 1, 1: cloud, 2: parabola from 2^40
+        const std::size_t n = 50 + rng() % 400;
+        const Integer base = shape == 2 ? Integer(1) << 40 : Integer(1);
+        std::vector<Integer> js(n);
+        for (std::size_t t = 0; t < n; ++t) js[t] = base + static_cast<long>(t);
+        if (trial % 2) std::shuffle(js.begin(), js.end(), rng);
+        if (trial % 4 == 1) js[n / 2] = js[n / 3];  // a repeated key: a group of two
+        Matrix<Rational> K(n, 3);
+        for (std::size_t t = 0; t < n; ++t) {
+            if (shape == 1) {
+                K.at(t, 0) = Rational(static_cast<long>(rng() % 9) - 4, static_cast<long>(1 + rng() % 60));
+                K.at(t, 1) = Rational(static_cast<long>(rng() % 9) - 4, static_cast<long>(1 + rng() % 60));
+                if (t % 5 == 0) K.at(t, 1) = K.at(t, 0) / 3;  // a collinear run
+                K.at(t, 2) = K.at(t, 0) + 2 * K.at(t, 1) - Rational(1, 3);
+                continue;
+            }
+            K.at(t, 0) = Rational(Integer(2), js[t]);
+            K.at(t, 1) = Rational(Integer(-1), js[t] * js[t]);
+            K.at(t, 2) = Rational(-1);
+        }
+        const bool intervals = trial % 4 >= 2;
+        const auto index = KeyIndex::build(K, intervals);
+        REQUIRE(index.has_value());
+        REQUIRE(index->arithmetic().size() == 1);
+        const auto kind = index->arithmetic()[0];
+        if (shape == 0) REQUIRE(kind == KeyIndex::Arithmetic::homogeneous);
+        if (shape == 2) REQUIRE(kind == KeyIndex::Arithmetic::rational);
+        homogeneous += kind == KeyIndex::Arithmetic::homogeneous;
+        rational += kind == KeyIndex::Arithmetic::rational;
+        clouds += shape == 1 && kind == KeyIndex::Arithmetic::homogeneous;
+        std::vector<std::uint32_t> got;
+        for (int qi = 0; qi < 40; ++qi) {
+            std::size_t lo = 0, hi = n - 1;
+            if (intervals) {
+                lo = rng() % n, hi = rng() % n;
+                if (lo > hi) std::swap(lo, hi);
+            }
+            const Integer j = base + static_cast<long>(rng() % n);
+            std::vector<Rational> q(3);
+            q[1] = Rational(static_cast<long>(1 + rng() % 5));
+            if (shape == 1 && qi % 4 <= 1) {  // orthogonal to a key difference: ties
+                const std::size_t a = lo + rng() % (hi - lo + 1), b = lo + rng() % (hi - lo + 1);
+                q[0] = K.at(b, 1) - K.at(a, 1);
+                q[1] = K.at(a, 0) - K.at(b, 0);
+            } else if (qi % 4 == 0) {
+                q[0] = q[1] * (Rational(Integer(1), j) + Rational(Integer(1), j + 1)) / 2;  // ties j, j + 1
+            } else if (qi % 4 == 1) {
+                q[0] = q[1] / Rational(j);
+            } else if (qi % 4 == 2) {
+                q[0] = Rational(static_cast<long>(rng() % 1000) - 500, static_cast<long>(1 + rng() % 997));
+            } else {  // too large for the 128-bit path
+                q[0] = Rational((Integer(1) << 70) + static_cast<long>(rng() % 1000), Integer(1) << 71) * q[1] / Rational(j);
+            }
+            if (qi % 8 == 7) q[1] = -q[1];  // the lower chain
+            q[2] = shape == 1 ? Rational(0) : Rational(static_cast<long>(rng() % 5));
+            bool all_tie = false;
+            const auto want = brute_argmax_in(K, q, lo, hi, &all_tie);
+            const bool found = index->argmax(q.data(), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), got);
+            ++queries;
+            if (!found) {  // only when every allowed key ties
+                REQUIRE(all_tie);
+                continue;
+            }
+            std::vector<std::uint32_t> members;
+            for (auto g : got) {
+                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
+                const auto& m = index->group(g).members;
+                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
+            }
+            std::sort(members.begin(), members.end());
+            REQUIRE(members == want);
+            if (got.size() > 1) ++ties;
+        }
+    }
+    CHECK(queries == 36 * 40);
+    CHECK(ties > 80);
+    CHECK(homogeneous >= 20);  // the 12 parabolas and most clouds
+    CHECK(clouds >= 8);
+    CHECK(rational == 12);
+}
+
 TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys included", "[encoder][fast]") {
     std::mt19937_64 rng(2024);
     std::size_t built = 0, refused = 0, multi_group_ties = 0;
