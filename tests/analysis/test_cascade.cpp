@@ -109,7 +109,7 @@ TEST_CASE("cascade: attention on every token with multiplicity 1 is the dense at
     }
 }
 
-TEST_CASE("cascade: compiled tasks pass both checks; tau = 1 keeps every answer of tasks whose rows never repeat a direction", "[analysis][cascade][tasks]") {
+TEST_CASE("cascade: compiled tasks pass both checks: tau = 1 keeps every answer of tasks whose rows never repeat a direction", "[analysis][cascade][tasks]") {
     for (const char* task : {"sort", "histogram", "copy", "induction"}) {
         INFO(task);
         CascadeOptions o;

@@ -255,7 +255,7 @@ TEST_CASE("cli export and import: the bundled trained model and a compiled task"
     CHECK(write_encoder(load_encoder(maj_back.string())) == write_encoder(load_encoder(std::string(AHAT_SOURCE_DIR) + "/examples/majority.json")));
 }
 
-TEST_CASE("weights: compiled tasks exported and run in PyTorch match the numeric engine; the imported model goes through the analyses", "[cli][analysis][weights][torch]") {
+TEST_CASE("weights: compiled tasks exported and run in PyTorch match the numeric engine: the imported model goes through the analyses", "[cli][analysis][weights][torch]") {
     using namespace ahat_test;
     for (const char* task : {"sort", "histogram", "copy", "induction"}) {
         INFO(task);

@@ -120,7 +120,7 @@ TEST_CASE("circ reader: errors at exact line and column", "[circuit]") {
     expect_error("input x y\nz = add x y\noutput z 3\n", 3, 10, "outputs must be names");
 }
 
-TEST_CASE("circ reader: error columns after ';', CRLF, comments and blank lines", "[circuit]") {
+TEST_CASE("circ reader: error columns after a semicolon, CRLF, comments and blank lines", "[circuit]") {
     expect_error("input x y; z = add x q\noutput z\n", 1, 22, "unknown name 'q'");
     expect_error("input x y;z = mul x y y;output z\n", 1, 15, "mul takes exactly 2");
     expect_error("input x y\r\nz = add x y\r\noutput z q\r\n", 3, 10, "unknown name 'q'");
@@ -137,7 +137,7 @@ TEST_CASE("circ reader: a keyword on the left of '=' is reported as a keyword", 
     expect_error("input x y; output=mul x y\noutput x\n", 1, 12, "'output' is a keyword");
 }
 
-TEST_CASE("circ reader: comments, blank lines, CRLF and ';' are accepted", "[circuit]") {
+TEST_CASE("circ reader: comments, blank lines, CRLF and semicolons are accepted", "[circuit]") {
     Circuit plain = read_circuit("input a b\nconst h = 1/2\ns = add a b h\nt = mul s a\noutput s t\n", "p.circ");
     const char* variants[] = {
         "# header\n\ninput a b   # two inputs\n\n   \nconst h = 1/2\ns = add a b h\n# between\nt = mul s a\noutput s t",

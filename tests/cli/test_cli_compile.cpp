@@ -219,7 +219,7 @@ TEST_CASE("cli compile: bad inputs to a compiled circuit exit 2", "[cli]") {
     CHECK_THAT(r.err, Catch::Contains("token 80 out of range"));
 }
 
-TEST_CASE("cli compile: the compact layout runs exactly as the full one; auto picks by size", "[cli]") {
+TEST_CASE("cli compile: the compact layout runs exactly as the full one: auto picks by size", "[cli]") {
     const fs::path dir = scratch() / "compile_layout";
     fs::create_directories(dir);
     const fs::path full = dir / "full.json", compact = dir / "compact.json", big = dir / "big.json";

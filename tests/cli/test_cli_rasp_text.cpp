@@ -55,16 +55,16 @@ TEST_CASE("cli rasp: Unicode and comma symbols are one token each, everywhere", 
     CHECK(r.err.find("the alphabet is not UTF-8 text") != std::string::npos);
 }
 
-TEST_CASE("cli rasp compile --all: every named s-op compiled and checked; refusals listed", "[cli-rasp-text]") {
+TEST_CASE("cli rasp compile --all: every named s-op compiled and checked: refusals listed", "[cli-rasp-text]") {
     const std::string prog = write("all.rasp", "same = select(tokens, tokens, ==);\nw = selector_width(same and select(indices, indices, !=));\n"
                                                "m = aggregate(select(indices, indices, <) or same, indices);\n");
     const std::string words = write("words.txt", "abba\nbbbbbbbbbbbbbbbbbbba\n");
     Result r = run_ahat("rasp compile " + prog + " --all --alphabet ab --all-up-to 3 --random-words 5 --words " + words);
     CHECK(r.rc == 0);
-    CHECK(r.out.find(prog + ": 1 of 2 named s-ops compile; 22 runs on 22 words (all up to length 3, 5 random up to 40): 0 disagree") == 0);
+    CHECK(r.out.find(prog + ": 1 of 2 named s-ops compile (1 of 2 s-op assignments); 22 runs on 22 words (all up to length 3, 5 random up to 40): 0 disagree") == 0);
     CHECK(r.out.find("  refused m: " + prog + ":3:5: aggregate of numbers over an 'or'") != std::string::npos);
     r = run_ahat("rasp compile " + prog + " --all --alphabet ab --all-up-to 1 --random-words 0 --json");
-    CHECK(r.out.find("\"sops\":2,\"compiled\":1,\"words\":3,\"checked\":3,\"disagreements\":[]") != std::string::npos);
+    CHECK(r.out.find("\"sops\":2,\"compiled\":1,\"assignments\":2,\"assignments_compiled\":1,\"words\":3,\"checked\":3,\"disagreements\":[]") != std::string::npos);
 }
 
 TEST_CASE("cli rasp run: set example is the default input, notes on stderr, --no-prelude", "[cli-rasp-text]") {

@@ -258,7 +258,7 @@ TEST_CASE("every mask, window and rule alone, with weights and inputs in {0, 1} 
             }
 }
 
-TEST_CASE("the depth does not depend on n; unpadded it is at most the formula, and equal when every position is generic", "[decompile]") {
+TEST_CASE("the depth does not depend on n: unpadded it is at most the formula, and equal when every position is generic", "[decompile]") {
     for (std::uint64_t seed = 201; seed <= 210; ++seed) {
         Gen g(seed);
         g.kind = 0;
@@ -286,7 +286,7 @@ TEST_CASE("the depth does not depend on n; unpadded it is at most the formula, a
     }
 }
 
-TEST_CASE("names: inputs x<i>_<c>, outputs y<i>_<k> or accept and score; the text round-trips", "[decompile]") {
+TEST_CASE("names: inputs x<i>_<c>, outputs y<i>_<k> or accept and score: the text round-trips", "[decompile]") {
     Gen g(5);
     Encoder enc = random_encoder(g, Shape{});
     Circuit c = encoder_to_circuit(enc, 3);

@@ -366,7 +366,7 @@ TEST_CASE("multi-layer multi-head encoders against the reference", "[encoder]") 
     }
 }
 
-TEST_CASE("sign(0) = 0 in feed-forward circuits; an acceptance score of exactly 0 rejects", "[encoder]") {
+TEST_CASE("sign(0) = 0 in feed-forward circuits: an acceptance score of exactly 0 rejects", "[encoder]") {
     Encoder enc = vec_encoder(2, {{}});
     FeedForward f;
     f.circuit = read_circuit("input x\nt = sign x\noutput t\n", "sign.circ");
@@ -435,7 +435,7 @@ TEST_CASE("exact and double runs agree on tie-free programs", "[encoder]") {
     CHECK(tie_free >= 100);
 }
 
-TEST_CASE("uniform heads: double within relative 1e-12 of exact; documented tie tolerances", "[encoder]") {
+TEST_CASE("uniform heads: double within relative 1e-12 of exact: documented tie tolerances", "[encoder]") {
     for (std::uint64_t seed = 1; seed <= 200; ++seed) {
         Gen g(seed + 77, 1);
         RefEncoder r{3, {}};
@@ -469,7 +469,7 @@ TEST_CASE("uniform heads: double within relative 1e-12 of exact; documented tie 
     CHECK(run<Rational>(enc, one, o).trace.tie_tolerance == 0.0);
 }
 
-TEST_CASE("RunOptions: stop_after matches recorded states; stop_after too large throws", "[encoder]") {
+TEST_CASE("RunOptions: stop_after matches recorded states: stop_after too large throws", "[encoder]") {
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         Gen g(seed, 1);
         RefEncoder r{3, {}};

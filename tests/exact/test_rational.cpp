@@ -2,8 +2,11 @@
 // the small-integer bound and the 128-bit conversion.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "exact/rational.hpp"
 #include "exact/make_rational.hpp"
@@ -296,4 +299,56 @@ TEST_CASE("rational_from_i128 covers the whole 128-bit range", "[exact]") {
     CHECK(rational_from_i128(maxv) == Rational((Integer(1) << 127) - 1));
     CHECK(rational_from_i128(-maxv - 1) == Rational(-(Integer(1) << 127)));
     CHECK(rational_from_i128(static_cast<i128>(INT64_MAX) + 1) == Rational(Integer(1) << 63));
+}
+
+TEST_CASE("limb pool: values made on one thread and freed or grown on another stay exact", "[exact]") {
+    // The ahat command and this suite run with the pool installed (tests/main.cpp). Four
+    // threads each make small and two-limb values and hand half of them to the next thread,
+    // which checks them, grows some (a block moves to the other size class or to malloc) and
+    // frees them there; blocks freed that way are then reused for new values. Every value is
+    // checked against its recomputation.
+    constexpr int kThreads = 4, kRounds = 30, kValues = 3000;
+    struct Tagged {
+        int t, r, k;
+        Rational v;
+    };
+    std::vector<std::vector<Tagged>> inbox(kThreads);
+    std::vector<std::mutex> locks(kThreads);
+    std::atomic<long> wrong{0}, received_total{0};
+    auto value = [](int t, int r, int k) {  // 0, small integers, small fractions, past 64 bits
+        if (k % 7 == 0) return Rational(0);
+        Rational v(Integer(k * 31 + r), Integer(1 + (k + t) % 13));
+        if (k % 5 == 0) v *= Rational(Integer(1) << 70);
+        return v;
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int r = 0; r < kRounds; ++r) {
+                std::vector<Tagged> mine;
+                for (int k = 0; k < kValues; ++k) mine.push_back({t, r, k, value(t, r, k)});
+                std::vector<Tagged> received;
+                {
+                    const std::lock_guard<std::mutex> g(locks[t]);
+                    received.swap(inbox[t]);
+                }
+                received_total += static_cast<long>(received.size());
+                for (Tagged& x : received) {
+                    if (x.v != value(x.t, x.r, x.k)) ++wrong;
+                    if (x.k % 3 == 0) {
+                        x.v *= Rational(Integer(1) << 90) + 1;  // grows: reallocated on this thread
+                        if (x.v != value(x.t, x.r, x.k) * (Rational(Integer(1) << 90) + 1)) ++wrong;
+                    }
+                }
+                received.clear();  // freed on this thread
+                for (const Tagged& x : mine)
+                    if (x.v != value(x.t, x.r, x.k)) ++wrong;
+                const std::lock_guard<std::mutex> g(locks[(t + 1) % kThreads]);
+                for (int k = 0; k < kValues / 2; ++k) inbox[(t + 1) % kThreads].push_back(std::move(mine[static_cast<std::size_t>(k)]));
+            }
+        });
+    for (auto& th : threads) th.join();
+    CHECK(wrong == 0);
+    CHECK(received_total > kThreads * kValues);  // values really crossed threads
+    for (int t = 0; t < kThreads; ++t) inbox[t].clear();
 }

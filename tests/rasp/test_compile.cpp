@@ -290,7 +290,7 @@ TEST_CASE("rasp compile: the .rasp examples agree with the evaluator", "[rasp-co
     }
 }
 
-TEST_CASE("ahat rasp compile: writes an encoder that ahat run runs; refusals exit 2 with the location", "[rasp-compile]") {
+TEST_CASE("ahat rasp compile: writes an encoder that ahat run runs: refusals exit 2 with the location", "[rasp-compile]") {
     using namespace ahat_test;
     const std::string src = std::string(AHAT_SOURCE_DIR) + "/rasp/";
     const std::string out = (scratch() / "rev.json").string();

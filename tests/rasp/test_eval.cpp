@@ -200,7 +200,7 @@ TEST_CASE("runtime errors the reference raises are located", "[rasp-front]") {
     CHECK(error_of("def f(x) { bad = 1 / indices; return x; }\ny = f(tokens);", "ab").empty());
 }
 
-TEST_CASE("ahat rasp run prints every named result; --json one document", "[rasp-front]") {
+TEST_CASE("ahat rasp run prints every named result: --json one document", "[rasp-front]") {
     using ahat_test::run_ahat;
     auto r = run_ahat("rasp run rasp/histogram.rasp --input hello");
     CHECK(r.rc == 0);

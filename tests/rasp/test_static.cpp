@@ -139,7 +139,7 @@ TEST_CASE("REPL commands in a file: set example and display switches accepted, o
     CHECK(error_of("set example indices").find("t.rasp:1:13: an example is a string or a list of constants") == 0);
 }
 
-TEST_CASE("load reads NAME.rasp next to the loading file; its names join, cycles are refused", "[rasp-static]") {
+TEST_CASE("load reads NAME.rasp next to the loading file: its names join, cycles are refused", "[rasp-static]") {
     TempDir dir("ahat_rasp_load_test");
     std::filesystem::create_directories(dir.path / "lib");
     dir.write("lib/helpers.rasp", "def twice(x) { return 2 * x; }\n_private = 7;\nseven = _private;\nload \"more\";\n");
