@@ -557,6 +557,10 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
         if (max_bits == 0) return;
         for (std::size_t i = 0; i < X.rows; ++i)
             for (std::size_t c = 0; c < X.cols; ++c) {
+                // 64 bits a limb bound the size from above: exact only past the limit
+                mpq_srcptr q = X.at(i, c).backend().data();
+                const auto limbs = static_cast<std::size_t>(std::abs(mpq_numref(q)->_mp_size) + mpq_denref(q)->_mp_size);
+                if (limbs * 64 <= max_bits) continue;
                 std::size_t b = bit_size(X.at(i, c));
                 if (b > max_bits)
                     fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
