@@ -289,9 +289,12 @@ std::vector<Rational> compiled_inputs(const CompiledCircuit& cc, const RunArgs& 
 }
 
 template <class S>
-int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, const RunArgs& a) {
+int run_compiled_as(CompiledCircuit& cc, const std::vector<Rational>& in, const RunArgs& a) {
     const Encoding& e = cc.encoding;
-    const Matrix<Rational> x = with_inputs(e, in);
+    const std::size_t token_count = e.tokens.rows;
+    // The token matrix becomes the input, and in an exact run the state: no copy of it is made.
+    Matrix<Rational> x = std::move(cc.encoding.tokens);
+    set_inputs(e, in, x);
     RunOptions opts;
     opts.stop_after = a.layers;
     opts.record_states = a.states || !a.attention_svg.empty();
@@ -299,7 +302,10 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
     opts.tie_tolerance = a.tie_tolerance;
     opts.max_bits = a.max_bits;
     const Program<S> prog(cc.encoder);
-    const RunResult<S> r = prog.run(convert<S>(x), opts);
+    const RunResult<S> r = [&] {
+        if constexpr (is_exact_v<S>) return prog.run(std::move(x), opts);
+        else return prog.run(convert<S>(x), opts);  // x stays for the exact run below
+    }();
     std::vector<S> got;
     for (std::uint32_t t : e.output_tokens) got.push_back(r.state.at(t, e.value_coordinate));
     // Numeric runs are compared with the exact run of the same layers.
@@ -342,7 +348,7 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
         }
         j["layers"] = shape.layers;
         j["layers_run"] = r.layers_run;
-        j["tokens"] = e.tokens.rows;
+        j["tokens"] = token_count;
         if (a.trace) j["trace"] = trace_json(cc.encoder, r.trace);
         if (a.states) {
             j["coordinates"] = coordinates_json(cc.encoder);
@@ -358,7 +364,7 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
     fmt::print("compiled circuit {} ({} construction, K = {}): {}, {}, d = {}, {}; precision {}",
                cc.source.empty() ? a.file : cc.source, construction_name(cc.construction), cc.K,
                counted(shape.layers, "layer"), counted(shape.total_heads, "head"), shape.width,
-               counted(e.tokens.rows, "token"), prec);
+               counted(token_count, "token"), prec);
     if (!is_exact_v<S>) fmt::print(", tie tolerance {:g}", r.trace.tie_tolerance);
     fmt::print("\n");
     if (stopped)
@@ -374,7 +380,7 @@ int run_compiled_as(const CompiledCircuit& cc, const std::vector<Rational>& in, 
     return 0;
 }
 
-int run_compiled(const CompiledCircuit& cc, const RunArgs& a) {
+int run_compiled(CompiledCircuit cc, const RunArgs& a) {
     Precision p = parse_precision(a.precision);
     std::vector<Rational> in = compiled_inputs(cc, a);
     switch (p) {
@@ -494,9 +500,13 @@ int run_numeric(const Encoder& enc, const RunArgs& a) {
 }
 
 int run_run(const RunArgs& a) {
-    const JValue root = parse_json(read_file(a.file), input_name(a.file));
-    if (is_compiled_circuit(root)) return run_compiled(compiled_from_json(root), a);
-    Encoder enc = encoder_from_json(root);
+    std::optional<JValue> root = parse_json(read_file(a.file), input_name(a.file));
+    if (is_compiled_circuit(*root)) {
+        CompiledCircuit cc = compiled_from_json(*root);
+        root.reset();  // the parsed file is not needed while the circuit runs
+        return run_compiled(std::move(cc), a);
+    }
+    Encoder enc = encoder_from_json(*root);
     if (!a.input.empty() && !a.input_file.empty())
         fail(SourceLoc{"--input", 0, 0}, "give either --input or --input-file, not both");
     if (a.engine == "numeric") return run_numeric(enc, a);
