@@ -41,6 +41,21 @@ Rational cross(const Rational& ox, const Rational& oy, const Rational& ax, const
     return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
 }
 
+// The direction (x, y) (null: 0) scaled by a positive factor to integers, as
+// clear_denominators scales it, when numerators and denominators are below 2^62 and the
+// results below 2^bits: in 128-bit integers, with no GMP operation.
+bool small_direction(const Rational* x, const Rational* y, int bits, std::int64_t* qx, std::int64_t* qy) {
+    std::int64_t nx = 0, dx = 1, ny = 0, dy = 1;
+    if ((x && !fraction62(*x, nx, dx)) || (y && !fraction62(*y, ny, dy))) return false;
+    const std::int64_t g = std::gcd(dx, dy);
+    const i128 X = static_cast<i128>(nx) * (dy / g), Y = static_cast<i128>(ny) * (dx / g);
+    const i128 bound = i128{1} << bits;
+    if (X >= bound || X <= -bound || Y >= bound || Y <= -bound) return false;
+    *qx = static_cast<std::int64_t>(X);
+    *qy = static_cast<std::int64_t>(Y);
+    return true;
+}
+
 // The least common multiple of the denominators of v, as a Rational; nullopt once it is so
 // large that some value times it is at least 2^61 (it exceeds 2^61 times the largest
 // denominator seen, whose value is not zero): the lcm of the 1/(t+1)^2 of positional features
@@ -184,6 +199,9 @@ bool KeyIndex::fit(Plane& p) const {
             if (dk >= 1) p.x[t] = key(t)[0];
             if (dk == 2) p.y[t] = key(t)[1];
         }
+        p.axes = true;
+        p.ax = dk >= 1 ? 0 : -1;
+        p.ay = dk == 2 ? 1 : -1;
     } else {
         p.raw = false;
         // Two differences of keys, u = k_s - k_0 and w = k_t - k_0, that are not parallel, and
@@ -240,6 +258,10 @@ bool KeyIndex::fit(Plane& p) const {
             if (i < dk) p.x[t] = k[i];
             if (j < dk) p.y[t] = k[j];
         }
+        // The other coordinates constant (a bias, a flag): the direction is q's pivot coordinates.
+        p.axes = affine.empty();
+        p.ax = i < dk ? static_cast<int>(i) : -1;
+        p.ay = j < dk ? static_cast<int>(j) : -1;
     }
     // Integer coordinates where clearing the denominators keeps them below 2^61 (the 128-bit
     // path); otherwise the rationals as they are (denominators such as (i+1)^2 of positional
@@ -637,7 +659,8 @@ int KeyIndex::in_plane(const Plane& p, const Rational* q, std::uint32_t lo, std:
     }
     // The direction of q in the plane's scaled coordinates: (<q, u> / sx, <q, w> / sy).
     std::int64_t qx = 0, qy = 0;
-    if (p.raw && p.unit && p.small && (dk_ < 1 || small61(q[0], &qx)) && (dk_ < 2 || small61(q[1], &qy))) {
+    if (p.axes && p.unit && (p.small || p.hom) &&
+        small_direction(p.ax >= 0 ? q + p.ax : nullptr, p.ay >= 0 ? q + p.ay : nullptr, p.small ? 61 : p.qbits, &qx, &qy)) {
         if (qx == 0 && qy == 0) return 2;
         on_chains<i128>(p, qx, qy, a, b, out);
     } else {

@@ -103,6 +103,8 @@ private:
         std::vector<std::uint32_t> positions;  // the positions of its keys, ascending; empty: all
         bool raw = true, unit = true;          // unit: sx = sy = 1
         std::vector<Rational> u, w;
+        int ax = -1, ay = -1;                  // axes: u = e_ax, w = e_ay (0 for -1), so the
+        bool axes = false;                     // direction is (q[ax], q[ay]): raw planes too
         Rational sx = 1, sy = 1;
         std::vector<Rational> x, y;            // per local group
         std::vector<std::int64_t> xs, ys;      // small: the same as int64; hom: X and Y
