@@ -32,7 +32,7 @@ namespace {
 namespace limb_pool {
 
 constexpr std::size_t kPage = std::size_t{1} << 16, kChunk = std::size_t{1} << 22, kHeader = 64;
-constexpr unsigned kAddressBits = 47;  // user space on x86-64 and AArch64 (48-bit VA); chunks above it are not used
+constexpr unsigned kAddressBits = 48;  // user space with 4-level page tables; a chunk mapped above it is not used
 
 struct FreeBlock {
     FreeBlock* next;
@@ -49,7 +49,7 @@ struct Page {
 };
 static_assert(sizeof(Page) <= kHeader);
 
-// One bit per chunk of the address space: 2^25 bits, 4 MiB of zero pages until used.
+// One bit per chunk of the address space: 2^26 bits, 8 MiB of zero pages until used.
 std::atomic<std::uint64_t> chunks[(std::size_t{1} << (kAddressBits - 22)) / 64];
 
 bool in_pool(const void* ptr) {
@@ -70,6 +70,7 @@ struct Thread {  // constant-initialised: no guard on each access
     FreeBlock* foreign[2];
     char* chunk_next;
     char* chunk_end;
+    bool no_chunks;  // mapping failed (or gave memory beyond kAddressBits): malloc from now on
 };
 thread_local Thread self{};
 
@@ -96,8 +97,11 @@ char* map_chunk() {
 
 Page* new_page(Thread& t, std::uint32_t size) {
     if (t.chunk_next == t.chunk_end) {
-        char* c = map_chunk();
-        if (!c) return nullptr;
+        char* c = t.no_chunks ? nullptr : map_chunk();
+        if (!c) {
+            t.no_chunks = true;
+            return nullptr;
+        }
         t.chunk_next = c;
         t.chunk_end = c + kChunk;
     }
