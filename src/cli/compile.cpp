@@ -14,7 +14,7 @@ json compiled_shape_json(const CompiledCircuit& cc) {
                 {"layers", s.layers},
                 {"heads", s.total_heads},
                 {"width", s.width},
-                {"tokens", cc.encoding.tokens.rows}};
+                {"tokens", cc.tokens}};
 }
 namespace {
 
@@ -34,8 +34,8 @@ int run_compile(const CompileArgs& a) {
              *a.depth, a.file, depth);
     std::optional<Layout> layout = parse_layout(a.layout);
     if (!layout && a.layout != "auto") fail(SourceLoc{"--layout", 0, 0}, "unknown layout '{}' (auto, full, compact)", a.layout);
-    CompiledCircuit cc = compile_circuit(circ, *c, a.depth, a.file);
-    if (!layout) layout = choose_layout(cc);
+    if (!layout) layout = choose_layout(token_count(*c, circ));
+    CompiledCircuit cc = compile_circuit(circ, *c, a.depth, a.file, *layout);
     emit(a.output, write_compiled(cc, *layout));
 
     const Shape s = shape_of(cc.construction, cc.K);
@@ -45,7 +45,7 @@ int run_compile(const CompileArgs& a) {
         json j{{"compiled", wrote_file ? a.output : "-"}, {"circuit", a.file}};
         j.update(compiled_shape_json(cc));
         j["inputs"] = cc.input_names.size();
-        j["outputs"] = cc.encoding.output_tokens.size();
+        j["outputs"] = circ.outputs.size();
         j["layout"] = *layout == Layout::Compact ? "compact" : "full";
         fmt::print(sink, "{}\n", j.dump());
     } else {
@@ -54,8 +54,8 @@ int run_compile(const CompileArgs& a) {
                    "  {}; {}, {}; {} layout\n",
                    a.file, construction_name(cc.construction), wrote_file ? a.output : "stdout", cc.K, cc.circuit_depth,
                    counted(s.layers, "layer"), counted(s.total_heads, "head"), s.width,
-                   counted(cc.encoding.tokens.rows, "token"), counted(cc.input_names.size(), "input"),
-                   counted(cc.encoding.output_tokens.size(), "output"),
+                   counted(cc.tokens, "token"), counted(cc.input_names.size(), "input"),
+                   counted(circ.outputs.size(), "output"),
                    *layout == Layout::Compact ? "compact (the circuit, tokens built when read)" : "full (the token matrix)");
         if (wrote_file && !cc.input_names.empty())
             fmt::print(sink, "  run it: ahat run {} --input \"...\" (values of {}, in order)\n", a.output,

@@ -47,7 +47,7 @@ int compiled_info(const InfoArgs& a, const CompiledCircuit& cc) {
     fmt::print("compiled circuit {}{}\n  construction {}, K = {}, circuit depth {}\n"
                "  encoder: layers {}, heads {}, width d = {}\n  tokens {}\n  inputs ({}): {}\n  outputs ({}): {}\n",
                a.file, cc.source.empty() ? "" : " (from " + cc.source + ")", construction_name(cc.construction), cc.K,
-               cc.circuit_depth, s.layers, s.total_heads, s.width, cc.encoding.tokens.rows, cc.input_names.size(),
+               cc.circuit_depth, s.layers, s.total_heads, s.width, cc.tokens, cc.input_names.size(),
                fmt::join(cc.input_names, ", "), cc.encoding.output_names.size(), fmt::join(cc.encoding.output_names, ", "));
     return 0;
 }

@@ -159,6 +159,12 @@ Rational default_poison() {
     return Rational(Integer(-7), Integer(3));
 }
 
+std::size_t token_count(Construction c, const Circuit& circ) {
+    std::size_t wires = 0;
+    for (const Gate& g : circ.gates) wires += g.in.size();
+    return c == Construction::Wire ? wires + circ.outputs.size() : circ.gates.size() + wires;
+}
+
 Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
     Encoding e;
     e.construction = c;
@@ -187,7 +193,7 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
 
     if (c == Construction::Wire) {
         for (std::size_t r = 0; r < circ.outputs.size(); ++r) wires.push_back({circ.outputs[r], 0, 0});
-        e.tokens = Matrix<Rational>(wires.size(), W::D);
+        e.tokens = Matrix<Rational>(token_count(c, circ), W::D);
         e.value_coordinate = W::VAL;
         for (std::size_t t = 0; t < wires.size(); ++t) {
             const Wire& w = wires[t];
@@ -208,7 +214,7 @@ Encoding encode(Construction c, const Circuit& circ, const Rational& poison) {
     }
     // Gate construction: one token per gate, then one per wire.
     const std::size_t G_n = circ.gates.size();
-    e.tokens = Matrix<Rational>(G_n + wires.size(), G::D);
+    e.tokens = Matrix<Rational>(token_count(c, circ), G::D);
     e.value_coordinate = G::VAL;
     for (std::size_t g = 0; g < G_n; ++g) {
         const Gate& s = circ.gates[g];

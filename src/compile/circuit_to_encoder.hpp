@@ -8,6 +8,8 @@
 //                            and prove them.
 //   Shape / shape_of(c, K)   exact layer, head and width counts (the proofs' formulas).
 //   circuit_encoder(c, K)    the encoder.
+//   token_count(c, C)        the number of tokens of C's encoding (wire: one per wire and
+//                            per output; gate: one per gate and per wire), without encoding it.
 //   Encoding / encode(c, C)  the token matrix of circuit C, with every input slot set to 0 and
 //                            every non-leaf value set to a poison value, plus where inputs go
 //                            and where outputs are read.
@@ -58,6 +60,7 @@ struct Encoding {
 // The default poison: a value no small circuit produces by accident.
 Rational default_poison();
 
+std::size_t token_count(Construction c, const Circuit& circuit);
 Encoding encode(Construction c, const Circuit& circuit, const Rational& poison = default_poison());
 Matrix<Rational> with_inputs(const Encoding& e, const std::vector<Rational>& inputs);
 void set_inputs(const Encoding& e, const std::vector<Rational>& inputs, Matrix<Rational>& tokens,

@@ -67,7 +67,7 @@ std::vector<std::string> input_names_of(const Circuit& c) {
 }  // namespace
 
 CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std::optional<std::size_t> K,
-                                std::string source) {
+                                std::string source, Layout layout) {
     CompiledCircuit cc;
     cc.construction = construction;
     cc.source = std::move(source);
@@ -77,7 +77,8 @@ CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std
         fail({}, "the circuit has depth {}, above the depth bound K = {} (the encoder needs K >= the depth)",
              cc.circuit_depth, cc.K);
     cc.encoder = circuit_encoder(construction, cc.K);
-    cc.encoding = encode(construction, c);
+    cc.tokens = token_count(construction, c);
+    if (layout == Layout::Full) cc.encoding = encode(construction, c);
     cc.input_names = input_names_of(c);
     cc.circuit_text = write_circuit(c);
     return cc;
@@ -89,7 +90,7 @@ std::optional<Layout> parse_layout(std::string_view name) {
     return std::nullopt;
 }
 
-Layout choose_layout(const CompiledCircuit& cc) { return cc.encoding.tokens.rows > kCompactAbove ? Layout::Compact : Layout::Full; }
+Layout choose_layout(std::size_t tokens) { return tokens > kCompactAbove ? Layout::Compact : Layout::Full; }
 
 std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
     const bool compact = layout == Layout::Compact;
@@ -106,6 +107,7 @@ std::string write_compiled(const CompiledCircuit& cc, Layout layout) {
         return pretty_json(root);
     }
     const Encoding& e = cc.encoding;
+    if (e.tokens.rows != cc.tokens) internal_error("the full layout needs the encoding (compiled for the compact layout)");
     ojson inputs = ojson::array();
     for (std::size_t k = 0; k < e.input_tokens.size(); ++k)
         inputs.push_back(ojson{{"name", k < cc.input_names.size() ? cc.input_names[k] : fmt::format("input{}", k + 1)},
@@ -178,6 +180,7 @@ CompiledCircuit compiled_from_json(const JValue& root) {
         if (depth != cc.circuit_depth)
             fail(dv.loc, "circuit_depth is {}, but the circuit in circuit_text has depth {}", cc.circuit_depth, depth);
         cc.encoding = encode(cc.construction, c);
+        cc.tokens = cc.encoding.tokens.rows;
         cc.input_names = input_names_of(c);
         return cc;
     }
@@ -199,6 +202,7 @@ CompiledCircuit compiled_from_json(const JValue& root) {
     }
     if (e.token_is_gate.size() != n) fail(tig.loc, "token_is_gate has {} entries, token_gate {}", e.token_is_gate.size(), n);
     e.tokens = read_tokens(nv.at("tokens"), n, d);
+    cc.tokens = n;
     const JValue& vc = nv.at("value_coordinate");
     e.value_coordinate = static_cast<std::uint32_t>(vc.count("value_coordinate"));
     if (e.value_coordinate >= d) fail(vc.loc, "value_coordinate {} out of range (d = {})", e.value_coordinate, d);

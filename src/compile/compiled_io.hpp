@@ -7,10 +7,12 @@
 //
 // Offers:
 //   CompiledCircuit                 construction, K, source name, circuit depth, the encoder,
-//                                   the encoding and the circuit's input names.
-//   compile_circuit(c, cons, K, source)   build one; K defaults to the circuit's depth;
-//                                   InputError (no location) when K is below the depth.
-//   Layout / parse_layout / choose_layout   full, compact; auto picks compact above
+//                                   the encoding, its token count and the circuit's input names.
+//   compile_circuit(c, cons, K, source, layout)   build one; K defaults to the circuit's depth;
+//                                   InputError (no location) when K is below the depth. For
+//                                   the compact layout the token matrix is not built (the
+//                                   file does not hold it): memory O(gates), not O(tokens x d).
+//   Layout / parse_layout / choose_layout(tokens)   full, compact; auto picks compact above
 //                                   kCompactAbove tokens.
 //   write_compiled(cc, layout)      canonical JSON text (the encoder nested exactly as
 //                                   write_encoder writes it; full: the tokens as a sparse
@@ -47,7 +49,8 @@ struct CompiledCircuit {
     std::string source;                    // the circuit's path or name, as given
     std::size_t circuit_depth = 0;
     Encoder encoder;                       // circuit_encoder(construction, K) when compiled here
-    Encoding encoding;
+    Encoding encoding;                     // empty when compiled here for the compact layout
+    std::size_t tokens = 0;                // the encoding's token count
     std::vector<std::string> input_names;  // per circuit input, in order
     std::string circuit_text;              // the circuit as write_circuit writes it (compact layout)
 };
@@ -55,10 +58,10 @@ struct CompiledCircuit {
 enum class Layout { Full, Compact };
 inline constexpr std::size_t kCompactAbove = 65536;  // tokens: auto writes compact above this
 std::optional<Layout> parse_layout(std::string_view name);  // "full", "compact" ("auto" is the CLI's)
-Layout choose_layout(const CompiledCircuit& cc);            // compact above kCompactAbove tokens
+Layout choose_layout(std::size_t tokens);                   // compact above kCompactAbove tokens
 
 CompiledCircuit compile_circuit(const Circuit& c, Construction construction, std::optional<std::size_t> K,
-                                std::string source);
+                                std::string source, Layout layout = Layout::Full);
 
 std::string write_compiled(const CompiledCircuit& cc, Layout layout = Layout::Full);
 CompiledCircuit read_compiled(std::string_view text, const std::string& file);

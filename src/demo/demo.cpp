@@ -94,7 +94,7 @@ DemoCheck compiled_check(const std::string& root, Construction cons) {
                                                                                  Rational(-1, 4)})).state);
         c.detail = fmt::format("K = {}: {}, {}, d = {}, {}; s = {}, t = {} on (1/2, 3, 2, -1/4)", cc.K,
                                counted(s.layers, "layer"), counted(s.total_heads, "head"), s.width,
-                               counted(cc.encoding.tokens.rows, "token"), got[0], got[1]);
+                               counted(cc.tokens, "token"), got[0], got[1]);
     }
     return c;
 }

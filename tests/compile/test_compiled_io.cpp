@@ -131,11 +131,20 @@ TEST_CASE("compiled circuits: the compact layout reads back to the full layout's
             const CompiledCircuit compact = read_compiled(write_compiled(cc, Layout::Compact), "c.json");
             check_same_encoding(compact, full);
             CHECK(write_compiled(compact, Layout::Full) == write_compiled(full, Layout::Full));
+            // compiled for the compact layout: no token matrix built, the same file and count
+            const CompiledCircuit lean = compile_circuit(c, cons, std::nullopt, "r.circ", Layout::Compact);
+            CHECK(lean.encoding.tokens.rows == 0);
+            CHECK(lean.tokens == cc.encoding.tokens.rows);
+            CHECK(token_count(cons, c) == cc.encoding.tokens.rows);
+            CHECK(write_compiled(lean, Layout::Compact) == write_compiled(cc, Layout::Compact));
+            CHECK_THROWS(write_compiled(lean, Layout::Full));  // it has no token matrix to write
         }
     }
     // auto: compact only above kCompactAbove tokens
     const CompiledCircuit small = compile_circuit(demo_circuit(), Construction::Wire, std::nullopt, "d");
-    CHECK(choose_layout(small) == Layout::Full);
+    CHECK(choose_layout(small.tokens) == Layout::Full);
+    CHECK(choose_layout(kCompactAbove) == Layout::Full);
+    CHECK(choose_layout(kCompactAbove + 1) == Layout::Compact);
     CHECK(parse_layout("compact") == Layout::Compact);
     CHECK(parse_layout("full") == Layout::Full);
     CHECK(!parse_layout("auto"));
