@@ -62,6 +62,20 @@ std::vector<std::uint32_t> brute_argmax_in(const Matrix<Rational>& K, const std:
     return out;
 }
 
+// The positions in [lo, hi] of the groups `got`, ascending; every group must have one there.
+std::vector<std::uint32_t> members_in_interval(const KeyIndex& index, const std::vector<std::uint32_t>& got,
+                                               std::size_t lo, std::size_t hi) {
+    std::vector<std::uint32_t> members;
+    for (auto g : got) {
+        const auto [a, b] = index.members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
+        REQUIRE(a < b);
+        const auto& m = index.group(g).members;
+        members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
+    }
+    std::sort(members.begin(), members.end());
+    return members;
+}
+
 // One-hot keys over V symbols, scaled by `scale`: few distinct keys spanning V - 1 dimensions.
 Matrix<Rational> one_hot_keys(std::mt19937_64& rng, std::size_t n, std::size_t V, const Rational& scale) {
     Matrix<Rational> K(n, V);
@@ -139,15 +153,7 @@ TEST_CASE("KeyIndex argmax over intervals equals brute force, ties included", "[
                 continue;
             }
             REQUIRE(std::is_sorted(got.begin(), got.end()));
-            std::vector<std::uint32_t> members;
-            for (auto g : got) {
-                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
-                REQUIRE(a < b);  // every group returned has a member in the interval
-                const auto& m = index->group(g).members;
-                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
-            }
-            std::sort(members.begin(), members.end());
-            REQUIRE(members == want);
+            REQUIRE(members_in_interval(*index, got, lo, hi) == want);
             if (got.size() > 1) ++multi_group_ties;
         }
     }
@@ -199,14 +205,7 @@ TEST_CASE("long chains: the guided chain search equals brute force, ties include
             const bool found = index->argmax(q.data(), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), got);
             ++queries;
             REQUIRE(found);
-            std::vector<std::uint32_t> members;
-            for (auto g : got) {
-                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
-                const auto& m = index->group(g).members;
-                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
-            }
-            std::sort(members.begin(), members.end());
-            REQUIRE(members == want);
+            REQUIRE(members_in_interval(*index, got, lo, hi) == want);
             if (want.size() > 1) ++ties;
         }
     }
@@ -289,14 +288,7 @@ TEST_CASE("rational chains: homogeneous and GMP arithmetic equal brute force, ti
                 REQUIRE(all_tie);
                 continue;
             }
-            std::vector<std::uint32_t> members;
-            for (auto g : got) {
-                const auto [a, b] = index->members_in(g, static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi));
-                const auto& m = index->group(g).members;
-                members.insert(members.end(), m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
-            }
-            std::sort(members.begin(), members.end());
-            REQUIRE(members == want);
+            REQUIRE(members_in_interval(*index, got, lo, hi) == want);
             if (got.size() > 1) ++ties;
         }
     }
