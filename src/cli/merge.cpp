@@ -2,10 +2,13 @@
 // The records of a sweep's shards (--shard K/N, --resume FILE) combined into the output of the
 // single run: the command line the shards recorded runs again with every item's result read
 // from the files (docs/distributed.md).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "cli/common.hpp"
 #include "cli/sweep.hpp"
@@ -54,7 +57,16 @@ int run_merge(const MergeArgs& a) {
     if (::lstat(a.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         fail(SourceLoc{a.output, 0, 0}, "not a regular file: not replaced (write to a new path or a regular file)");
     const std::string tmp = fmt::format("{}.tmp.{}", a.output, static_cast<long>(::getpid()));
-    if (!std::freopen(tmp.c_str(), "w", stdout)) fail(SourceLoc{a.output, 0, 0}, "cannot write next to the output file");
+    // O_EXCL: a fresh file, never one (or a link) that is already there; stdout goes to it.
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) fail(SourceLoc{a.output, 0, 0}, "cannot write next to the output file: {}", std::strerror(errno));
+    std::fflush(stdout);
+    const bool redirected = ::dup2(fd, STDOUT_FILENO) >= 0;
+    ::close(fd);
+    if (!redirected) {
+        std::remove(tmp.c_str());
+        fail(SourceLoc{a.output, 0, 0}, "cannot write next to the output file: {}", std::strerror(errno));
+    }
     const int rc = cli_main(static_cast<int>(argv.size()), argv.data());
     const bool written = std::fflush(stdout) == 0 && !std::ferror(stdout);
     if ((rc == 0 || rc == 1) && written && std::rename(tmp.c_str(), a.output.c_str()) == 0) return rc;
