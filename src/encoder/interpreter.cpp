@@ -546,9 +546,14 @@ struct Attention {
     }
 };
 
+// Gives m the shape rows x cols, keeping the entries it has (and, exact, their limbs): heads
+// of different widths reuse one buffer, so a layer does not make n x dk rationals anew per
+// head. The entries' values are left as they were: callers overwrite or zero them.
 template <class S>
 void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
-    if (m.rows != rows || m.cols != cols) m = Matrix<S>(rows, cols);
+    m.rows = rows;
+    m.cols = cols;
+    m.data.resize(rows * cols);
 }
 
 template <class S>
