@@ -84,6 +84,30 @@ void clear_denominators(Rational& a, Rational& b) {
     }
 }
 
+// out = x times one positive integer L (the lcm of the denominators, 1 when x is integral),
+// when L < 2^31 and every product is an integer below 2^62 in magnitude; false otherwise.
+bool scaled_small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
+    out.resize(n);
+    std::int64_t L = 1;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (small_int(x[k], &out[k])) continue;
+        std::int64_t num = 0, den = 1;
+        if (!fraction62(x[k], num, den)) return false;
+        L = L / std::gcd(L, den) * den;
+        if (L >= (std::int64_t{1} << 31)) return false;
+    }
+    if (L == 1) return true;
+    for (std::size_t k = 0; k < n; ++k) {
+        // x = num / den with den | L: x L = num (L / den), below 2^62 or refused
+        std::int64_t num = 0, den = 1;
+        if (!fraction62(x[k], num, den)) return false;
+        const i128 v = static_cast<i128>(num) * (L / den);
+        if (v >= (i128{1} << 62) || v <= -(i128{1} << 62)) return false;
+        out[k] = static_cast<std::int64_t>(v);
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool intervals) {
@@ -96,9 +120,11 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     // 1. Classes of equal keys, in lexicographic key order; members ascending.
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
-    // Keys compare as int64 rows when every entry is a small integer (the common case).
+    // Keys compare as int64 rows when every entry is a small integer (the common case), or
+    // is one once all keys are scaled by the lcm of their denominators (a positive scale keeps
+    // both the lexicographic order and the order of scores, which is all ik is used for).
     std::vector<std::int64_t> ik;
-    const bool int_keys = small_ints(K.data.data(), n * dk, ik);
+    const bool int_keys = scaled_small_ints(K.data.data(), n * dk, ik);
     auto row_less = [&](std::uint32_t a, std::uint32_t b) {
         if (int_keys)
             return std::lexicographical_compare(ik.begin() + a * dk, ik.begin() + (a + 1) * dk, ik.begin() + b * dk,

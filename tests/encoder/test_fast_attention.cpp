@@ -344,10 +344,14 @@ TEST_CASE("KeyIndex argmax equals brute force, ties between distinct keys includ
 
 TEST_CASE("few distinct keys beyond a plane are scanned: one-hot keys, ties included", "[encoder][fast]") {
     std::mt19937_64 rng(99);
-    for (int trial = 0; trial < 80; ++trial) {
+    // Integer entries, and fractions (with a second value of another denominator, so that the
+    // keys' common scale is neither denominator), which the index compares as scaled integers.
+    const Rational scales[] = {Rational(1), Rational(-2), Rational(1, 3), Rational(-2, 5)};
+    for (int trial = 0; trial < 160; ++trial) {
         const std::size_t V = 3 + rng() % 6, n = 20 + rng() % 200;  // V symbols: V - 1 >= 2 dimensions
         Matrix<Rational> K(n, V);
-        for (std::size_t j = 0; j < n; ++j) K.at(j, rng() % V) = Rational(trial % 2 ? 1 : -2);
+        const Rational& scale = scales[trial % 4];
+        for (std::size_t j = 0; j < n; ++j) K.at(j, rng() % V) = trial % 8 >= 4 && rng() % 3 == 0 ? Rational(3, 7) : scale;
         auto index = KeyIndex::build(K);
         REQUIRE(index.has_value());  // at most V <= 8 groups: always indexed
         std::vector<std::uint32_t> got;
