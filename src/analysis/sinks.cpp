@@ -248,7 +248,10 @@ S sink_loss(const Forward<S>& fw, SinkLoss loss, const std::type_identity_t<Matr
 }
 
 template <class S>
-Backward<S> sink_backward(const Encoder& enc, const Forward<S>& fw, SinkLoss loss, const std::type_identity_t<Matrix<S>>* target, double tol) {
+Backward<S> sink_backward(const Encoder& enc, const Forward<S>& fw, SinkLoss loss, const std::type_identity_t<Matrix<S>>* target, double tol,
+                          numeric::Device device) {
+    if (device == numeric::Device::Cuda && is_exact_v<S>) throw InputError(enc.loc, "the exact backward pass runs on the CPU only (--device cpu)");
+    if (device == numeric::Device::Cuda) numeric::require_cuda();
     if (loss == SinkLoss::Squared && (!target || target->rows != fw.outputs.rows || target->cols != fw.outputs.cols))
         throw InputError(enc.loc, "the squared loss needs a target of the readout's shape");
     const auto heads = lower<S>(enc);
@@ -326,11 +329,18 @@ Backward<S> sink_backward(const Encoder& enc, const Forward<S>& fw, SinkLoss los
             Matrix<S> dQ(n, dk), dK(n, dk), dV(n, dv);
             std::vector<S> da(dv), dsum(dv, S(0)), dS;
             const bool soft = h.src->rule == Rule::Softmax;
+            // Softmax heads on the GPU: the rows da_i gathered, then dQ, dK, dV in one call.
+            const bool gpu = soft && device == numeric::Device::Cuda;
+            Matrix<S> dA(gpu ? n : 0, dv);
             for (std::size_t i = 0; i < n; ++i) {
                 std::fill(da.begin(), da.end(), S(0));
                 // da_i = O^T dy_i
                 transpose_add(h.output, dY.row(i), da.data());
                 for (std::size_t c = 0; c < dv; ++c) dsum[c] += da[c];
+                if (gpu) {
+                    std::copy(da.begin(), da.end(), dA.row(i));
+                    continue;
+                }
                 std::int64_t lo, hi;
                 if (!row_weights(h, t.Q, t.K, i, n, tol, lo, hi, w)) continue;
                 const std::size_t m = w.size();
@@ -358,6 +368,15 @@ Backward<S> sink_backward(const Encoder& enc, const Forward<S>& fw, SinkLoss los
                             for (std::size_t c = 0; c < dk; ++c) dq[c] += g * k[c], dk_row[c] += g * q[c];
                         }
                     }
+                }
+            }
+            if constexpr (std::is_same_v<S, double>) {
+                if (gpu && n > 0) {
+                    numeric::HeadJob<double> job;
+                    job.Q = t.Q.data.data(), job.K = t.K.data.data(), job.V = t.V.data.data();
+                    job.n = n, job.dk = dk, job.dv = dv, job.q_end = n;
+                    job.rule = Rule::Softmax, job.mask = h.src->mask, job.window = h.src->window, job.beta = h.beta;
+                    numeric::softmax_backward_cuda(job, dA.data.data(), dQ.data.data(), dK.data.data(), dV.data.data());
                 }
             }
             for (std::size_t i = 0; i < n; ++i) {
@@ -565,7 +584,7 @@ SinksResult sinks_item(const capture::Subject& subject, const SinksOptions& o, s
         const auto t0 = Clock::now();
         const Forward<double> fw = sink_forward(enc, input_d, tol);
         const auto t1 = Clock::now();
-        const Backward<double> bw = sink_backward(enc, fw, o.loss, &target_d, tol);
+        const Backward<double> bw = sink_backward(enc, fw, o.loss, &target_d, tol, o.device);
         const auto t2 = Clock::now();
         res.time_n = *o.time_n;
         res.forward_seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -598,7 +617,7 @@ SinksResult sinks_item(const capture::Subject& subject, const SinksOptions& o, s
             const Matrix<Rational> target = run_readout(model.encoder, reference.run(input));
             const Matrix<double> input_d = convert<double>(input), target_d = convert<double>(target);
             const Forward<double> fwd = sink_forward(enc, input_d, tol);
-            const Backward<double> bwd = sink_backward(enc, fwd, o.loss, &target_d, tol);
+            const Backward<double> bwd = sink_backward(enc, fwd, o.loss, &target_d, tol, o.device);
             if (res.exact) {
                 const Forward<Rational> fw = sink_forward(enc, input, 0);
                 const Backward<Rational> bw = sink_backward(enc, fw, o.loss, &target, 0);
@@ -753,8 +772,8 @@ std::string sinks_svg(const SinksResult& r) {
 
 template Forward<double> sink_forward(const Encoder&, const Matrix<double>&, double, const KeySelector<double>&);
 template Forward<Rational> sink_forward(const Encoder&, const Matrix<Rational>&, double, const KeySelector<Rational>&);
-template Backward<double> sink_backward(const Encoder&, const Forward<double>&, SinkLoss, const Matrix<double>*, double);
-template Backward<Rational> sink_backward(const Encoder&, const Forward<Rational>&, SinkLoss, const Matrix<Rational>*, double);
+template Backward<double> sink_backward(const Encoder&, const Forward<double>&, SinkLoss, const Matrix<double>*, double, numeric::Device);
+template Backward<Rational> sink_backward(const Encoder&, const Forward<Rational>&, SinkLoss, const Matrix<Rational>*, double, numeric::Device);
 template double sink_loss(const Forward<double>&, SinkLoss, const Matrix<double>*);
 template Rational sink_loss(const Forward<Rational>&, SinkLoss, const Matrix<Rational>*);
 

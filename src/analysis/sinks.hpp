@@ -27,6 +27,9 @@
 //                       derivative 0), the values of every head and the scores of softmax
 //                       heads; hard heads' weights are piecewise constant in the scores, so
 //                       only their value path carries gradient. Exact for S = Rational.
+//                       With device Cuda (double only), softmax heads' gradients dQ, dK, dV
+//                       are computed on GPU 0 (numeric/device.hpp, softmax_backward_cuda),
+//                       the rest on the CPU.
 //   sink_loss(enc, fw, loss, target)   L alone (finite differences).
 //   gradient_sink_ratio(g, s)   R_GS(s) = ||g_s|| / mean over j != s of ||g_j|| (rows of g);
 //                       none when n < 2 or the mean is 0.
@@ -62,6 +65,7 @@
 #include <vector>
 
 #include "capture/sweep.hpp"
+#include "numeric/device.hpp"
 
 namespace ahat::analysis {
 
@@ -102,7 +106,8 @@ template <class S>
 Forward<S> sink_forward(const Encoder& enc, const Matrix<S>& input, double tie_tolerance = 1e-9, const KeySelector<S>& select = {});
 template <class S>
 Backward<S> sink_backward(const Encoder& enc, const Forward<S>& fw, SinkLoss loss,
-                          const std::type_identity_t<Matrix<S>>* target = nullptr, double tie_tolerance = 1e-9);
+                          const std::type_identity_t<Matrix<S>>* target = nullptr, double tie_tolerance = 1e-9,
+                          numeric::Device device = numeric::Device::Cpu);
 template <class S>
 S sink_loss(const Forward<S>& fw, SinkLoss loss, const std::type_identity_t<Matrix<S>>* target = nullptr);
 
@@ -120,6 +125,7 @@ struct SinksOptions {
     std::size_t fd_directions = 4;        // double mode: directional derivatives checked
     double fd_tolerance = 1e-5;           // relative
     std::optional<std::size_t> time_n;    // also time forward and backward at this size
+    numeric::Device device = numeric::Device::Cpu;  // double backward passes: softmax heads' gradients on the GPU
     std::function<void(const std::string&)> progress;
 };
 

@@ -12,6 +12,7 @@
 #include "cli/records.hpp"
 #include "cli/sweep.hpp"
 #include "encoder/encoder_json.hpp"
+#include "numeric/device.hpp"
 
 namespace ahat::cli {
 
@@ -27,7 +28,7 @@ capture::Subject analysis_subject(const std::string& subject, const std::string&
 namespace {
 
 struct SinksArgs {
-    std::string subject, name, alphabet, svg, loss = "readout";
+    std::string subject, name, alphabet, svg, loss = "readout", device = "cpu";
     std::vector<std::size_t> sizes{8, 16, 32, 64};
     std::size_t samples = 4, early = 8, positions = 8, fd_directions = 4;
     std::optional<std::size_t> time_n;
@@ -178,6 +179,8 @@ int run_sinks(const SinksArgs& a) {
     else if (a.loss == "squared") o.loss = analysis::SinkLoss::Squared;
     else fail(SourceLoc{"--loss", 0, 0}, "--loss is readout or squared, got '{}'", a.loss);
     o.as_softmax = parse_beta(a.as_softmax, "--as-softmax");
+    o.device = numeric::parse_device(a.device);
+    if (o.device == numeric::Device::Cuda) numeric::require_cuda();
     if (!a.quiet) o.progress = [](const std::string& s) { fmt::print(stderr, "sinks: {}\n", s); };
     std::vector<std::size_t> all = a.sizes;
     if (a.time_n) all.push_back(*a.time_n);
@@ -233,6 +236,7 @@ void register_sinks(CLI::App& app, Action& action) {
     add_number(sub, "--fd-directions", a->fd_directions, "double passes: directions checked against finite differences", 0, 1000);
     add_number(sub, "--fd-tolerance", a->fd_tolerance, "relative tolerance of the finite-difference check", 0.0, 1.0);
     add_number(sub, "--time-n", a->time_n, "also time the forward and backward passes (double) at this size", 1, 65536);
+    sub->add_option("--device", a->device, "cpu, or cuda (double passes: softmax heads' backward pass on the GPU)")->capture_default_str();
     sub->add_option("--name", a->name, ".rasp files: the SOp to compile (default: the last named)");
     sub->add_option("--alphabet", a->alphabet, ".rasp files: tokens to draw, 'abc' or '0 1 2'");
     sub->add_flag("--json", a->json_out, "JSON Lines: records of type head, mass, layer, coord, query, timing, check");

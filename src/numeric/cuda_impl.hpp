@@ -10,6 +10,9 @@
 //   device_count(name)   GPUs usable (0 when none or no driver); name of GPU 0.
 //   attend_group(...)    copies Q, K, V of the group to GPU 0, runs the reference-structure
 //                   kernel (fast: fused multiply-adds), copies A (and |M_i|) back.
+//   softmax_backward(sh, Q, K, V, dA, dQ, dK, dV)   one softmax head over one instance, in
+//                   double (backward_cuda.cu): copies in, dQ, dK, dV of A = softmax(beta Q K^T) V
+//                   under sh's mask and window, copies out.
 //   BenchShape / BenchPoint / bench_kernel   one timed attention shape on random normal
 //                   data (kind 0 bfloat16 on tensor cores, 1 float, 2 double).
 //   Ceilings / ceilings()   cuBLAS GEMM per precision (run-time loaded) and a device copy.
@@ -35,6 +38,9 @@ enum class Elem { Double, Float, BFloat16 };
 int device_count(std::string* name);
 void attend_group(const Shape& sh, int instances, Elem elem, bool fast, const void* Q, const void* K, const void* V, void* A,
                   unsigned* sel);
+
+void softmax_backward(const Shape& sh, const double* Q, const double* K, const double* V, const double* dA, double* dQ, double* dK,
+                      double* dV);
 
 struct BenchShape {
     std::size_t n = 0, dk = 64, heads = 8, batch = 1;

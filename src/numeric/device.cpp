@@ -2,6 +2,7 @@
 // (compiled where AHAT_HAVE_CUDA is defined, cuda_impl.hpp).
 #include "numeric/device.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "support/error.hpp"
@@ -30,6 +31,17 @@ auto guarded(F f) {
         if (dynamic_cast<const InputError*>(&e)) throw;
         fail(SourceLoc{"--device", 0, 0}, "{}", e.what());
     }
+}
+// The Shape of a job: the fields the kernels read; instances laid out one after the other.
+template <class S>
+cuda::Shape shape_of(const HeadJob<S>& j) {
+    cuda::Shape sh;
+    sh.n = static_cast<long long>(j.n), sh.dk = static_cast<int>(j.dk), sh.dv = static_cast<int>(j.dv);
+    sh.rule = static_cast<int>(j.rule), sh.mask = static_cast<int>(j.mask);
+    sh.window = j.window ? static_cast<long long>(std::min<std::uint64_t>(*j.window, std::uint64_t(1) << 62)) : -1;
+    sh.tol = j.tol, sh.beta = static_cast<double>(j.beta);
+    sh.q_stride = static_cast<long long>(j.n * j.dk), sh.v_stride = static_cast<long long>(j.n * j.dv);
+    return sh;
 }
 }  // namespace
 
@@ -68,18 +80,22 @@ void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order) {
                               (!je.selected || je.selected == j0.selected + k * j0.n);
             if (!same) break;
         }
-        cuda::Shape sh;
-        sh.n = static_cast<long long>(j0.n), sh.dk = static_cast<int>(j0.dk), sh.dv = static_cast<int>(j0.dv);
-        sh.rule = static_cast<int>(j0.rule), sh.mask = static_cast<int>(j0.mask);
-        sh.window = j0.window ? static_cast<long long>(std::min<std::uint64_t>(*j0.window, std::uint64_t(1) << 62)) : -1;
-        sh.tol = j0.tol, sh.beta = static_cast<double>(j0.beta);
-        sh.q_stride = static_cast<long long>(qs), sh.v_stride = static_cast<long long>(vs);
+        const cuda::Shape sh = shape_of(j0);
         guarded([&] {
             cuda::attend_group(sh, static_cast<int>(e - p), elem, order == Order::Fast, j0.Q, j0.K, j0.V, j0.A, j0.selected);
             return 0;
         });
         p = e;
     }
+}
+
+void softmax_backward_cuda(const HeadJob<double>& job, const double* dA, double* dQ, double* dK, double* dV) {
+    require_cuda();
+    if (job.rule != Rule::Softmax) fail({}, "softmax_backward_cuda: the head's rule is not softmax");
+    guarded([&] {
+        cuda::softmax_backward(shape_of(job), job.Q, job.K, job.V, dA, dQ, dK, dV);
+        return 0;
+    });
 }
 
 CudaKernelPoint cuda_bench_kernel(const CudaKernelShape& s, std::size_t repeats) {
@@ -116,6 +132,7 @@ template <class S>
 void attend_cuda(std::vector<HeadJob<S>>&, Order) {
     not_built();
 }
+void softmax_backward_cuda(const HeadJob<double>&, const double*, double*, double*, double*) { not_built(); }
 CudaKernelPoint cuda_bench_kernel(const CudaKernelShape&, std::size_t) { not_built(); }
 CudaCeilings cuda_ceilings() { not_built(); }
 

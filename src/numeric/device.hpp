@@ -16,6 +16,12 @@
 //                      hard and uniform heads are bit-for-bit attend(job, Reference) for
 //                      double, float and bfloat16; softmax heads use the GPU's exp (not
 //                      bit-for-bit). Fast order: fused multiply-adds (error measured).
+//   softmax_backward_cuda(job, dA, dQ, dK, dV)   the gradients of one softmax head over one
+//                      instance, in double on GPU 0: given the job's Q, K, V (n x dk, n x dk,
+//                      n x dv, row-major host arrays), beta, mask and window, and dA = dL/dA,
+//                      the dQ, dK and dV of A = softmax(beta Q K^T) V. The scores are
+//                      recomputed, never stored: memory O(n (dk + dv)), time O(pairs (dk + dv)).
+//                      The backward pass of analysis/sinks.hpp with --device cuda.
 //   CudaKernelShape / CudaKernelPoint / cuda_bench_kernel(shape, repeats)   one attention
 //                      shape on the GPU (bfloat16 with tensor cores; float and double on the
 //                      reference-structure kernels in fast order) with random normal Q, K, V:
@@ -46,6 +52,8 @@ std::string require_cuda();
 
 template <class S>
 void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order);
+
+void softmax_backward_cuda(const HeadJob<double>& job, const double* dA, double* dQ, double* dK, double* dV);
 
 struct CudaKernelShape {
     std::size_t n = 16384, dk = 64, heads = 8, batch = 1;

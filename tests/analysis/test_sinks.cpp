@@ -3,7 +3,8 @@
 // circuits with mul and sign, both readouts and both losses), the value path of hard heads
 // exactly in rationals (central differences of a quadratic are exact), the exact and double
 // backward passes against each other, the pure-sink identity on the constructed encoders of
-// proofs/pure-sink.md (exact and softmax), compiled tasks' checks, and the CLI's records.
+// proofs/pure-sink.md (exact and softmax), compiled tasks' checks, the CLI's records, and the
+// backward pass with softmax gradients on the GPU against the CPU's (where a GPU is usable).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -18,6 +19,7 @@
 #include "capture/subjects.hpp"
 #include "cli/run_ahat.hpp"
 #include "encoder/interpreter.hpp"
+#include "numeric/device.hpp"
 #include "test_scale.hpp"
 
 using namespace ahat;
@@ -306,4 +308,56 @@ TEST_CASE("cli sinks: records load as flat rows with the same keys, checks set t
     r = run_ahat("sinks sort --loss cubic");
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains("--loss"));
+    r = run_ahat("sinks sort --device tpu");
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("unknown device 'tpu'"));
+    if (!numeric::cuda_device()) {  // --device cuda without a usable GPU: exit 2, before any work
+        r = run_ahat("sinks sort --sizes 8 --as-softmax 4 --device cuda --quiet");
+        CHECK(r.rc == 2);
+        CHECK_THAT(r.err, Catch::Contains("CUDA"));
+        r = run_ahat("bench sinks --tasks histogram --n 16 --device cuda");
+        CHECK(r.rc == 2);
+    }
+}
+
+TEST_CASE("sinks: the backward pass with softmax gradients on the GPU equals the CPU's", "[analysis][sinks][gpu]") {
+    std::mt19937_64 rng(23);
+    std::normal_distribution<double> nd;
+    if (!numeric::cuda_device()) {
+        WARN("no CUDA device (" << (numeric::cuda_built() ? "built with CUDA" : "built without CUDA") << "): GPU checks skipped");
+        const Encoder e = random_encoder(rng, true, false);
+        Matrix<double> x(3, e.d);
+        const Forward<double> fw = sink_forward(e, x);
+        REQUIRE_THROWS_AS(sink_backward(e, fw, SinkLoss::Readout, nullptr, 1e-9, numeric::Device::Cuda), InputError);
+        return;
+    }
+    double worst = 0;
+    for (int t = 0; t < ahat_test::iterations(60); ++t) {
+        const Encoder e = random_encoder(rng, true, t % 2 == 0);  // softmax heads (masks, windows), hard heads too
+        // Lengths across several blocks of 128 threads, and empty allowed sets (j < i at i = 0).
+        const std::size_t n = 1 + rng() % 400;
+        Matrix<double> x(n, e.d);
+        for (auto& v : x.data) v = nd(rng);
+        const Forward<double> fw = sink_forward(e, x);
+        const Backward<double> cpu = sink_backward(e, fw, SinkLoss::Readout, nullptr);
+        const Backward<double> gpu = sink_backward(e, fw, SinkLoss::Readout, nullptr, 1e-9, numeric::Device::Cuda);
+        REQUIRE(gpu.grad.size() == cpu.grad.size());
+        for (std::size_t l = 0; l < cpu.grad.size(); ++l)
+            for (std::size_t k = 0; k < cpu.grad[l].data.size(); ++k) {
+                const double a = cpu.grad[l].data[k], b = gpu.grad[l].data[k];
+                const double rel = std::abs(a - b) / std::max(1.0, std::abs(a));
+                worst = std::max(worst, rel);
+                INFO("instance " << t << ", n = " << n << ", layer " << l << ", entry " << k << ": CPU " << a << ", GPU " << b);
+                REQUIRE(rel <= 1e-10);
+            }
+    }
+    WARN("GPU softmax backward, double: largest difference from the CPU pass " << worst << " (relative to max(1, |g|))");
+    // The finite-difference check of the analysis itself, with the GPU's gradients.
+    SinksOptions o;
+    o.sizes = {8, 40}, o.samples = 2, o.as_softmax = Rational(4), o.device = numeric::Device::Cuda;
+    const SinksResult r = sinks(capture::task_subject("histogram", 40), o);
+    std::ostringstream details;
+    for (const SinkCheck& c : r.checks) details << c.name << (c.ok ? " ok: " : " FAILED: ") << c.detail << "\n";
+    INFO(details.str());
+    REQUIRE(r.ok());
 }

@@ -2,8 +2,8 @@
 // (weights with denominators dividing the rounding denominator come back exactly), malformed
 // safetensors files are refused at their byte, the .npz archive's structure; and, where
 // PyTorch is installed, examples/ahat_torch.py's outputs against the numeric engine and its
-// autograd gradients against the sinks backward pass (skipped with a message otherwise: CI has
-// no torch). The bundled imported example runs through `ahat import` to the same JSON.
+// autograd gradients against the sinks backward pass, on the CPU and, where a GPU is usable,
+// with the softmax gradients on the GPU (skipped with a message otherwise: CI has no torch). The bundled imported example runs through `ahat import` to the same JSON.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -21,6 +21,7 @@
 #include "capture/subjects.hpp"
 #include "cli/run_ahat.hpp"
 #include "encoder/encoder_json.hpp"
+#include "numeric/device.hpp"
 #include "numeric/engine.hpp"
 #include "test_scale.hpp"
 
@@ -165,7 +166,8 @@ TEST_CASE("weights: PyTorch runs the export like the numeric engine, and its aut
     }
     std::mt19937_64 rng(34);
     std::normal_distribution<double> nd;
-    double worst_out = 0, worst_grad = 0;
+    double worst_out = 0, worst_grad = 0, worst_gpu = 0;
+    const bool gpu = numeric::cuda_device().has_value();
     // Every instance's files first, then one Python run over all of them (torch loads once).
     struct Instance {
         Encoder e;
@@ -210,20 +212,28 @@ TEST_CASE("weights: PyTorch runs the export like the numeric engine, and its aut
                 worst_out = std::max(worst_out, std::abs(a - b) / std::max(1.0, std::abs(b)));
                 REQUIRE(std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)));
             }
-        // Gradients of the readout's sum against sink_backward.
-        const Backward<double> bw = sink_backward(e, sink_forward(e, x), SinkLoss::Readout, nullptr);
-        double gmax = 0;
-        for (double g : bw.grad[0].data) gmax = std::max(gmax, std::abs(g));
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t c = 0; c < e.d; ++c) {
-                const double a = j["grad"][i][c], b = bw.grad[0].at(i, c);
-                const double rel = std::abs(a - b) / std::max({std::abs(b), 1e-3 * gmax, 1e-12});
-                worst_grad = std::max(worst_grad, rel);
-                REQUIRE(rel <= 1e-6);
-            }
+        // Gradients of the readout's sum against sink_backward; where a GPU is usable, also
+        // against the backward pass with the softmax heads' gradients computed on it.
+        auto against_autograd = [&](numeric::Device device, double& worst) {
+            const Backward<double> bw = sink_backward(e, sink_forward(e, x), SinkLoss::Readout, nullptr, 1e-9, device);
+            double gmax = 0;
+            for (double g : bw.grad[0].data) gmax = std::max(gmax, std::abs(g));
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t c = 0; c < e.d; ++c) {
+                    const double a = j["grad"][i][c], b = bw.grad[0].at(i, c);
+                    const double rel = std::abs(a - b) / std::max({std::abs(b), 1e-3 * gmax, 1e-12});
+                    worst = std::max(worst, rel);
+                    INFO("device " << (device == numeric::Device::Cuda ? "cuda" : "cpu") << ", position " << i << ", coordinate " << c);
+                    REQUIRE(rel <= 1e-6);
+                }
+        };
+        against_autograd(numeric::Device::Cpu, worst_grad);
+        if (gpu) against_autograd(numeric::Device::Cuda, worst_gpu);
     }
     CHECK(worst_out <= 1e-9);
     CHECK(worst_grad <= 1e-6);
+    if (gpu) WARN("PyTorch autograd against the backward pass on the GPU: largest relative difference " << worst_gpu);
+    else WARN("no CUDA device: the GPU backward pass was not compared with PyTorch autograd");
 }
 
 TEST_CASE("cli export and import: the bundled trained model and a compiled task", "[cli][analysis][weights]") {
