@@ -1,5 +1,5 @@
 // The GPU backend of the numeric engine (device.hpp; design in docs/numeric.md, "The GPU
-// backend"). Two kernel families:
+// backend"). Three kernel families:
 //  - ref_kernel: one thread per query, keys staged through shared memory in tiles, every
 //    score accumulated from 0 in coordinate order with explicitly rounded operations
 //    (__dadd_rn, __fmul_rn, ...: never contracted), the maximum in pass 1, the tie set and
@@ -11,6 +11,9 @@
 //    average-hard runs in one pass with a running maximum and the tie set's sum and count,
 //    reset when the maximum leaves the old tie window and rescanned (counted) when the new
 //    window cuts the old tie set.
+//  - dmma_kernel: double average-hard with the FP64 tensor cores (mma.sync m16n8k16 f64), the
+//    same one-pass structure as mma_kernel's hard path; run by bench_kernel for double, key
+//    width 64, in the fast order (the engine's runs keep ref_kernel).
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <dlfcn.h>
@@ -564,6 +567,304 @@ void launch_mma(const Shape& sh, int instances, const void* Q, const void* K, co
     check(cudaGetLastError(), "launch");
 }
 
+// ---- double on tensor cores (DMMA).
+// One f64 tensor-core product of a 16 x 8 tile of C (rows g and g + 8 of the quad's group:
+// c[0], c[1] = C[g][2t], C[g][2t + 1]; c[2], c[3] = the same of row g + 8) by KK values of
+// the contraction: a[2v + h] = A[g + 8h][k_v], b[v] = B[k_v][g] with k_v = t + 4v (v < KK / 4).
+// KK = 4 and PAIR false: two mma.m8n8k4 (one per 8-row half, sharing b); PAIR true or KK = 8,
+// 16: the m16n8k4, m16n8k8, m16n8k16 shapes (sm_90). On the H200, m8n8k4 runs at half the
+// rate of the others (33 against 66 TFLOP/s in a loop of independent products: the sm_90 unit
+// is 16 rows wide), so the kernel uses m16n8k16 (docs/numeric.md, "float and double").
+template <int KK, bool PAIR>
+__device__ inline void dmma(double (&c)[4], const double* a, const double* b) {
+    if constexpr (KK == 4 && !PAIR) {
+        asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};\n"
+                     : "+d"(c[0]), "+d"(c[1])
+                     : "d"(a[0]), "d"(b[0]));
+        asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};\n"
+                     : "+d"(c[2]), "+d"(c[3])
+                     : "d"(a[1]), "d"(b[0]));
+    } else if constexpr (KK == 4) {
+        asm volatile("mma.sync.aligned.m16n8k4.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};\n"
+                     : "+d"(c[0]), "+d"(c[1]), "+d"(c[2]), "+d"(c[3])
+                     : "d"(a[0]), "d"(a[1]), "d"(b[0]));
+    } else if constexpr (KK == 8) {
+        asm volatile("mma.sync.aligned.m16n8k8.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+d"(c[0]), "+d"(c[1]), "+d"(c[2]), "+d"(c[3])
+                     : "d"(a[0]), "d"(a[1]), "d"(a[2]), "d"(a[3]), "d"(b[0]), "d"(b[1]));
+    } else {
+        static_assert(KK == 16, "KK: 4, 8 or 16");
+        asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%5,%6,%7,%8,%9,%10,%11}, {%12,%13,%14,%15}, "
+            "{%0,%1,%2,%3};\n"
+            : "+d"(c[0]), "+d"(c[1]), "+d"(c[2]), "+d"(c[3])
+            : "d"(a[0]), "d"(a[1]), "d"(a[2]), "d"(a[3]), "d"(a[4]), "d"(a[5]), "d"(a[6]), "d"(a[7]), "d"(b[0]), "d"(b[1]), "d"(b[2]),
+              "d"(b[3]));
+    }
+}
+__device__ inline double quad_max_d(double x) {
+    x = fmax(x, __shfl_xor_sync(0xffffffffu, x, 1));
+    return fmax(x, __shfl_xor_sync(0xffffffffu, x, 2));
+}
+__device__ inline double quad_min_d(double x) {
+    x = fmin(x, __shfl_xor_sync(0xffffffffu, x, 1));
+    return fmin(x, __shfl_xor_sync(0xffffffffu, x, 2));
+}
+__device__ inline unsigned quad_sum_u(unsigned x) {
+    x += __shfl_xor_sync(0xffffffffu, x, 1);
+    return x + __shfl_xor_sync(0xffffffffu, x, 2);
+}
+
+// Average-hard attention in double on the FP64 tensor cores, Q, K, V, A: n x D per instance
+// (blockIdx.y), the structure of mma_kernel's hard path. Each of the KW warps owns 16 query
+// rows (two 8-row m-tiles: every K and V fragment read from shared memory feeds both); a
+// thread (g = lane / 4, t = lane % 4) holds rows g and g + 8 of its warp's 16.
+// No shuffles: the contraction order is free, so it is chosen to make every fragment a
+// thread-local one. Scores: k-step ks of the Q K^T product contracts coordinate
+// 16 (ks / 4) + 4t + ks % 4 in lane t, so Q fragments (in registers for the whole sweep) and K
+// fragments are read as 16-byte pairs. The score tile comes out with S[g][2t + e] in lane t;
+// the value product takes its keys in the order (2t + e) of each 8-key n-tile, so the 0/1 tie
+// weights are the A operand as they lie, and the V fragment of lane (g, t) is row 2t + e,
+// columns 16q + 2g, +1 (one 16-byte read for two output n-tiles 2q, 2q + 1): output n-tile
+// 2q + w, C column 2t + e' holds value column 16q + 4t + 2e' + w. Rows are padded by 2 doubles
+// (LD = D + 2), which makes both 16-byte patterns free of bank conflicts. Key and value tiles
+// of kBN rows are double-buffered with cp.async; tiles outside the block's allowed range are
+// skipped, tiles inside every row's range skip the mask test. Ties: a running maximum m per
+// row, the tie set {s : m - s <= tol max(1, |m|)} summed through the value product with 0/1
+// weights and counted; when m rises and the new window cuts the old tie set the row is reset
+// and marked, and a second sweep adds the members of the tiles before the mark (counted in
+// `rescans`), as in mma_kernel.
+template <int D, int KW, int kBN, int KK, bool PAIR>
+__global__ void __launch_bounds__(32 * KW, KW <= 4 ? 2 : 1)
+    dmma_kernel(Shape sh, const double* __restrict__ Qb, const double* __restrict__ Kb, const double* __restrict__ Vb, double* __restrict__ Ab,
+                unsigned* __restrict__ selb, unsigned long long* __restrict__ rescans) {
+    constexpr int LD = D + 2, NB = kBN / 8, P = D / 16, KG = KK / 4, BM = 16 * KW;
+    static_assert(D % 16 == 0 && kBN % 16 == 0, "shape");
+    extern __shared__ __align__(16) unsigned char smem[];
+    double* sK = reinterpret_cast<double*>(smem);  // 2 x kBN x LD
+    double* sV = sK + 2 * kBN * LD;                 // 2 x kBN x LD
+    const long long n = sh.n;
+    const long long b = blockIdx.y;
+    const double* Q = Qb + b * sh.q_stride;
+    const double* K = Kb + b * sh.q_stride;
+    const double* V = Vb + b * sh.v_stride;
+    double* O = Ab + b * sh.v_stride;
+    const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
+    // Past masks: the last query blocks have the most keys; they start first.
+    const long long qblock = (sh.mask == 1 || sh.mask == 2) ? gridDim.x - 1 - blockIdx.x : blockIdx.x;
+    const long long q0 = qblock * BM;
+    long long row[2], lo[2], hi[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        row[h] = q0 + warp * 16 + g + 8 * h;
+        lo[h] = 1, hi[h] = 0;
+        if (row[h] < n) allowed(sh, row[h], lo[h], hi[h]);
+    }
+    long long blo = n, bhi = -1, alo = 0, ahi = n - 1;
+    const long long qlast = q0 + BM - 1 < n - 1 ? q0 + BM - 1 : n - 1;
+    for (int e = 0; e < 2; ++e) {
+        long long l, hh;
+        allowed(sh, e == 0 ? q0 : qlast, l, hh);
+        if (l <= hh) blo = l < blo ? l : blo, bhi = hh > bhi ? hh : bhi;
+        alo = l > alo ? l : alo, ahi = hh < ahi ? hh : ahi;
+    }
+    // qf[h][ks] = Q[row h][16 (ks / 4) + 4t + ks % 4].
+    double qf[2][D / 4];
+#pragma unroll
+    for (int h = 0; h < 2; ++h)
+#pragma unroll
+        for (int p = 0; p < P; ++p) {
+            double2 x = make_double2(0, 0), y = x;
+            if (row[h] < n) {
+                const double* src = Q + row[h] * D + 16 * p + 4 * t;
+                x = *reinterpret_cast<const double2*>(src), y = *reinterpret_cast<const double2*>(src + 2);
+            }
+            qf[h][4 * p] = x.x, qf[h][4 * p + 1] = x.y, qf[h][4 * p + 2] = y.x, qf[h][4 * p + 3] = y.y;
+        }
+    double o[D / 8][4];
+#pragma unroll
+    for (int d = 0; d < D / 8; ++d) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.0;
+    const double ninf = -INFINITY, tol = sh.tol;
+    double m[2] = {ninf, ninf}, low[2] = {INFINITY, INFINITY};
+    unsigned cnt[2] = {0u, 0u};
+    long long redo[2] = {-1, -1};  // key tiles before this one must be summed again
+    const long long t0 = blo / kBN, t1 = bhi < 0 ? -1 : bhi / kBN;
+    auto load_tile = [&](long long tile, int buf) {
+        const long long j0 = tile * kBN;
+        constexpr int CH = D / 2;  // 16-byte chunks per row
+        for (int e = tid; e < kBN * CH; e += 32 * KW) {
+            const int r = e / CH, c = (e % CH) * 2;
+            const long long j = j0 + r;
+            const bool ok = j < n;
+            const long long js = ok ? j : 0;
+            cp_async16(sK + (buf * kBN + r) * LD + c, K + js * D + c, ok);
+            cp_async16(sV + (buf * kBN + r) * LD + c, V + js * D + c, ok);
+        }
+        cp_commit();
+    };
+    // RESCAN: the second sweep, which adds the tie-set members of the tiles before each row's
+    // redo point at the final maximum.
+    auto sweep = [&](bool rescan, long long last) {
+        if (t0 <= last) load_tile(t0, 0);
+        bool active = true;
+        if (rescan) active = __any_sync(0xffffffffu, redo[0] >= 0 || redo[1] >= 0);
+        for (long long tile = t0; tile <= last; ++tile) {
+            const int buf = static_cast<int>((tile - t0) & 1);
+            if (tile < last) {
+                load_tile(tile + 1, buf ^ 1);
+                cp_wait<1>();
+            } else {
+                cp_wait<0>();
+            }
+            __syncthreads();
+            if (active) {
+                const double* k_s = sK + buf * kBN * LD;
+                const double* v_s = sV + buf * kBN * LD;
+                double s[NB][4];
+#pragma unroll
+                for (int nb = 0; nb < NB; ++nb) s[nb][0] = s[nb][1] = s[nb][2] = s[nb][3] = 0.0;
+#pragma unroll
+                for (int p = 0; p < P; ++p)
+#pragma unroll
+                    for (int nb = 0; nb < NB; ++nb) {
+                        const double* kr = k_s + (nb * 8 + g) * LD + 16 * p + 4 * t;
+                        const double2 x = *reinterpret_cast<const double2*>(kr), y = *reinterpret_cast<const double2*>(kr + 2);
+                        const double kb[4] = {x.x, x.y, y.x, y.y};
+#pragma unroll
+                        for (int gi = 0; gi < 4 / KG; ++gi) {
+                            double a[2 * KG];
+#pragma unroll
+                            for (int v = 0; v < KG; ++v) a[2 * v] = qf[0][4 * p + gi * KG + v], a[2 * v + 1] = qf[1][4 * p + gi * KG + v];
+                            dmma<KK, PAIR>(s[nb], a, kb + gi * KG);
+                        }
+                    }
+                const long long j0 = tile * kBN;
+                if (!(j0 >= alo && j0 + kBN - 1 <= ahi)) {
+#pragma unroll
+                    for (int nb = 0; nb < NB; ++nb)
+#pragma unroll
+                        for (int e = 0; e < 4; ++e) {
+                            const int h = e / 2;
+                            const long long j = j0 + nb * 8 + 2 * t + (e & 1);
+                            if (!(j >= lo[h] && j <= hi[h])) s[nb][e] = ninf;
+                        }
+                }
+#pragma unroll
+                for (int h = 0; h < 2; ++h) {
+                    if (!rescan) {
+                        double tm = ninf;
+#pragma unroll
+                        for (int nb = 0; nb < NB; ++nb) tm = fmax(tm, fmax(s[nb][2 * h], s[nb][2 * h + 1]));
+                        tm = quad_max_d(tm);
+                        const double mn = fmax(m[h], tm);
+                        const double lw = quad_min_d(low[h]);
+                        if (mn > m[h]) {
+                            const double tn = __dsub_rn(mn, __dmul_rn(tol, fmax(1.0, fabs(mn))));
+                            bool reset = false;
+                            if (tn > m[h]) reset = true, redo[h] = -1;                // the old tie set leaves whole
+                            else if (!(tn <= lw)) reset = true, redo[h] = tile;  // cut: rescan the tiles before
+                            if (reset) {
+                                cnt[h] = 0u, low[h] = INFINITY;
+#pragma unroll
+                                for (int d = 0; d < D / 8; ++d) o[d][2 * h] = o[d][2 * h + 1] = 0.0;
+                            }
+                        }
+                        m[h] = mn;
+                    }
+                    const double mm = m[h];
+                    const double slack = __dmul_rn(tol, fmax(1.0, fabs(mm)));
+                    const bool take = !rescan || tile < redo[h];
+#pragma unroll
+                    for (int nb = 0; nb < NB; ++nb)
+#pragma unroll
+                        for (int e = 0; e < 2; ++e) {
+                            const double x = s[nb][2 * h + e];
+                            const bool in = take && __dsub_rn(mm, x) <= slack;
+                            s[nb][2 * h + e] = in ? 1.0 : 0.0;
+                            if (in) ++cnt[h], low[h] = fmin(low[h], x);
+                        }
+                }
+                // The value product: k4-step u = 2 nb + e takes keys 8 nb + 2t + e.
+#pragma unroll
+                for (int gi = 0; gi < 2 * NB / KG; ++gi) {
+                    double a[2 * KG];
+#pragma unroll
+                    for (int v = 0; v < KG; ++v) {
+                        const int u = gi * KG + v;
+                        a[2 * v] = s[u / 2][u % 2], a[2 * v + 1] = s[u / 2][2 + u % 2];
+                    }
+#pragma unroll
+                    for (int q = 0; q < P; ++q) {
+                        double bx[KG], by[KG];
+#pragma unroll
+                        for (int v = 0; v < KG; ++v) {
+                            const int u = gi * KG + v;
+                            const double2 w = *reinterpret_cast<const double2*>(v_s + ((u / 2) * 8 + 2 * t + u % 2) * LD + 16 * q + 2 * g);
+                            bx[v] = w.x, by[v] = w.y;
+                        }
+                        dmma<KK, PAIR>(o[2 * q], a, bx);
+                        dmma<KK, PAIR>(o[2 * q + 1], a, by);
+                    }
+                }
+            }
+            __syncthreads();
+        }
+    };
+    sweep(false, t1);
+    long long lastr = -1;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        lastr = redo[h] - 1 > lastr ? redo[h] - 1 : lastr;
+        if (redo[h] >= 0 && t == 0 && rescans) atomicAdd(rescans, 1ull);
+    }
+    __shared__ long long s_last;
+    if (tid == 0) s_last = -1;
+    __syncthreads();
+    if (lastr >= 0) atomicMax(&s_last, lastr);
+    __syncthreads();
+    if (s_last >= t0) sweep(true, s_last);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        const unsigned tot = quad_sum_u(cnt[h]);
+        if (row[h] >= n) continue;
+        const double c = static_cast<double>(tot);
+        double* dst = O + row[h] * D + 4 * t;
+#pragma unroll
+        for (int q = 0; q < P; ++q) {
+            double2 x = make_double2(0, 0), y = x;
+            if (tot > 0) {
+                x = make_double2(__ddiv_rn(o[2 * q][2 * h], c), __ddiv_rn(o[2 * q + 1][2 * h], c));
+                y = make_double2(__ddiv_rn(o[2 * q][2 * h + 1], c), __ddiv_rn(o[2 * q + 1][2 * h + 1], c));
+            }
+            *reinterpret_cast<double2*>(dst + 16 * q) = x;
+            *reinterpret_cast<double2*>(dst + 16 * q + 2) = y;
+        }
+        if (selb && t == 0) selb[b * n + row[h]] = tot;
+    }
+}
+
+template <int D, int KW, int BN, int KK, bool PAIR>
+void launch_dmma(const Shape& sh, int instances, const double* Q, const double* K, const double* V, double* A, unsigned* sel,
+                 unsigned long long* rescans) {
+    constexpr int BM = 16 * KW;
+    const int smem = 4 * BN * (D + 2) * static_cast<int>(sizeof(double));
+    auto kern = dmma_kernel<D, KW, BN, KK, PAIR>;
+    check(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), "shared memory limit");
+    check(cudaFuncSetAttribute(kern, cudaFuncAttributePreferredSharedMemoryCarveout, 100), "shared memory carveout");
+    const dim3 grid(static_cast<unsigned>((sh.n + BM - 1) / BM), static_cast<unsigned>(instances));
+    kern<<<grid, 32 * KW, smem>>>(sh, Q, K, V, A, sel, rescans);
+    check(cudaGetLastError(), "launch");
+}
+
+// The configuration bench_kernel runs: key width 64, 4 warps of 16 queries, key tiles of 32,
+// m16n8k16 (ptxas, sm_90: 255 registers, 16 bytes spilled; two blocks per multiprocessor).
+// Measured on the H200 at n = 65536 (docs/numeric.md): 8 warps per block ran the same, key
+// tiles of 16 9% slower, m16n8k4 and m16n8k8 5% slower, m8n8k4 45% slower.
+void launch_dmma_hard(const Shape& sh, int instances, const double* Q, const double* K, const double* V, double* A, unsigned* sel,
+                      unsigned long long* rescans) {
+    launch_dmma<64, 4, 32, 16, true>(sh, instances, Q, K, V, A, sel, rescans);
+}
+
 template <class S, bool Bf, bool Fast, int MAXDK>
 void launch_ref_dk(const Shape& sh, int instances, const S* Q, const S* K, const S* V, S* A, unsigned* sel) {
     const std::size_t smem = sizeof(S) * (kRefKeys * std::max(sh.dk, 1) + (MAXDK == 0 ? sh.dk * kRefThreads : 0));
@@ -667,6 +968,17 @@ __global__ void compare_bf16(const __nv_bfloat16* a, const float* b, std::size_t
     }
 }
 
+// err[0]: largest |a - b| (as double bits, non-negative); err[1]: elements off by more than
+// 2^-20 (a tie decided the other way rather than rounding).
+__global__ void compare_f64(const double* a, const double* b, std::size_t count, unsigned long long* err) {
+    for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count; i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+        const double e = fabs(a[i] - b[i]);
+        const double x = e == e ? e : INFINITY;
+        atomicMax(err, static_cast<unsigned long long>(__double_as_longlong(x)));
+        if (!(x <= 0x1p-20)) atomicAdd(err + 1, 1ull);
+    }
+}
+
 void fill(void* p, std::size_t count, int kind, unsigned long long seed) {
     fill_normal<<<1024, 256>>>(static_cast<unsigned char*>(p), count, kind, seed);
     check(cudaGetLastError(), "fill");
@@ -712,6 +1024,8 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
     sh.beta = 1.0 / std::sqrt(static_cast<double>(s.dk));
     sh.q_stride = sh.v_stride = static_cast<long long>(per);
     const int I = static_cast<int>(inst);
+    // Double average-hard at key width 64 in the fast order: the FP64 tensor-core kernel.
+    const bool dmma = kind == 2 && s.fast && !s.softmax && s.dk == 64;
     auto run = [&] {
         if (kind == 0) {
             if (s.dk == 64) s.softmax ? launch_mma<64, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, nullptr)
@@ -720,6 +1034,8 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
                            : launch_mma<128, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, res.as<unsigned long long>());
         } else if (kind == 1) {
             launch_ref_order<float>(sh, I, Q.as<float>(), K.as<float>(), V.as<float>(), A.as<float>(), nullptr, s.fast);
+        } else if (dmma) {
+            launch_dmma_hard(sh, I, Q.as<double>(), K.as<double>(), V.as<double>(), A.as<double>(), nullptr, res.as<unsigned long long>());
         } else {
             launch_ref_order<double>(sh, I, Q.as<double>(), K.as<double>(), V.as<double>(), A.as<double>(), nullptr, s.fast);
         }
@@ -745,6 +1061,21 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
         unsigned e[2];
         check(cudaMemcpy(e, err.p, sizeof e, cudaMemcpyDeviceToHost), "error");
         float mx;
+        std::memcpy(&mx, &e[0], sizeof mx);
+        pt.max_abs_error = mx, pt.off = e[1], pt.checked = per;
+    }
+    if (dmma && s.n <= 65536) {
+        // The error of the tensor-core kernel: instance 0 against the fast-order kernel (fused
+        // multiply-adds in coordinate order, values summed in position order) on the same
+        // inputs; off: elements differing by more than 2^-20.
+        Buf ra(per * 8), err(2 * sizeof(unsigned long long));
+        launch_ref_order<double>(sh, 1, Q.as<double>(), K.as<double>(), V.as<double>(), ra.as<double>(), nullptr, true);
+        check(cudaMemset(err.p, 0, 2 * sizeof(unsigned long long)), "memset");
+        compare_f64<<<1024, 256>>>(A.as<double>(), ra.as<double>(), per, err.as<unsigned long long>());
+        check(cudaGetLastError(), "compare");
+        unsigned long long e[2];
+        check(cudaMemcpy(e, err.p, sizeof e, cudaMemcpyDeviceToHost), "error");
+        double mx;
         std::memcpy(&mx, &e[0], sizeof mx);
         pt.max_abs_error = mx, pt.off = e[1], pt.checked = per;
     }
