@@ -14,7 +14,8 @@
 //                   double (backward_cuda.cu): copies in, dQ, dK, dV of A = softmax(beta Q K^T) V
 //                   under sh's mask and window, copies out.
 //   BenchShape / BenchPoint / bench_kernel   one timed attention shape on random normal
-//                   data (kind 0 bfloat16 on tensor cores, 1 float, 2 double).
+//                   data (kind 0 bfloat16 on tensor cores, 1 float, 2 double), with the
+//                   tensor-core kernels' error against the reference-structure kernels.
 //   Ceilings / ceilings()   cuBLAS GEMM per precision (run-time loaded) and a device copy.
 #pragma once
 
@@ -46,6 +47,8 @@ struct BenchShape {
     std::size_t n = 0, dk = 64, heads = 8, batch = 1;
     bool softmax = false, causal = false, fast = true;
     int kind = 0;
+    bool coarse = false;  // Q, K rounded to multiples of 1/2 in [-2, 2] (exact scores, many ties)
+    double tol = -1;      // tie tolerance; < 0: 2^-8, 2^-20, 2^-40 by kind
 };
 struct BenchPoint {
     double ms = 0, pairs = 0;

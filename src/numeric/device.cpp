@@ -102,6 +102,7 @@ CudaKernelPoint cuda_bench_kernel(const CudaKernelShape& s, std::size_t repeats)
     require_cuda();
     cuda::BenchShape b;
     b.n = s.n, b.dk = s.dk, b.heads = s.heads, b.batch = s.batch, b.softmax = s.softmax, b.causal = s.causal, b.fast = s.order == Order::Fast;
+    b.coarse = s.coarse, b.tol = s.tol.value_or(-1);
     if (s.precision == "bfloat16") b.kind = 0;
     else if (s.precision == "float") b.kind = 1;
     else if (s.precision == "double") b.kind = 2;

@@ -60,6 +60,9 @@ struct CudaKernelShape {
     bool softmax = false, causal = false;
     std::string precision = "bfloat16";  // bfloat16, float, double
     Order order = Order::Fast;
+    bool coarse = false;                 // Q, K rounded to multiples of 1/2 in [-2, 2]: exact
+                                         // scores and many ties (the tie machinery's test)
+    std::optional<double> tol;           // tie tolerance (default 2^-8, 2^-20, 2^-40)
 };
 struct CudaKernelPoint {
     double ms = 0;            // median of the timed launches

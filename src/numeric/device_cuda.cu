@@ -26,15 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "numeric/cuda_impl.hpp"
+#include "numeric/cuda_common.cuh"
 
 namespace ahat::numeric::cuda {
 
 namespace {
-
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA: ") + what + ": " + cudaGetErrorString(e));
-}
 
 // ---- Arithmetic of the reference order: every operation rounded once, never contracted.
 // bfloat16 is stored as float (exact/bfloat16.hpp) and rounded to bfloat16 after each
@@ -76,21 +72,6 @@ struct Ar {
     }
 };
 
-__device__ inline void allowed(const Shape& s, long long i, long long& lo, long long& hi) {
-    lo = 0, hi = s.n - 1;
-    switch (s.mask) {
-        case 1: hi = i - 1; break;
-        case 2: hi = i; break;
-        case 3: lo = i + 1; break;
-        case 4: lo = i; break;
-        default: break;
-    }
-    if (s.window >= 0) {
-        const long long w = s.window < s.n ? s.window : s.n;
-        lo = lo > i - w ? lo : i - w;
-        hi = hi < i + w ? hi : i + w;
-    }
-}
 
 constexpr int kRefThreads = 128, kRefKeys = 32;
 
@@ -890,16 +871,6 @@ void launch_ref_order(const Shape& sh, int instances, const S* Q, const S* K, co
     else launch_ref<S, false, false>(sh, instances, Q, K, V, A, sel);
 }
 
-// A device buffer freed on scope exit.
-struct Buf {
-    void* p = nullptr;
-    explicit Buf(std::size_t bytes) { check(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc"); }
-    ~Buf() { cudaFree(p); }
-    Buf(const Buf&) = delete;
-    Buf& operator=(const Buf&) = delete;
-    template <class T>
-    T* as() const { return static_cast<T*>(p); }
-};
 
 }  // namespace
 
@@ -937,7 +908,9 @@ void attend_group(const Shape& sh, int instances, Elem elem, bool fast, const vo
 // ---- Measurements.
 namespace {
 
-__global__ void fill_normal(unsigned char* p, std::size_t count, int kind, unsigned long long seed) {
+// coarse: x rounded to a multiple of 1/2 and clamped to [-2, 2], so that dot products are exact
+// in any order and ties between distinct keys are common.
+__global__ void fill_normal(unsigned char* p, std::size_t count, int kind, unsigned long long seed, bool coarse) {
     for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count; i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
         // Two hashed uniforms, Box-Muller.
         unsigned long long z = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
@@ -945,7 +918,8 @@ __global__ void fill_normal(unsigned char* p, std::size_t count, int kind, unsig
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         z ^= z >> 31;
         const double u1 = (static_cast<double>(z >> 40) + 1.0) / 16777217.0, u2 = static_cast<double>((z >> 16) & 0xFFFFFF) / 16777216.0;
-        const double x = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+        double x = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+        if (coarse) x = fmin(2.0, fmax(-2.0, rint(2 * x) / 2));
         if (kind == 0) reinterpret_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(static_cast<float>(x));
         else if (kind == 1) reinterpret_cast<float*>(p)[i] = static_cast<float>(x);
         else reinterpret_cast<double*>(p)[i] = x;
@@ -979,8 +953,8 @@ __global__ void compare_f64(const double* a, const double* b, std::size_t count,
     }
 }
 
-void fill(void* p, std::size_t count, int kind, unsigned long long seed) {
-    fill_normal<<<1024, 256>>>(static_cast<unsigned char*>(p), count, kind, seed);
+void fill(void* p, std::size_t count, int kind, unsigned long long seed, bool coarse = false) {
+    fill_normal<<<1024, 256>>>(static_cast<unsigned char*>(p), count, kind, seed, coarse);
     check(cudaGetLastError(), "fill");
 }
 
@@ -1014,13 +988,13 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
     const std::size_t es = kind == 0 ? 2 : kind == 1 ? 4 : 8;
     const std::size_t inst = s.heads * s.batch, per = s.n * s.dk;
     Buf Q(inst * per * es), K(inst * per * es), V(inst * per * es), A(inst * per * es);
-    fill(Q.p, inst * per, kind, 1), fill(K.p, inst * per, kind, 2), fill(V.p, inst * per, kind, 3);
+    fill(Q.p, inst * per, kind, 1, s.coarse), fill(K.p, inst * per, kind, 2, s.coarse), fill(V.p, inst * per, kind, 3);
     Buf res(sizeof(unsigned long long));
     check(cudaMemset(res.p, 0, sizeof(unsigned long long)), "memset");
     Shape sh;
     sh.n = static_cast<long long>(s.n), sh.dk = sh.dv = static_cast<int>(s.dk);
     sh.rule = s.softmax ? 4 : 0, sh.mask = s.causal ? 2 : 0;
-    sh.tol = kind == 0 ? 0x1p-8 : kind == 1 ? 0x1p-20 : 0x1p-40;
+    sh.tol = s.tol >= 0 ? s.tol : kind == 0 ? 0x1p-8 : kind == 1 ? 0x1p-20 : 0x1p-40;
     sh.beta = 1.0 / std::sqrt(static_cast<double>(s.dk));
     sh.q_stride = sh.v_stride = static_cast<long long>(per);
     const int I = static_cast<int>(inst);

@@ -495,6 +495,26 @@ TEST_CASE("numeric engine on the GPU: the fast order's error against the CPU ref
     CHECK(worst < 1e-9);
 }
 
+TEST_CASE("GPU: double average-hard on the FP64 tensor cores agrees with the fast-order kernel, tie sets cut and rescanned", "[numeric][gpu]") {
+    if (!have_gpu()) return;
+    // Coarse Q and K (multiples of 1/2 in [-2, 2]): every score is exact in any summation
+    // order, so the two kernels must select the same tie sets; with a tolerance of 1/8 the
+    // window max(1, |m|) / 8 holds several distinct scores, and a rising maximum cuts old tie
+    // sets (rows rescanned). Random normal inputs: single-key tie sets.
+    for (const bool causal : {false, true})
+        for (const double tol : {0.0, 0.125, -1.0}) {
+            CudaKernelShape s;
+            s.n = tol < 0 ? 1000 : 3001, s.dk = 64, s.heads = 2, s.precision = "double", s.causal = causal, s.coarse = tol >= 0;
+            if (tol >= 0) s.tol = tol;
+            const CudaKernelPoint p = cuda_bench_kernel(s, 1);
+            INFO("causal " << causal << ", tolerance " << tol << ": rescans " << p.rescans << ", largest error " << p.max_abs_error);
+            REQUIRE(p.checked == s.n * s.dk);
+            REQUIRE(p.off == 0);
+            REQUIRE(p.max_abs_error <= 1e-12);
+            if (tol > 0) CHECK(p.rescans > 0);  // the rescan path ran
+        }
+}
+
 TEST_CASE("numeric engine: --device cuda without a usable GPU is an input error", "[numeric][gpu]") {
     if (cuda_device()) {
         SUCCEED("a GPU is present: nothing to refuse");
