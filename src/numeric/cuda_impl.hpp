@@ -8,8 +8,9 @@
 //                   tolerance, beta, element strides between instances.
 //   Elem            element type of the host arrays: double, float, bfloat16 stored as float.
 //   device_count(name)   GPUs usable (0 when none or no driver); name of GPU 0.
-//   attend_group(...)    copies Q, K, V of the group to GPU 0, runs the reference-structure
-//                   kernel (fast: fused multiply-adds), copies A (and |M_i|) back.
+//   attend_group(..., gpu)   copies Q, K, V of the group to GPU `gpu` (made the calling
+//                   thread's current device), runs the reference-structure kernel (fast:
+//                   fused multiply-adds), copies A (and |M_i|) back.
 //   softmax_backward(sh, Q, K, V, dA, dQ, dK, dV)   one softmax head over one instance, in
 //                   double (backward_cuda.cu): copies in, dQ, dK, dV of A = softmax(beta Q K^T) V
 //                   under sh's mask and window, copies out.
@@ -38,7 +39,7 @@ enum class Elem { Double, Float, BFloat16 };
 
 int device_count(std::string* name);
 void attend_group(const Shape& sh, int instances, Elem elem, bool fast, const void* Q, const void* K, const void* V, void* A,
-                  unsigned* sel);
+                  unsigned* sel, int gpu);
 
 void softmax_backward(const Shape& sh, const double* Q, const double* K, const double* V, const double* dA, double* dQ, double* dK,
                       double* dV);

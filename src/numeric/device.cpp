@@ -3,7 +3,9 @@
 #include "numeric/device.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <stdexcept>
+#include <thread>
 
 #include "support/error.hpp"
 
@@ -60,8 +62,9 @@ std::string require_cuda() {
 }
 
 template <class S>
-void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order) {
+void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order, std::size_t parts) {
     require_cuda();
+    const int gpus = std::max(cuda::device_count(nullptr), 1);
     const cuda::Elem elem = std::is_same_v<S, double> ? cuda::Elem::Double : std::is_same_v<S, float> ? cuda::Elem::Float : cuda::Elem::BFloat16;
     std::size_t p = 0;
     while (p < jobs.size()) {
@@ -81,10 +84,32 @@ void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order) {
             if (!same) break;
         }
         const cuda::Shape sh = shape_of(j0);
-        guarded([&] {
-            cuda::attend_group(sh, static_cast<int>(e - p), elem, order == Order::Fast, j0.Q, j0.K, j0.V, j0.A, j0.selected);
-            return 0;
-        });
+        // The group's instances in `chunks` consecutive runs, run c on GPU c mod gpus, each
+        // from a host thread of its own (one run: this thread). Every instance runs the same
+        // kernel whatever its run, so the results do not depend on the split.
+        const std::size_t count = e - p, chunks = std::min(count, parts ? parts : static_cast<std::size_t>(gpus));
+        std::vector<std::exception_ptr> errors(chunks);
+        auto run = [&](std::size_t c) {
+            const std::size_t a = count * c / chunks, b = count * (c + 1) / chunks;
+            try {
+                guarded([&] {
+                    cuda::attend_group(sh, static_cast<int>(b - a), elem, order == Order::Fast, j0.Q + a * qs, j0.K + a * qs, j0.V + a * vs,
+                                       j0.A + a * vs, j0.selected ? j0.selected + a * j0.n : nullptr, static_cast<int>(c % static_cast<std::size_t>(gpus)));
+                    return 0;
+                });
+            } catch (...) {
+                errors[c] = std::current_exception();
+            }
+        };
+        if (chunks == 1) {
+            run(0);
+        } else {
+            std::vector<std::thread> threads;
+            for (std::size_t c = 0; c < chunks; ++c) threads.emplace_back(run, c);
+            for (std::thread& t : threads) t.join();
+        }
+        for (const std::exception_ptr& x : errors)
+            if (x) std::rethrow_exception(x);
         p = e;
     }
 }
@@ -130,7 +155,7 @@ bool cuda_built() { return false; }
 std::optional<std::string> cuda_device() { return std::nullopt; }
 std::string require_cuda() { not_built(); }
 template <class S>
-void attend_cuda(std::vector<HeadJob<S>>&, Order) {
+void attend_cuda(std::vector<HeadJob<S>>&, Order, std::size_t) {
     not_built();
 }
 void softmax_backward_cuda(const HeadJob<double>&, const double*, double*, double*, double*) { not_built(); }
@@ -139,8 +164,8 @@ CudaCeilings cuda_ceilings() { not_built(); }
 
 #endif
 
-template void attend_cuda<double>(std::vector<HeadJob<double>>&, Order);
-template void attend_cuda<float>(std::vector<HeadJob<float>>&, Order);
-template void attend_cuda<bfloat16>(std::vector<HeadJob<bfloat16>>&, Order);
+template void attend_cuda<double>(std::vector<HeadJob<double>>&, Order, std::size_t);
+template void attend_cuda<float>(std::vector<HeadJob<float>>&, Order, std::size_t);
+template void attend_cuda<bfloat16>(std::vector<HeadJob<bfloat16>>&, Order, std::size_t);
 
 }  // namespace ahat::numeric

@@ -9,9 +9,13 @@
 //   cuda_device()      the name of GPU 0, or std::nullopt when none is usable (no driver, no
 //                      device, or a binary without CUDA).
 //   require_cuda()     cuda_device(), or InputError "no CUDA device" / "built without CUDA".
-//   attend_cuda(jobs, order)   the jobs of one layer (kernels.hpp's HeadJob, host memory) on
-//                      GPU 0: jobs of one head over consecutive instances move in one copy
-//                      and run in one launch. Reference order: the CPU's reference order
+//   attend_cuda(jobs, order, parts)   the jobs of one layer (kernels.hpp's HeadJob, host
+//                      memory) on the GPUs: jobs of one head over consecutive instances form a
+//                      group, split into `parts` runs of consecutive instances (0: one per
+//                      GPU; never more than the instances), run c on GPU c mod (GPUs), each
+//                      moved in one copy and run in one launch from a host thread of its own.
+//                      Every instance runs the same kernel in any run, so the results do not
+//                      depend on the split or the number of GPUs. Reference order: the CPU's reference order
 //                      operation for operation (no contraction, the same summation order), so
 //                      hard and uniform heads are bit-for-bit attend(job, Reference) for
 //                      double, float and bfloat16; softmax heads use the GPU's exp (not
@@ -51,7 +55,7 @@ std::optional<std::string> cuda_device();
 std::string require_cuda();
 
 template <class S>
-void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order);
+void attend_cuda(std::vector<HeadJob<S>>& jobs, Order order, std::size_t parts = 0);
 
 void softmax_backward_cuda(const HeadJob<double>& job, const double* dA, double* dQ, double* dK, double* dV);
 

@@ -886,7 +886,9 @@ int device_count(std::string* name) {
     return count;
 }
 
-void attend_group(const Shape& sh, int instances, Elem elem, bool fast, const void* Q, const void* K, const void* V, void* A, unsigned* sel) {
+void attend_group(const Shape& sh, int instances, Elem elem, bool fast, const void* Q, const void* K, const void* V, void* A, unsigned* sel,
+                  int gpu) {
+    check(cudaSetDevice(gpu), "cudaSetDevice");
     const std::size_t es = elem == Elem::Double ? 8 : 4;
     const std::size_t qs = static_cast<std::size_t>(sh.q_stride) * instances * es, vs = static_cast<std::size_t>(sh.v_stride) * instances * es;
     const std::size_t ss = sel ? static_cast<std::size_t>(sh.n) * instances * sizeof(unsigned) : 0;

@@ -199,7 +199,7 @@ BatchResult<S> Plan<S>::run(const std::vector<Matrix<S>>& inputs, const EngineOp
             job.beta = heads[h].beta, job.tol = res.tie_tolerance;
             job.q_begin = 0, job.q_end = n;
         }
-        if (opts.device == Device::Cuda) attend_cuda(jobs, order);
+        if (opts.device == Device::Cuda) attend_cuda(jobs, order, opts.gpu_parts);
         else attend_all(jobs, order, T, opts.shortcuts);
         // Residual (heads in order, as the interpreter adds them) and the feed-forward part.
         Y = X;

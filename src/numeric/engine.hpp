@@ -46,6 +46,7 @@ struct EngineOptions {
     bool record_selected = false;
     int threads = 0;                         // 0: every core (OpenMP's default)
     Device device = Device::Cpu;
+    std::size_t gpu_parts = 0;               // Cuda: runs per group of instances (0: one per GPU)
     bool shortcuts = true;                   // false: dense tiles for every hard and softmax
                                              // head (attend_all), a shape-only cost; same bits
 };

@@ -495,6 +495,28 @@ TEST_CASE("numeric engine on the GPU: the fast order's error against the CPU ref
     CHECK(worst < 1e-9);
 }
 
+TEST_CASE("numeric engine on the GPU: a batch split into runs over the GPUs gives the same bits as one run", "[numeric][gpu]") {
+    if (!have_gpu()) return;
+    std::mt19937_64 rng(41);
+    for (int e = 0; e < ahat_test::iterations(20); ++e) {
+        const Encoder enc = random_encoder(rng, e % 2 == 0);  // softmax heads too, on odd ones
+        const auto inputs = random_inputs<double>(rng, 2 + rng() % 6, 1 + rng() % 300, enc.d);
+        EngineOptions one;
+        one.device = Device::Cuda, one.gpu_parts = 1, one.record_selected = true;
+        const Plan<double> plan(enc);
+        const auto a = plan.run(inputs, one);
+        for (const std::size_t parts : {2, 3, 7}) {  // 7: more runs than instances for small batches
+            EngineOptions split = one;
+            split.gpu_parts = parts;
+            const auto b = plan.run(inputs, split);
+            INFO("encoder " << e << ", " << parts << " runs");
+            REQUIRE(a.state.size() == b.state.size());
+            REQUIRE(same_bits(a.state.data(), b.state.data(), a.state.size()));
+            REQUIRE(a.selected == b.selected);
+        }
+    }
+}
+
 TEST_CASE("GPU: double average-hard on the FP64 tensor cores agrees with the fast-order kernel, tie sets cut and rescanned", "[numeric][gpu]") {
     if (!have_gpu()) return;
     // Coarse Q and K (multiples of 1/2 in [-2, 2]): every score is exact in any summation
