@@ -348,7 +348,7 @@ TEST_CASE("sinks: the backward pass with softmax gradients on the GPU equals the
                 const double rel = std::abs(a - b) / std::max(1.0, std::abs(a));
                 worst = std::max(worst, rel);
                 INFO("instance " << t << ", n = " << n << ", layer " << l << ", entry " << k << ": CPU " << a << ", GPU " << b);
-                REQUIRE(rel <= 1e-10);
+                REQUIRE(rel <= 1e-9);  // 5.3e-11 seen on an H200: exp and summation order differ
             }
     }
     WARN("GPU softmax backward, double: largest difference from the CPU pass " << worst << " (relative to max(1, |g|))");
