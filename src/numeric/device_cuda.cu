@@ -237,6 +237,23 @@ __device__ inline void cp_async16(void* dst, const void* src, bool ok) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(a), "l"(src), "r"(bytes));
 }
 __device__ inline void cp_commit() { asm volatile("cp.async.commit_group;\n"); }
+
+// Stages key rows j0 .. j0 + BN - 1 of K and V (rows of D elements of T) into shared-memory
+// buffer `buf` of sK and sV (row stride LD), 16 bytes per cp.async, rows past n zero-filled;
+// one commit group. THREADS threads of the block take the chunks in turn.
+template <class T, int D, int BN, int LD, int THREADS>
+__device__ inline void stage_kv(T* sK, T* sV, const T* K, const T* V, long long j0, long long n, int buf, int tid) {
+    constexpr int PER = 16 / static_cast<int>(sizeof(T)), CH = D / PER;  // elements per chunk, chunks per row
+    for (int e = tid; e < BN * CH; e += THREADS) {
+        const int r = e / CH, c = (e % CH) * PER;
+        const long long j = j0 + r;
+        const bool ok = j < n;
+        const long long js = ok ? j : 0;
+        cp_async16(sK + (buf * BN + r) * LD + c, K + js * D + c, ok);
+        cp_async16(sV + (buf * BN + r) * LD + c, V + js * D + c, ok);
+    }
+    cp_commit();
+}
 template <int N>
 __device__ inline void cp_wait() {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
@@ -338,19 +355,7 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
     const float tol = static_cast<float>(sh.tol);
     const float sc = static_cast<float>(sh.beta) * 1.4426950408889634f;
     const long long t0 = blo / kBN, t1 = bhi < 0 ? -1 : bhi / kBN;
-    auto load_tile = [&](long long tile, int buf) {
-        const long long j0 = tile * kBN;
-        constexpr int CH = D / 8;  // 16-byte chunks per row
-        for (int e = tid; e < kBN * CH; e += 32 * kWarps) {
-            const int r = e / CH, c = (e % CH) * 8;
-            const long long j = j0 + r;
-            const bool ok = j < n;
-            const long long js = ok ? j : 0;
-            cp_async16(sK + (buf * kBN + r) * LD + c, K + js * D + c, ok);
-            cp_async16(sV + (buf * kBN + r) * LD + c, V + js * D + c, ok);
-        }
-        cp_commit();
-    };
+    auto load_tile = [&](long long tile, int buf) { stage_kv<__nv_bfloat16, D, kBN, LD, 32 * kWarps>(sK, sV, K, V, tile * kBN, n, buf, tid); };
     auto thresh = [&](float mm) { return mm - tol * fmaxf(1.f, fabsf(mm)); };
     // One sweep over key tiles t0..last. RESCAN: average-hard's second sweep, which adds the
     // tie-set members of the tiles before each row's redo point at the final maximum.
@@ -670,19 +675,7 @@ __global__ void __launch_bounds__(32 * KW, KW <= 4 ? 2 : 1)
     unsigned cnt[2] = {0u, 0u};
     long long redo[2] = {-1, -1};  // key tiles before this one must be summed again
     const long long t0 = blo / kBN, t1 = bhi < 0 ? -1 : bhi / kBN;
-    auto load_tile = [&](long long tile, int buf) {
-        const long long j0 = tile * kBN;
-        constexpr int CH = D / 2;  // 16-byte chunks per row
-        for (int e = tid; e < kBN * CH; e += 32 * KW) {
-            const int r = e / CH, c = (e % CH) * 2;
-            const long long j = j0 + r;
-            const bool ok = j < n;
-            const long long js = ok ? j : 0;
-            cp_async16(sK + (buf * kBN + r) * LD + c, K + js * D + c, ok);
-            cp_async16(sV + (buf * kBN + r) * LD + c, V + js * D + c, ok);
-        }
-        cp_commit();
-    };
+    auto load_tile = [&](long long tile, int buf) { stage_kv<double, D, kBN, LD, 32 * KW>(sK, sV, K, V, tile * kBN, n, buf, tid); };
     // RESCAN: the second sweep, which adds the tie-set members of the tiles before each row's
     // redo point at the final maximum.
     auto sweep = [&](bool rescan, long long last) {
