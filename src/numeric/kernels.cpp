@@ -23,7 +23,7 @@ void gemm_tile(const S* A, const S* B, S* C, std::size_t M, std::size_t N, std::
 namespace {
 
 bool cpu_has_avx512() {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AHAT_NO_AVX512)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
