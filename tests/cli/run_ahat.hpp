@@ -12,6 +12,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 namespace ahat_test {
 
@@ -39,6 +40,19 @@ struct Scratch {
 inline const fs::path& scratch() {
     static Scratch s;
     return s.dir;
+}
+
+inline bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// A path quoted for the shell command line run_ahat builds.
+inline std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// TEXT parsed as JSON; the test fails (showing TEXT) when it is not.
+inline nlohmann::json parse_or_fail(const std::string& text) {
+    INFO("output: " << text);
+    nlohmann::json j;
+    REQUIRE_NOTHROW(j = nlohmann::json::parse(text));
+    return j;
 }
 
 inline std::string slurp(const fs::path& p) {

@@ -34,15 +34,6 @@ fs::path write_temp(const std::string& name, const std::string& text) {
     return p;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-json parse_or_fail(const std::string& text) {
-    INFO("output: " << text);
-    json j;
-    REQUIRE_NOTHROW(j = json::parse(text));
-    return j;
-}
-
 }  // namespace
 
 TEST_CASE("cli eval: the demo circuit", "[cli]") {

@@ -27,22 +27,6 @@ namespace {
 using namespace ahat_test;
 
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-json parse_or_fail(const std::string& text) {
-    INFO("output: " << text);
-    json j;
-    REQUIRE_NOTHROW(j = json::parse(text));
-    return j;
-}
-
-std::string q(const fs::path& p) {
-    std::string s(1, '\'');
-    s += p.string();
-    s += '\'';
-    return s;
-}
-
 // `ahat run` on the compiled file agrees with `ahat eval` on the circuit for every input.
 void check_against_eval(const fs::path& compiled, const std::string& circuit, const std::vector<std::string>& inputs) {
     for (const auto& in : inputs) {

@@ -18,15 +18,6 @@ namespace {
 using namespace ahat_test;
 using json = nlohmann::json;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-
-json parse_or_fail(const std::string& text) {
-    INFO("output: " << text);
-    json j;
-    REQUIRE_NOTHROW(j = json::parse(text));
-    return j;
-}
-
 // rasp/sort.rasp compiled over the letters of "banana" (once per test process).
 const fs::path& sort_encoder() {
     static const fs::path p = [] {

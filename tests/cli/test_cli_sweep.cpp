@@ -12,8 +12,6 @@ using namespace ahat_test;
 
 namespace {
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-
 // JSON Lines with the timing fields (which differ between any two runs) removed.
 std::string without_times(const std::string& lines) {
     std::string out;

@@ -8,20 +8,13 @@
 #include "circuit/families.hpp"
 #include "compile/circuit_to_encoder.hpp"
 #include "encoder/interpreter.hpp"
+#include "compile/random_inputs.hpp"
 
 using namespace ahat;
 
 namespace {
 
-std::vector<Rational> random_inputs(std::mt19937_64& rng, std::size_t k) {
-    std::vector<Rational> x;
-    for (std::size_t i = 0; i < k; ++i) {
-        long long p = static_cast<long long>(rng() % 11) - 5;
-        long long q = static_cast<long long>(rng() % 4) + 1;
-        x.emplace_back(Integer(p), Integer(q));
-    }
-    return x;
-}
+using ahat_test::random_inputs;
 
 // The value every token carries after l layers must equal its gate's exact value whenever the
 // gate has depth <= l (gate construction: after 2l layers for gate tokens, 2l+1 for wires).

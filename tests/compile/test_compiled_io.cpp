@@ -12,20 +12,13 @@
 #include "compile/compiled_io.hpp"
 #include "encoder/encoder_json.hpp"
 #include "encoder/interpreter.hpp"
+#include "compile/random_inputs.hpp"
 
 using namespace ahat;
 
 namespace {
 
-std::vector<Rational> random_inputs(std::mt19937_64& rng, std::size_t k) {
-    std::vector<Rational> x;
-    for (std::size_t i = 0; i < k; ++i) {
-        long long p = static_cast<long long>(rng() % 11) - 5;
-        long long q = static_cast<long long>(rng() % 4) + 1;
-        x.emplace_back(Integer(p), Integer(q));
-    }
-    return x;
-}
+using ahat_test::random_inputs;
 
 Circuit demo_circuit() { return load_circuit(std::string(AHAT_SOURCE_DIR) + "/circuits/demo.circ"); }
 

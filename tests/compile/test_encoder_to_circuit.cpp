@@ -104,13 +104,13 @@ FeedForward random_ffn(Gen& g, std::size_t d) {
     return f;
 }
 
-struct Shape {
+struct EncoderShape {
     bool string_input = false;
     bool accept = false;
     bool only_mask_none = false;  // no masks, no windows of 0 (every position generic)
 };
 
-Encoder random_encoder(Gen& g, Shape s) {
+Encoder random_encoder(Gen& g, EncoderShape s) {
     Encoder enc;
     enc.name = "random";
     const std::size_t d = 1 + g.below(4);
@@ -209,7 +209,7 @@ TEST_CASE("random vector encoders: the circuit computes the interpreter's readou
     for (std::uint64_t seed = 1; seed <= 24; ++seed) {
         Gen g(seed);
         g.kind = static_cast<int>(seed % 3);
-        Shape s;
+        EncoderShape s;
         s.accept = seed % 4 == 0;
         Encoder enc = random_encoder(g, s);
         INFO("seed " << seed);
@@ -221,7 +221,7 @@ TEST_CASE("random string encoders with positional features and BOS", "[decompile
     for (std::uint64_t seed = 101; seed <= 112; ++seed) {
         Gen g(seed);
         g.kind = static_cast<int>(seed % 3);
-        Shape s;
+        EncoderShape s;
         s.string_input = true;
         s.accept = seed % 2 == 0;
         Encoder enc = random_encoder(g, s);
@@ -262,7 +262,7 @@ TEST_CASE("the depth does not depend on n: unpadded it is at most the formula, a
     for (std::uint64_t seed = 201; seed <= 210; ++seed) {
         Gen g(seed);
         g.kind = 0;
-        Shape s;
+        EncoderShape s;
         s.only_mask_none = seed % 2 == 0;
         Encoder enc = random_encoder(g, s);
         INFO("seed " << seed);
@@ -288,7 +288,7 @@ TEST_CASE("the depth does not depend on n: unpadded it is at most the formula, a
 
 TEST_CASE("names: inputs x<i>_<c>, outputs y<i>_<k> or accept and score: the text round-trips", "[decompile]") {
     Gen g(5);
-    Encoder enc = random_encoder(g, Shape{});
+    Encoder enc = random_encoder(g, EncoderShape{});
     Circuit c = encoder_to_circuit(enc, 3);
     REQUIRE(c.gates[c.inputs[0]].name == "x0_0");
     REQUIRE(c.gates[c.inputs.back()].name == fmt::format("x2_{}", enc.d - 1));
@@ -298,7 +298,7 @@ TEST_CASE("names: inputs x<i>_<c>, outputs y<i>_<k> or accept and score: the tex
     Circuit back = read_circuit(write_circuit(c, "round trip"), "<text>");
     REQUIRE(back == c);
 
-    Shape a;
+    EncoderShape a;
     a.accept = true;
     Encoder acc = random_encoder(g, a);
     Circuit ca = encoder_to_circuit(acc, 4);

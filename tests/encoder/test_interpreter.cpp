@@ -188,7 +188,7 @@ struct Gen {
     }
 };
 
-RefHead random_head(Gen& g, std::size_t d, Mask mask, std::optional<std::uint64_t> window, Rule rule) {
+RefHead random_ref_head(Gen& g, std::size_t d, Mask mask, std::optional<std::uint64_t> window, Rule rule) {
     RefHead h;
     std::size_t dk = rule == Rule::Uniform ? static_cast<std::size_t>(g.below(2)) : 1 + static_cast<std::size_t>(g.below(2));
     std::size_t dv = 1 + static_cast<std::size_t>(g.below(2));
@@ -344,7 +344,7 @@ TEST_CASE("every mask, window and rule against the reference on n = 1..9", "[enc
                                                  31ULL * static_cast<std::uint64_t>(rule) + 5ULL * static_cast<std::uint64_t>(mask) +
                                                  (window ? *window : 99);
                             Gen g(seed, kind);
-                            RefEncoder r{3, {{random_head(g, 3, mask, window, rule)}}};
+                            RefEncoder r{3, {{random_ref_head(g, 3, mask, window, rule)}}};
                             check_against_reference(r, g.mat(n, 3));
                             ++runs;
                         }
@@ -360,7 +360,7 @@ TEST_CASE("multi-layer multi-head encoders against the reference", "[encoder]") 
             auto& layer = r.layers.emplace_back();
             std::size_t H = static_cast<std::size_t>(g.below(3));
             for (std::size_t h = 0; h < H; ++h)
-                layer.push_back(random_head(g, r.d, kMasks[g.below(5)], kWindows[g.below(5)], kRules[g.below(4)]));
+                layer.push_back(random_ref_head(g, r.d, kMasks[g.below(5)], kWindows[g.below(5)], kRules[g.below(4)]));
         }
         check_against_reference(r, g.mat(1 + static_cast<std::size_t>(g.below(9)), r.d));
     }
@@ -411,7 +411,7 @@ TEST_CASE("exact and double runs agree on tie-free programs", "[encoder]") {
         for (std::size_t l = 0; l < 2; ++l) {
             auto& layer = r.layers.emplace_back();
             for (std::size_t h = 0, H = 1 + static_cast<std::size_t>(g.below(2)); h < H; ++h) {
-                RefHead head = random_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], kHardRules[g.below(3)]);
+                RefHead head = random_ref_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], kHardRules[g.below(3)]);
                 head.K = g.mat(head.K.size(), 3);
                 layer.push_back(head);
             }
@@ -440,8 +440,8 @@ TEST_CASE("uniform heads: double within relative 1e-12 of exact: documented tie 
         Gen g(seed + 77, 1);
         RefEncoder r{3, {}};
         for (std::size_t l = 0; l < 3; ++l)
-            r.layers.push_back({random_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], Rule::Uniform),
-                                random_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], Rule::Uniform)});
+            r.layers.push_back({random_ref_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], Rule::Uniform),
+                                random_ref_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], Rule::Uniform)});
         Encoder enc = to_encoder(r);
         Matrix<Rational> X = mat(g.mat(1 + static_cast<std::size_t>(g.below(9)), 3), 3);
         RunResult<Rational> e = run<Rational>(enc, X);
@@ -475,7 +475,7 @@ TEST_CASE("RunOptions: stop_after matches recorded states: stop_after too large 
         RefEncoder r{3, {}};
         std::size_t L = 1 + static_cast<std::size_t>(g.below(4));
         for (std::size_t l = 0; l < L; ++l)
-            r.layers.push_back({random_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], kRules[g.below(4)])});
+            r.layers.push_back({random_ref_head(g, 3, kMasks[g.below(5)], kWindows[g.below(5)], kRules[g.below(4)])});
         Encoder enc = to_encoder(r);
         Matrix<Rational> X = mat(g.mat(1 + static_cast<std::size_t>(g.below(6)), 3), 3);
         RunOptions all;

@@ -25,7 +25,7 @@ Encoder random_encoder(std::mt19937_64& rng, std::size_t d, bool integer) {
             const std::size_t dk = 1 + rng() % 3;
             Matrix<Rational> Qm, Km;
             planar_maps(rng, dk, d, integer, true, Qm, Km);
-            Head h = random_head(rng, Qm, Km, d, integer);
+            Head h = ahat_test::random_head(rng, Qm, Km, d, integer);
             h.rule = rule, h.mask = mask, h.window = window;
             layer.heads.push_back(std::move(h));
         }

@@ -10,21 +10,18 @@
 #include "lang/generate.hpp"
 #include "lang/library.hpp"
 #include "lang/regex.hpp"
+#include "lang/words.hpp"
 
 using namespace ahat::lang;
 
 namespace {
 
+using ahat_test::power;
+
 Transformation act(const Dfa& d, const std::string& w) {
     Transformation t;
     for (std::uint32_t q = 0; q < d.states(); ++q) t.push_back(d.run(q, w));
     return t;
-}
-
-std::string power(const std::string& u, std::size_t k) {
-    std::string w;
-    for (std::size_t i = 0; i < k; ++i) w += u;
-    return w;
 }
 
 void check_certificate(const Dfa& d, const Monoid& m, const Decision& dec) {

@@ -1,16 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include "lang/types.hpp"
+#include "lang/words.hpp"
 
 using namespace ahat::lang;
 
 namespace {
+
+using ahat_test::power;
 Model model(const char* name) { return parse_model(name, {}); }
-std::string power(const std::string& u, std::size_t m) {
-    std::string w;
-    for (std::size_t i = 0; i < m; ++i) w += u;
-    return w;
-}
 }  // namespace
 
 TEST_CASE("types: the window lemma, (ab)^m and (ba)^m under windows >= 2", "[logic]") {

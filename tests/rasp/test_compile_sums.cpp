@@ -16,7 +16,7 @@ namespace {
 
 Survey check(const std::string& text, const std::vector<std::string>& alphabet, std::uint32_t seed,
              std::size_t all_up_to = 5, std::size_t random = 60) {
-    Program p = read_rasp(text, "t.rasp");
+    rasp::Program p = read_rasp(text, "t.rasp");
     Survey s = survey(p, alphabet, survey_words(alphabet, all_up_to, random, 40, seed));
     for (const auto& [name, why] : s.refused) INFO("refused " << name << ": " << why);
     for (const std::string& d : s.disagreements) FAIL_CHECK(d);
@@ -72,7 +72,7 @@ TEST_CASE("rasp compile: dividing by the mean of the first position's indicator 
     CHECK(s.refused.empty());
     CHECK(s.compiled == 4);
     // the same shape without key 0 always selected stays a refused division
-    Program p = read_rasp("m = 1 / aggregate(select(tokens, tokens, ==), indicator(indices == 0));\n", "t.rasp");
+    rasp::Program p = read_rasp("m = 1 / aggregate(select(tokens, tokens, ==), indicator(indices == 0));\n", "t.rasp");
     CHECK_THROWS_WITH(compile(p, CompileOptions{"m", {"a", "b"}}), Catch::Contains("'/' by an unbounded numeric SOp"));
 }
 
@@ -97,14 +97,14 @@ TEST_CASE("rasp compile: division by indices + 1 and by length", "[rasp-sums]") 
     Survey s = check(text, {"a", "b"}, 15);
     CHECK(s.refused.empty());
     CHECK(s.compiled == 5);
-    Program p = read_rasp("x = indices / (indices + 2);\n", "t.rasp");
+    rasp::Program p = read_rasp("x = indices / (indices + 2);\n", "t.rasp");
     CHECK_THROWS_WITH(compile(p, CompileOptions{"x", {"a"}}), Catch::Contains("indices + 1 or length"));
 }
 
 TEST_CASE("rasp compile: a DAG deeper than the limit is refused, not a stack overflow", "[rasp-sums]") {
-    Program p = read_rasp("x = indices;\nfor i in range(3000) { x = x + 1; }\n", "t.rasp");
+    rasp::Program p = read_rasp("x = indices;\nfor i in range(3000) { x = x + 1; }\n", "t.rasp");
     CHECK_THROWS_WITH(compile(p, CompileOptions{"x", {"a"}}), Catch::Contains("more than 1000 operations deep"));
-    Program q = read_rasp("x = indices;\nfor i in range(250) { x = x + 1; }\n", "t.rasp");
+    rasp::Program q = read_rasp("x = indices;\nfor i in range(250) { x = x + 1; }\n", "t.rasp");
     CHECK(compile(q, CompileOptions{"x", {"a"}}).kind == Compiled::Kind::Integer);
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the
         std::string s = expr(2);
         std::string text = "s = " + s + ";\nw = selector_width(s);\ng = aggregate(s, tokens, \"-\");\n";
         INFO(text);
-        Program p = read_rasp(text, "t.rasp");
+        rasp::Program p = read_rasp(text, "t.rasp");
         Survey v = survey(p, {"a", "b", "c"}, survey_words({"a", "b", "c"}, 4, 10, 12, 100 + t));
         for (const std::string& d : v.disagreements) FAIL_CHECK(d);
         compiled += v.compiled;

@@ -17,15 +17,15 @@ using namespace ahat::rasp;
 
 namespace {
 
-const Program& classic(const std::string& name) {
-    static std::map<std::string, Program> cache;
+const rasp::Program& classic(const std::string& name) {
+    static std::map<std::string, rasp::Program> cache;
     auto it = cache.find(name);
     if (it == cache.end()) it = cache.emplace(name, load_rasp(std::string(AHAT_SOURCE_DIR) + "/rasp/" + name + ".rasp")).first;
     return it->second;
 }
 
 // The values of the named SOp `name` (its last assignment) on `input`.
-std::vector<Value> run(const Program& p, const std::string& input, const std::string& name) {
+std::vector<Value> run(const rasp::Program& p, const std::string& input, const std::string& name) {
     Evaluation ev = evaluate(p, parse_tokens(p, input));
     for (auto it = p.named.rbegin(); it != p.named.rend(); ++it)
         if (it->name == name && it->ref.kind == Ref::Kind::Sop) return ev.sops[it->ref.id];
@@ -33,7 +33,7 @@ std::vector<Value> run(const Program& p, const std::string& input, const std::st
     return {};
 }
 
-std::string show(const std::vector<Value>& v) {
+std::string show_values(const std::vector<Value>& v) {
     std::string s;
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (i) s += ' ';
@@ -43,12 +43,12 @@ std::string show(const std::vector<Value>& v) {
 }
 
 std::string show_program(const std::string& text, const std::string& input, const std::string& name) {
-    return show(run(read_rasp(text, "t.rasp"), input, name));
+    return show_values(run(read_rasp(text, "t.rasp"), input, name));
 }
 
 std::string error_of(const std::string& text, const std::string& input) {
     try {
-        Program p = read_rasp(text, "t.rasp");
+        rasp::Program p = read_rasp(text, "t.rasp");
         evaluate(p, parse_tokens(p, input));
     } catch (const InputError& e) {
         return e.located();
@@ -86,23 +86,23 @@ std::string dyck_direct(const std::string& w) {
 }  // namespace
 
 TEST_CASE("classic programs give the reference interpreter's outputs", "[rasp-front]") {
-    CHECK(show(run(classic("histogram"), "hello", "histogram")) == "1 1 2 2 1");
-    CHECK(show(run(classic("histogram"), "abcab", "histogram")) == "2 2 1 2 2");
-    CHECK(show(run(classic("histogram"), "aaa", "histogram")) == "3 3 3");
-    CHECK(show(run(classic("reverse"), "hello", "reverse")) == "o l l e h");
-    CHECK(show(run(classic("reverse"), "ab", "reverse")) == "b a");
-    CHECK(show(run(classic("reverse"), "x", "reverse")) == "x");
-    CHECK(show(run(classic("sort"), "hello", "sort")) == "e h l l o");
-    CHECK(show(run(classic("sort"), "banana", "sort")) == "a a a b n n");
-    CHECK(show(run(classic("sort"), "cba", "sort")) == "a b c");
-    CHECK(show(run(classic("sort"), "hello", "target")) == "1 0 2 3 4");
-    CHECK(show(run(classic("dyck1"), "(()))(", "dyck1")) == "P P P T F F");
-    CHECK(show(run(classic("dyck1"), "()()", "dyck1")) == "P T P T");
-    CHECK(show(run(classic("dyck1"), ")(", "dyck1")) == "F F");
-    CHECK(show(run(classic("dyck1"), "((", "dyck1")) == "P P");
-    CHECK(show(run(classic("dyck1"), "(()))(", "opens")) == "1 1 2/3 1/2 2/5 1/2");
+    CHECK(show_values(run(classic("histogram"), "hello", "histogram")) == "1 1 2 2 1");
+    CHECK(show_values(run(classic("histogram"), "abcab", "histogram")) == "2 2 1 2 2");
+    CHECK(show_values(run(classic("histogram"), "aaa", "histogram")) == "3 3 3");
+    CHECK(show_values(run(classic("reverse"), "hello", "reverse")) == "o l l e h");
+    CHECK(show_values(run(classic("reverse"), "ab", "reverse")) == "b a");
+    CHECK(show_values(run(classic("reverse"), "x", "reverse")) == "x");
+    CHECK(show_values(run(classic("sort"), "hello", "sort")) == "e h l l o");
+    CHECK(show_values(run(classic("sort"), "banana", "sort")) == "a a a b n n");
+    CHECK(show_values(run(classic("sort"), "cba", "sort")) == "a b c");
+    CHECK(show_values(run(classic("sort"), "hello", "target")) == "1 0 2 3 4");
+    CHECK(show_values(run(classic("dyck1"), "(()))(", "dyck1")) == "P P P T F F");
+    CHECK(show_values(run(classic("dyck1"), "()()", "dyck1")) == "P T P T");
+    CHECK(show_values(run(classic("dyck1"), ")(", "dyck1")) == "F F");
+    CHECK(show_values(run(classic("dyck1"), "((", "dyck1")) == "P P");
+    CHECK(show_values(run(classic("dyck1"), "(()))(", "opens")) == "1 1 2/3 1/2 2/5 1/2");
     for (const char* p : {"histogram", "reverse", "sort", "dyck1"}) {
-        CHECK(classic(p).tokens == Program::TokenKind::String);
+        CHECK(classic(p).tokens == rasp::Program::TokenKind::String);
         CHECK(run(classic(p), "", p).empty());
     }
 }
@@ -116,10 +116,10 @@ TEST_CASE("classic programs agree with direct computations on random inputs", "[
         INFO("input \"" << w << "\"");
         std::string sorted = w, reversed(w.rbegin(), w.rend());
         std::sort(sorted.begin(), sorted.end());
-        REQUIRE(show(run(classic("histogram"), w, "histogram")) == hist_direct(w));
-        REQUIRE(show(run(classic("reverse"), w, "reverse")) == chars(reversed));
-        REQUIRE(show(run(classic("sort"), w, "sort")) == chars(sorted));
-        REQUIRE(show(run(classic("dyck1"), w, "dyck1")) == dyck_direct(w));
+        REQUIRE(show_values(run(classic("histogram"), w, "histogram")) == hist_direct(w));
+        REQUIRE(show_values(run(classic("reverse"), w, "reverse")) == chars(reversed));
+        REQUIRE(show_values(run(classic("sort"), w, "sort")) == chars(sorted));
+        REQUIRE(show_values(run(classic("dyck1"), w, "dyck1")) == dyck_direct(w));
     }
 }
 
@@ -129,12 +129,12 @@ TEST_CASE("sort and histogram at n = 2048", "[rasp-front]") {
     for (char& c : w) c = static_cast<char>('a' + rng() % 20);
     std::string sorted = w;
     std::sort(sorted.begin(), sorted.end());
-    CHECK(show(run(classic("sort"), w, "sort")) == chars(sorted));
-    CHECK(show(run(classic("histogram"), w, "histogram")) == hist_direct(w));
+    CHECK(show_values(run(classic("sort"), w, "sort")) == chars(sorted));
+    CHECK(show_values(run(classic("histogram"), w, "histogram")) == hist_direct(w));
 }
 
 TEST_CASE("select(keys, queries, pred) selects key k for query q iff pred(keys[k], queries[q])", "[rasp-front]") {
-    Program p = read_rasp("s = select(indices, indices, <);\nt = select(tokens, \"b\", >=);\nu = not s;\n"
+    rasp::Program p = read_rasp("s = select(indices, indices, <);\nt = select(tokens, \"b\", >=);\nu = not s;\n"
                           "v = s or t;\nw = s and t;\nf = select(0, 0, ==);\n",
                           "t.rasp");
     Evaluation ev = evaluate(p, parse_tokens(p, "abc"));

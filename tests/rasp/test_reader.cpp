@@ -10,7 +10,7 @@ using namespace ahat::rasp;
 
 namespace {
 
-Program read(const std::string& text) { return read_rasp(text, "t.rasp"); }
+rasp::Program read(const std::string& text) { return read_rasp(text, "t.rasp"); }
 
 // The located error message reading `text` gives ("" when it reads fine).
 std::string error_of(const std::string& text) {
@@ -24,19 +24,19 @@ std::string error_of(const std::string& text) {
 
 // The constant a one-assignment program folds to.
 Value folded(const std::string& expr) {
-    Program p = read("x = " + expr + ";");
+    rasp::Program p = read("x = " + expr + ";");
     REQUIRE(p.named.size() == 1);
     REQUIRE(p.named[0].ref.kind == Ref::Kind::Constant);
     return p.named[0].ref.constant;
 }
 
-Value num(long long a, long long b = 1) { return Value{Rational(Integer(a)) / Rational(Integer(b))}; }
+Value rat(long long a, long long b = 1) { return Value{Rational(Integer(a)) / Rational(Integer(b))}; }
 Value str(const char* s) { return Value{std::string(s)}; }
 
 }  // namespace
 
 TEST_CASE("histogram elaborates to one select and one selector_width", "[rasp-front]") {
-    Program p = read("same = select(tokens, tokens, ==);\nhist = selector_width(same);\n");
+    rasp::Program p = read("same = select(tokens, tokens, ==);\nhist = selector_width(same);\n");
     REQUIRE(p.sops.size() == 2);
     REQUIRE(p.sels.size() == 1);
     CHECK(p.sops[0].op == SopOp::Tokens);
@@ -55,11 +55,11 @@ TEST_CASE("histogram elaborates to one select and one selector_width", "[rasp-fr
     CHECK(p.named[1].ref.id == 1);
     CHECK(p.named[1].loc.str() == "t.rasp:2:1");
     CHECK(p.sops[1].loc.str() == "t.rasp:2:8");
-    CHECK(p.tokens == Program::TokenKind::String);
+    CHECK(p.tokens == rasp::Program::TokenKind::String);
 }
 
 TEST_CASE("identical nodes are shared and functions are inlined", "[rasp-front]") {
-    Program p = read(
+    rasp::Program p = read(
         "def same(s) {\n  x = 1 / (indices + 1);  # unused: dropped\n  return select(s, s, ==);\n}\n"
         "a = selector_width(same(tokens));\nb = selector_width(select(tokens, tokens, ==));\n"
         "c = tokens == \"a\";\nd = (tokens == \"a\") and (\"a\" == tokens);\n");
@@ -78,7 +78,7 @@ TEST_CASE("identical nodes are shared and functions are inlined", "[rasp-front]"
 }
 
 TEST_CASE("constant selectors fold, and/or/not simplify", "[rasp-front]") {
-    Program p = read("full = select(1, 1, ==);\nnone = select(1, 2, ==);\nlt = select(\"a\", \"b\", <);\n"
+    rasp::Program p = read("full = select(1, 1, ==);\nnone = select(1, 2, ==);\nlt = select(\"a\", \"b\", <);\n"
                      "s = select(indices, indices, <);\na = s and full;\no = s or none;\nn = not full;\n");
     REQUIRE(p.named.size() == 7);
     CHECK(p.sels[p.named[0].ref.id].pred == Pred::True);
@@ -93,34 +93,34 @@ TEST_CASE("constant selectors fold, and/or/not simplify", "[rasp-front]") {
 }
 
 TEST_CASE("constants fold with the reference grammar's precedences and Python's operators", "[rasp-front]") {
-    CHECK(folded("1 + 2 * 3") == num(7));
-    CHECK(folded("2 * 7 % 4") == num(2));  // (2*7) % 4
-    CHECK(folded("7 % 4 * 2") == num(7));  // % binds looser than *: 7 % (4*2)
-    CHECK(folded("-7 % 3") == num(2));     // Python's modulo takes the divisor's sign
-    CHECK(folded("7 % -3") == num(-2));
-    CHECK(folded("1 / 3") == num(1, 3));
-    CHECK(folded("0.25 + 1") == num(5, 4));
+    CHECK(folded("1 + 2 * 3") == rat(7));
+    CHECK(folded("2 * 7 % 4") == rat(2));  // (2*7) % 4
+    CHECK(folded("7 % 4 * 2") == rat(7));  // % binds looser than *: 7 % (4*2)
+    CHECK(folded("-7 % 3") == rat(2));     // Python's modulo takes the divisor's sign
+    CHECK(folded("7 % -3") == rat(-2));
+    CHECK(folded("1 / 3") == rat(1, 3));
+    CHECK(folded("0.25 + 1") == rat(5, 4));
     CHECK(folded("not 2 == 1") == Value{false});  // (not 2) == 1
     CHECK(folded("True or False and False") == Value{false});  // one level: (True or False) and False
-    CHECK(folded("0 and 5") == num(0));  // Python returns an operand
-    CHECK(folded("1 if True else 2 if False else 3") == num(3));  // left-associative
-    CHECK(folded("round(2.5)") == num(2));
-    CHECK(folded("round(3.5)") == num(4));
-    CHECK(folded("round(0-0.5)") == num(0));
-    CHECK(folded("round(7/3)") == num(2));
-    CHECK(folded("True + 1") == num(2));
+    CHECK(folded("0 and 5") == rat(0));  // Python returns an operand
+    CHECK(folded("1 if True else 2 if False else 3") == rat(3));  // left-associative
+    CHECK(folded("round(2.5)") == rat(2));
+    CHECK(folded("round(3.5)") == rat(4));
+    CHECK(folded("round(0-0.5)") == rat(0));
+    CHECK(folded("round(7/3)") == rat(2));
+    CHECK(folded("True + 1") == rat(2));
     CHECK(folded("\"ab\" + \"c\"") == str("abc"));
     CHECK(folded("1 == True") == Value{true});
     CHECK(folded("\"1\" == 1") == Value{false});
     CHECK(folded("1 != 2") == Value{true});
-    CHECK(folded("3 if 0 else 1/1") == num(1));  // the branch not taken is not evaluated
+    CHECK(folded("3 if 0 else 1/1") == rat(1));  // the branch not taken is not evaluated
 }
 
 TEST_CASE("token kinds: tokens_str by default, tokens_int on request", "[rasp-front]") {
-    CHECK(read("x = tokens + \"!\";").tokens == Program::TokenKind::String);
-    Program p = read("tokens = tokens_int;\ny = tokens * 2;\nm = aggregate(select(indices, indices, <=), y);\n"
+    CHECK(read("x = tokens + \"!\";").tokens == rasp::Program::TokenKind::String);
+    rasp::Program p = read("tokens = tokens_int;\ny = tokens * 2;\nm = aggregate(select(indices, indices, <=), y);\n"
                      "c = aggregate(select(indices, indices, ==), tokens == 3);\n");
-    CHECK(p.tokens == Program::TokenKind::Integer);
+    CHECK(p.tokens == rasp::Program::TokenKind::Integer);
     CHECK(p.named[0].name == "tokens");
     CHECK(p.sops[p.named[1].ref.id].type == ValueType::Number);
     CHECK(p.sops[p.named[2].ref.id].numerical);
@@ -190,10 +190,10 @@ TEST_CASE("names, kinds, calls and recursion are checked", "[rasp-front]") {
 }
 
 TEST_CASE("functions see their defining environment when called, like the reference", "[rasp-front]") {
-    Program p = read("def f(x) { return x + k; }\nk = 1;\na = f(2);\nk = 10;\nb = f(2);\n"
+    rasp::Program p = read("def f(x) { return x + k; }\nk = 1;\na = f(2);\nk = 10;\nb = f(2);\n"
                      "def g() { def h(y) { return y * 2; } return h(3); }\nc = g();\n");
     REQUIRE(p.named.size() == 5);
-    CHECK(p.named[1].ref.constant == num(3));
-    CHECK(p.named[3].ref.constant == num(12));
-    CHECK(p.named[4].ref.constant == num(6));
+    CHECK(p.named[1].ref.constant == rat(3));
+    CHECK(p.named[3].ref.constant == rat(12));
+    CHECK(p.named[4].ref.constant == rat(6));
 }

@@ -18,7 +18,7 @@ namespace {
 std::string path(const std::string& name) { return std::string(AHAT_SOURCE_DIR) + "/tests/rasp/programs/" + name + ".rasp"; }
 
 // name -> "v v v" (the last assignment of each name) on `input`
-std::map<std::string, std::string> values(const Program& p, const std::string& input) {
+std::map<std::string, std::string> values(const rasp::Program& p, const std::string& input) {
     Evaluation ev = evaluate(p, parse_tokens(p, input));
     std::map<std::string, std::string> out;
     for (const Named& n : p.named) {
@@ -33,7 +33,7 @@ std::map<std::string, std::string> values(const Program& p, const std::string& i
 }  // namespace
 
 TEST_CASE("reference-style programs give the reference interpreter's values", "[rasp-refstyle]") {
-    Program facts = load_rasp(path("facts"));
+    rasp::Program facts = load_rasp(path("facts"));
     REQUIRE(facts.example);
     CHECK(*facts.example == "a.P;b.Q;a.Q");
     auto v = values(facts, "c.Q;a.P;c.P;b.Q");
@@ -55,7 +55,7 @@ TEST_CASE("reference-style programs give the reference interpreter's values", "[
     CHECK(s["carry_out"] == "F F F F T T T");
     CHECK(s["digit"] == "0 0 0 1 1 1 2");
 
-    Program paper = load_rasp(path("paperlike"));
+    rasp::Program paper = load_rasp(path("paperlike"));
     auto p = values(paper, "([)]");
     CHECK(p["hist_first"] == "0 1 1 1");
     CHECK(p["by_count"] == "( [ ) ]");
@@ -78,7 +78,7 @@ TEST_CASE("reference-style programs: most s-ops compile, and every compiled one 
     std::uint32_t seed = 41;
     for (const Case& c : cases) {
         INFO(c.name);
-        Program prog = load_rasp(path(c.name));
+        rasp::Program prog = load_rasp(path(c.name));
         Survey s = survey(prog, c.alphabet, survey_words(c.alphabet, 5, 40, 40, seed++));
         for (const std::string& d : s.disagreements) FAIL_CHECK(d);
         CHECK(s.compiled >= c.min_compiled);

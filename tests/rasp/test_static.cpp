@@ -17,7 +17,7 @@ using namespace ahat::rasp;
 namespace {
 
 // Every named result on `input`, "name=v v v" (s-ops) or "name=value" (constants), one per line.
-std::string results(const Program& p, const std::string& input) {
+std::string results(const rasp::Program& p, const std::string& input) {
     Evaluation ev = evaluate(p, parse_tokens(p, input));
     std::string out;
     for (const Named& n : p.named) {
@@ -38,9 +38,9 @@ std::string run(const std::string& text, const std::string& input, ReadOptions o
     return results(read_rasp(text, "t.rasp", opts), input);
 }
 
-std::string error_of(const std::string& text, ReadOptions opts = {}) {
+std::string run_error_of(const std::string& text, ReadOptions opts = {}) {
     try {
-        Program p = read_rasp(text, "t.rasp", opts);
+        rasp::Program p = read_rasp(text, "t.rasp", opts);
         evaluate(p, parse_tokens(p, p.example.value_or("ab")));
     } catch (const InputError& e) {
         return e.located();
@@ -74,14 +74,14 @@ TEST_CASE("lists, dicts and comprehensions are values of the reading", "[rasp-st
           "r[0]=5\nr[1]=3\nr[2]=1\ns=\"b\"\nt=\"z\"\n");
     CHECK(run("a = 2 in [1, 2];\nb = \"q\" in [\"a\"];\nc = [1] + [2, 3];\ne = 2 ^ 10;\nf = 2 ^ -2;\n", "a") ==
           "a=True\nb=False\nc[0]=1\nc[1]=2\nc[2]=3\ne=1024\nf=1/4\n");
-    CHECK(error_of("x = [1, 2][2];") == "t.rasp:1:12: index 2 out of range for a list of length 2");
-    CHECK(error_of("x = {\"a\": 1}[\"b\"];") == "t.rasp:1:14: the key \"b\" is not in the dict");
-    CHECK(error_of("x = [a for a, b in [[1, 2, 3]]];") == "t.rasp:1:5: unpacking 3 values into 2 names");
-    CHECK(error_of("x = zip([1], [1, 2]);") == "t.rasp:1:14: zip of lists of lengths 1 and 2");
-    CHECK(error_of("x = len(3);") == "t.rasp:1:9: len expects a list, got a constant");
-    CHECK(error_of("x = range(0, 2000000);") == "t.rasp:1:5: range longer than 1000000 elements");
-    CHECK(error_of("x = [1] + 2;") == "t.rasp:1:9: cannot apply '+' to a list");
-    CHECK(error_of("x = {[1]: 2};") == "t.rasp:1:6: dict keys must be constants, got a list");
+    CHECK(run_error_of("x = [1, 2][2];") == "t.rasp:1:12: index 2 out of range for a list of length 2");
+    CHECK(run_error_of("x = {\"a\": 1}[\"b\"];") == "t.rasp:1:14: the key \"b\" is not in the dict");
+    CHECK(run_error_of("x = [a for a, b in [[1, 2, 3]]];") == "t.rasp:1:5: unpacking 3 values into 2 names");
+    CHECK(run_error_of("x = zip([1], [1, 2]);") == "t.rasp:1:14: zip of lists of lengths 1 and 2");
+    CHECK(run_error_of("x = len(3);") == "t.rasp:1:9: len expects a list, got a constant");
+    CHECK(run_error_of("x = range(0, 2000000);") == "t.rasp:1:5: range longer than 1000000 elements");
+    CHECK(run_error_of("x = [1] + 2;") == "t.rasp:1:9: cannot apply '+' to a list");
+    CHECK(run_error_of("x = {[1]: 2};") == "t.rasp:1:6: dict keys must be constants, got a list");
 }
 
 TEST_CASE("s-ops indexed, looked up and tested for membership", "[rasp-static]") {
@@ -94,10 +94,10 @@ TEST_CASE("s-ops indexed, looked up and tested for membership", "[rasp-static]")
           "vowel=T F T\nhas_b=T T T\nhas_z=F F F\n");
     // `in` binds loosest: not x in L is (not x) in L, as in the reference grammar
     CHECK(run("odd = not tokens in [\"a\"];\n", "ab") == "odd=F F\n");
-    CHECK(error_of("v = {\"a\": 1}[tokens];").find("t.rasp:1:13: the index \"b\" is not in the list or dict indexed here") == 0);
-    CHECK(error_of("x = tokens[indices];") == "t.rasp:1:12: an index into an s-op must be an integer, got an s-op");
-    CHECK(error_of("x = tokens in tokens;") == "t.rasp:1:15: 's-op in X' expects X to be a list of constants, got an s-op");
-    CHECK(error_of("x = [indices][tokens];") ==
+    CHECK(run_error_of("v = {\"a\": 1}[tokens];").find("t.rasp:1:13: the index \"b\" is not in the list or dict indexed here") == 0);
+    CHECK(run_error_of("x = tokens[indices];") == "t.rasp:1:12: an index into an s-op must be an integer, got an s-op");
+    CHECK(run_error_of("x = tokens in tokens;") == "t.rasp:1:15: 's-op in X' expects X to be a list of constants, got an s-op");
+    CHECK(run_error_of("x = [indices][tokens];") ==
           "t.rasp:1:14: indexing with an s-op needs a list or dict of constants, but it holds an s-op");
 }
 
@@ -109,23 +109,23 @@ TEST_CASE("for loops, several assignments and several return values", "[rasp-sta
           "res=False\nres=T F F\nres=T F T\n");
     CHECK(run("for k, v in zip([\"x\", \"y\"], [1, 2]) { last = v; }\nfinal = last + len([k]);\n", "a") ==
           "last=1\nlast=2\nfinal=3\n");
-    CHECK(error_of("a, b = 1, 2, 3;") == "t.rasp:1:1: unpacking 3 values into 2 names");
-    CHECK(error_of("a, b = indices;") == "t.rasp:1:1: unpacking into 2 names needs a list, got an s-op");
-    CHECK(error_of("for i in 3 { x = i; }") == "t.rasp:1:10: a for loop runs over a list or a dict, not a constant");
-    CHECK(error_of("for i in range(3000) { for j in range(3000) { x = i; } }").find(
+    CHECK(run_error_of("a, b = 1, 2, 3;") == "t.rasp:1:1: unpacking 3 values into 2 names");
+    CHECK(run_error_of("a, b = indices;") == "t.rasp:1:1: unpacking into 2 names needs a list, got an s-op");
+    CHECK(run_error_of("for i in 3 { x = i; }") == "t.rasp:1:10: a for loop runs over a list or a dict, not a constant");
+    CHECK(run_error_of("for i in range(3000) { for j in range(3000) { x = i; } }").find(
               "reading the program runs more than 5000000 statements") != std::string::npos);
-    CHECK(error_of("for i in [1] { }") == "t.rasp:1:16: a for loop's body needs a statement");
+    CHECK(run_error_of("for i in [1] { }") == "t.rasp:1:16: a for loop's body needs a statement");
 }
 
 TEST_CASE("runaway constants are errors, not exhausted memory", "[rasp-static]") {
-    CHECK(error_of("x = 3;\nfor i in range(40) { x = x * x; }") == "t.rasp:2:28: the operation gives a number of more than 65536 bits");
-    CHECK(error_of("s = \"ab\";\nfor i in range(40) { s = s + s; }") == "t.rasp:2:28: '+' gives a string longer than 1048576 bytes");
-    CHECK(error_of("x = indices + 3;\nfor i in range(40) { x = x * x; }").find(
+    CHECK(run_error_of("x = 3;\nfor i in range(40) { x = x * x; }") == "t.rasp:2:28: the operation gives a number of more than 65536 bits");
+    CHECK(run_error_of("s = \"ab\";\nfor i in range(40) { s = s + s; }") == "t.rasp:2:28: '+' gives a string longer than 1048576 bytes");
+    CHECK(run_error_of("x = indices + 3;\nfor i in range(40) { x = x * x; }").find(
               "the operation gives a number of more than 65536 bits (at position 1)") != std::string::npos);
 }
 
 TEST_CASE("REPL commands in a file: set example and display switches accepted, others refused", "[rasp-static]") {
-    Program p = read_rasp("ex = \"a<b\";\nset example ex\nfull seq display on\nexamples off\ny = tokens == \"<\";\n", "t.rasp");
+    rasp::Program p = read_rasp("ex = \"a<b\";\nset example ex\nfull seq display on\nexamples off\ny = tokens == \"<\";\n", "t.rasp");
     REQUIRE(p.example);
     CHECK(*p.example == "a<b");
     CHECK(p.example_loc.str() == "t.rasp:2:1");
@@ -133,10 +133,10 @@ TEST_CASE("REPL commands in a file: set example and display switches accepted, o
     CHECK(p.notes[1].first.str() == "t.rasp:3:1");
     CHECK(p.notes[1].second.find("'full seq display on' accepted without effect") == 0);
     CHECK(results(p, *p.example) == "ex=\"a<b\"\ny=F T F\n");
-    Program q = read_rasp("tokens = tokens_int;\nset example [3, 1, 2];\nset s-op example [1]\nx = tokens + 1;\n", "t.rasp");
+    rasp::Program q = read_rasp("tokens = tokens_int;\nset example [3, 1, 2];\nset s-op example [1]\nx = tokens + 1;\n", "t.rasp");
     CHECK(*q.example == "1");
     CHECK(results(q, "3 1 2") == "tokens=3 1 2\nx=4 2 3\n");
-    CHECK(error_of("set example indices").find("t.rasp:1:13: an example is a string or a list of constants") == 0);
+    CHECK(run_error_of("set example indices").find("t.rasp:1:13: an example is a string or a list of constants") == 0);
 }
 
 TEST_CASE("load reads NAME.rasp next to the loading file: its names join, cycles are refused", "[rasp-static]") {
@@ -175,7 +175,7 @@ TEST_CASE("the prelude: the reference library's names and values", "[rasp-static
           "focus=T T T T T\nall=5 5 5 5 5\n");
     // an s-op as the value: the reference compares seq[k] with val[q] (select(seq, val, ==))
     CHECK(run("m = mark_last_instance(tokens, aggregate(select(indices, 0, ==), tokens));\n", "abab") == "m=F F T F\n");
-    CHECK(error_of("x = count(tokens, \"a\");", ReadOptions{false}) ==
+    CHECK(run_error_of("x = count(tokens, \"a\");", ReadOptions{false}) ==
           "t.rasp:1:5: unknown name 'count' (a library function: the prelude is off, --no-prelude)");
     CHECK(run("def count(a, b) { return 7; }\nx = count(1, 2);\n", "a") == "x=7\n");  // a program's own wins
     CHECK(run("w = selector_width(select(indices, indices, <));\nn = length;\n", "abc", ReadOptions{false}) == "w=0 1 2\nn=3 3 3\n");
@@ -193,7 +193,7 @@ TEST_CASE("random token soup: an error at a location or a program, never a crash
         const std::size_t len = 1 + rng() % 30;
         for (std::size_t k = 0; k < len; ++k) text += std::string(vocab[rng() % std::size(vocab)]) + " ";
         try {
-            Program p = read_rasp(text, "t.rasp");
+            rasp::Program p = read_rasp(text, "t.rasp");
             evaluate(p, parse_tokens(p, "ab"));
             ++read;
         } catch (const InputError& e) {
