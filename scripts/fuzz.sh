@@ -57,7 +57,7 @@ for t in "${targets[@]}"; do
 done
 
 . scripts/packages.sh
-ensure_packages fuzz.sh clang libclang-rt-14-dev
+ensure_packages fuzz.sh clang libclang-rt-14-dev libomp-14-dev
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DAHAT_SANITIZE=ON -DAHAT_FUZZ=ON > /dev/null

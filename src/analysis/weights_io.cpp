@@ -195,7 +195,9 @@ std::string write_npz(const std::vector<Tensor>& tensors, const std::string& hea
     }
     files.push_back({"__metadata__.npy", npy("|u1", {header.size()}, header)});
     std::string out, central;
-    for (const auto& [name, body] : files) {
+    for (const auto& file : files) {
+        const std::string& name = file.first;  // not a structured binding: clang 14 cannot capture one
+        const std::string& body = file.second;
         const std::uint32_t crc = crc32(body), offset = static_cast<std::uint32_t>(out.size());
         auto common = [&](std::string& s) {
             put_u16(s, 20), put_u16(s, 0), put_u16(s, 0), put_u16(s, 0), put_u16(s, 0x21);  // version, flags, stored, time, date 1980-01-01

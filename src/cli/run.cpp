@@ -489,12 +489,16 @@ int run_numeric(const Encoder& enc, const RunArgs& a) {
     } else {
         lines.push_back(a.input);
     }
-    switch (parse_precision(a.precision)) {
-        case Precision::Exact:
-            fail(SourceLoc{"--precision", 0, 0}, "--engine numeric runs double, float or bfloat16; exact runs use --engine scalar");
+    // The refusal stays outside the switch: clang 14's AddressSanitizer reported a
+    // stack-use-after-scope on the SourceLoc temporary of a refusal inside a case.
+    const Precision precision = parse_precision(a.precision);
+    if (precision == Precision::Exact)
+        fail(SourceLoc{"--precision", 0, 0}, "--engine numeric runs double, float or bfloat16; exact runs use --engine scalar");
+    switch (precision) {
         case Precision::Double: return run_numeric_as<double>(enc, lines, a);
         case Precision::Float: return run_numeric_as<float>(enc, lines, a);
         case Precision::BFloat16: return run_numeric_as<bfloat16>(enc, lines, a);
+        case Precision::Exact: break;
     }
     return 2;
 }

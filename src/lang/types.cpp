@@ -29,10 +29,19 @@ std::vector<std::string> shortlex(const std::string& alphabet, std::size_t max_l
 
 TypeRefiner::TypeRefiner(const Model& m, std::string alphabet) : model_(m), alphabet_(std::move(alphabet)) {}
 
-std::uint32_t TypeRefiner::intern(std::vector<std::uint32_t> key) {
-    auto [it, fresh] = ids_.emplace(key, static_cast<std::uint32_t>(keys_.size()));
-    if (fresh) keys_.push_back(std::move(key));
-    return it->second;
+std::size_t TypeRefiner::KeyHash::operator()(const std::vector<std::uint32_t>& key) const noexcept {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull ^ key.size();
+    for (std::uint32_t x : key) h = (h ^ x) * 0x100000001b3ull, h ^= h >> 29;
+    return static_cast<std::size_t>(h);
+}
+
+// The id of KEY: the next free one when KEY is new (ids follow first appearance).
+std::uint32_t TypeRefiner::intern(const std::vector<std::uint32_t>& key) {
+    if (auto it = ids_.find(key); it != ids_.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(keys_.size());
+    ids_.emplace(key, id);
+    keys_.push_back(key);
+    return id;
 }
 
 std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t depth) {
@@ -46,22 +55,21 @@ std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t 
     for (std::size_t i = 0; i <= n; ++i) t[i] = intern({0, letter[i]});
     bool past = model_.kind == ModelKind::Global || model_.kind == ModelKind::Hybrid;
     bool window = model_.kind == ModelKind::Local || model_.kind == ModelKind::Hybrid;
+    std::vector<std::uint32_t> key, win, seen;
     for (std::uint32_t r = 1; r <= depth; ++r) {
         std::vector<std::uint32_t> next(n + 1);
-        std::multiset<std::uint32_t> seen;  // type_{r-1} over j < i
+        // type_{r-1} over j < i, sorted: with multiplicities when exact (averages see them),
+        // each type once otherwise. Kept sorted as i advances (no copy of a multiset per i).
+        seen.clear();
         for (std::size_t i = 0; i <= n; ++i) {
-            std::vector<std::uint32_t> key{r, letter[i], kSep};
-            if (past) {  // exact: averages see multiplicities, so the key keeps them
-                std::vector<std::uint32_t> p(seen.begin(), seen.end());
-                if (!model_.exact) p = sorted_unique(std::move(p));
-                key.insert(key.end(), p.begin(), p.end());
-            }
+            key.assign({r, letter[i], kSep});
+            if (past) key.insert(key.end(), seen.begin(), seen.end());
             key.push_back(kSep);
             if (window) {
-                std::vector<std::uint32_t> win;
+                win.clear();
                 for (std::size_t j = i; j > 0 && i - j < model_.k; --j) win.push_back(t[j - 1]);
-                if (model_.exact) std::sort(win.begin(), win.end());
-                else win = sorted_unique(std::move(win));
+                std::sort(win.begin(), win.end());
+                if (!model_.exact) win.erase(std::unique(win.begin(), win.end()), win.end());
                 key.insert(key.end(), win.begin(), win.end());
             }
             if (model_.kind == ModelKind::Rightmost) {
@@ -70,7 +78,7 @@ std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t 
                     std::vector<std::uint32_t> set_key{kSetTag};
                     set_key.insert(set_key.end(), between.begin(), between.end());
                     pairs.push_back(t[j]);
-                    pairs.push_back(intern(std::move(set_key)));
+                    pairs.push_back(intern(set_key));
                     between = sorted_unique([&] { auto b = between; b.push_back(t[j]); return b; }());
                 }
                 std::vector<std::pair<std::uint32_t, std::uint32_t>> ps;
@@ -79,8 +87,9 @@ std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t 
                 ps.erase(std::unique(ps.begin(), ps.end()), ps.end());
                 for (auto [a, b] : ps) key.insert(key.end(), {a, b});
             }
-            next[i] = intern(std::move(key));
-            seen.insert(t[i]);
+            next[i] = intern(key);
+            const auto at = std::upper_bound(seen.begin(), seen.end(), t[i]);
+            if (model_.exact || at == seen.begin() || *(at - 1) != t[i]) seen.insert(at, t[i]);
         }
         t = std::move(next);
     }

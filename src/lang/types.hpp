@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,10 +55,13 @@ public:
     std::size_t count() const { return keys_.size(); }
 
 private:
-    std::uint32_t intern(std::vector<std::uint32_t> key);
+    struct KeyHash {
+        std::size_t operator()(const std::vector<std::uint32_t>& key) const noexcept;
+    };
+    std::uint32_t intern(const std::vector<std::uint32_t>& key);
     Model model_;
     std::string alphabet_;
-    std::map<std::vector<std::uint32_t>, std::uint32_t> ids_;
+    std::unordered_map<std::vector<std::uint32_t>, std::uint32_t, KeyHash> ids_;
     std::vector<std::vector<std::uint32_t>> keys_;
 };
 

@@ -125,7 +125,6 @@ std::string key_text(const Value& v) {
 
 // Limits that keep reading a program finite and small (loops run when the program is read).
 constexpr std::size_t kMaxListSize = 1'000'000;
-constexpr std::size_t kMaxSteps = 5'000'000;  // statements and comprehension elements
 constexpr std::size_t kMaxCallDepth = 100;
 constexpr std::size_t kMaxLoadDepth = 32;
 constexpr std::size_t kMaxEvalDepth = 3000;
@@ -183,9 +182,9 @@ private:
     }
 
     void step(const SourceLoc& loc) {
-        if (++steps_ > kMaxSteps)
+        if (++steps_ > opts_.max_steps)
             fail(loc, "reading the program runs more than {} statements and comprehension elements (loops run "
-                      "when the program is read)", kMaxSteps);
+                      "when the program is read)", opts_.max_steps);
     }
 
     Val sop(SopNode n) {

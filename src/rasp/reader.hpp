@@ -14,6 +14,7 @@
 //   prelude_names()         the names it defines.
 #pragma once
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ namespace ahat::rasp {
 
 struct ReadOptions {
     bool prelude = true;
+    // Statements and comprehension elements that reading may run (loops run when the program
+    // is read); more is a located error.
+    std::size_t max_steps = 5'000'000;
 };
 
 Program read_rasp(std::string_view text, const std::string& file, const ReadOptions& opts = {});

@@ -49,6 +49,7 @@ TEST_CASE("run of compiled sort on banana prints the decoded RASP values, text a
     CHECK(j["decoded"] == json::array({"a", "a", "a", "b", "n", "n"}));
     // the numeric engine decodes alike (the largest coordinate of each row)
     const Result num = run_ahat("run " + q(sort_encoder()) + " --input banana --engine numeric --precision float --json");
+    INFO(num.err);
     REQUIRE(num.rc == 0);
     CHECK(parse_or_fail(num.out)["decoded"] == j["decoded"]);
 }
