@@ -88,8 +88,10 @@ std::vector<std::uint32_t> TypeRefiner::types(std::string_view w, std::uint32_t 
                 for (auto [a, b] : ps) key.insert(key.end(), {a, b});
             }
             next[i] = intern(key);
-            const auto at = std::upper_bound(seen.begin(), seen.end(), t[i]);
-            if (model_.exact || at == seen.begin() || *(at - 1) != t[i]) seen.insert(at, t[i]);
+            if (past) {
+                const auto at = std::upper_bound(seen.begin(), seen.end(), t[i]);
+                if (model_.exact || at == seen.begin() || *(at - 1) != t[i]) seen.insert(at, t[i]);
+            }
         }
         t = std::move(next);
     }
