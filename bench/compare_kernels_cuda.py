@@ -117,10 +117,10 @@ def main():
         row["sdpa_ratio"] = row["sdpa_ms"] / rec["ms"] if row["sdpa_ms"] else None
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print(f"{'n':>7} {'dk':>4} {'rule':<8} {'prec':<9} {'ahat ms':>10} {'torch ms':>10} {'torch/ahat':>10} {'sdpa/ahat':>10} {'TF/s 4dk':>9} {'of GEMM':>8}")
+    print(f"{'n':>7} {'dk':>4} {'rule':<8} {'mask':<7} {'prec':<9} {'ahat ms':>10} {'torch ms':>10} {'torch/ahat':>10} {'sdpa/ahat':>10} {'TF/s 4dk':>9} {'of GEMM':>8}")
     for r in rows:
         fmt = lambda x: f"{x:10.3f}" if isinstance(x, float) else f"{str(x):>10}"
-        print(f"{r['n']:>7} {r['dk']:>4} {r['rule']:<8} {r['precision']:<9} {fmt(r['ahat_ms'])} "
+        print(f"{r['n']:>7} {r['dk']:>4} {r['rule']:<8} {r['mask']:<7} {r['precision']:<9} {fmt(r['ahat_ms'])} "
               f"{fmt(r['torch_ms']) if r['torch_ms'] else r['torch_status'][:10]:>10} {fmt(r['ratio'])} {fmt(r['sdpa_ratio'])} "
               f"{r['ahat_tflops_4dk']:9.1f} {100 * r['fraction_of_gemm']:7.1f}%")
     return 0

@@ -5,6 +5,10 @@
 //    (__dadd_rn, __fmul_rn, ...: never contracted), the maximum in pass 1, the tie set and
 //    its values summed in position order in pass 2: the CPU reference order bit for bit. The
 //    fast order runs the same structure with fused multiply-adds.
+//  - wg::attn_kernel (wgmma_attention.cuh): bfloat16 with the Hopper warpgroup tensor-core
+//    products (wgmma.mma_async, sm_90a, float accumulation), tiles loaded by the TMA into a
+//    ring of 3-4 stages, warpgroups of 64 queries; run by bench_kernel for bfloat16 where
+//    the GPU runs sm_90a code, mma_kernel elsewhere.
 //  - mma_kernel: bfloat16 with tensor cores (mma.sync m16n8k16, float accumulation), 4 warps
 //    of 16 queries, key and value tiles of 64 rows double-buffered in shared memory with
 //    cp.async, masked tiles skipped. Softmax streams online (running maximum, rescaled sums);
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "numeric/cuda_common.cuh"
+#include "numeric/wgmma_attention.cuh"
 
 namespace ahat::numeric::cuda {
 
@@ -553,6 +558,53 @@ void launch_mma(const Shape& sh, int instances, const void* Q, const void* K, co
     check(cudaGetLastError(), "launch");
 }
 
+// ---- bfloat16 with wgmma (wgmma_attention.cuh). Key tiles of 128; D = 64: three warpgroups
+// (192 queries per block) and a ring of 4 stages (153 KB of shared memory); D = 128: two
+// warpgroups and 3 stages (225 KB); one block per multiprocessor. Softmax has the warpgroups
+// take turns to issue their products (PP), average-hard does not (on the H200 the turns gained
+// up to 9% for softmax and cost 1-13% for hard: docs/numeric.md).
+__global__ void has_sm90a(int* f) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    *f = 1;
+#else
+    *f = 0;
+#endif
+}
+
+// Whether the current GPU runs this binary's sm_90a code (wgmma), i.e. a compute-capability
+// 9.0 device and a build for 90a (CMake: CUDA_ARCHITECTURES 90a).
+bool wgmma_available() {
+    int dev = 0;
+    cudaDeviceProp p{};
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess || p.major != 9 || p.minor != 0) {
+        cudaGetLastError();
+        return false;
+    }
+    Buf f(sizeof(int));
+    check(cudaMemset(f.p, 0, sizeof(int)), "memset");
+    has_sm90a<<<1, 1>>>(f.as<int>());
+    if (cudaGetLastError() != cudaSuccess) return false;
+    int h = 0;
+    check(cudaMemcpy(&h, f.p, sizeof h, cudaMemcpyDeviceToHost), "copy");
+    return h == 1;
+}
+
+template <int D, bool HARD>
+void launch_wgmma(const Shape& sh, int instances, const void* Q, const void* K, const void* V, void* A, unsigned* sel,
+                  unsigned long long* rescans) {
+    constexpr int NWG = D <= 64 ? 3 : 2, BN = 128, BM = 64 * NWG, ST = D <= 64 ? 4 : 3;
+    constexpr int smem = wg::smem_bytes<D, BN, NWG, ST>();
+    auto kern = wg::attn_kernel<D, BN, NWG, ST, !HARD, HARD>;
+    CUtensorMap mq, mk, mv;
+    if (!wg::make_map(&mq, Q, sh.n, instances, D, BM) || !wg::make_map(&mk, K, sh.n, instances, D, BN) ||
+        !wg::make_map(&mv, V, sh.n, instances, D, BN))
+        throw std::runtime_error("CUDA: cuTensorMapEncodeTiled failed");
+    check(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), "shared memory limit");
+    const dim3 grid(static_cast<unsigned>((sh.n + BM - 1) / BM), static_cast<unsigned>(instances));
+    kern<<<grid, 128 * NWG, smem>>>(sh, mq, mk, mv, static_cast<__nv_bfloat16*>(A), sel, rescans);
+    check(cudaGetLastError(), "launch");
+}
+
 // ---- double on tensor cores (DMMA).
 // One f64 tensor-core product of a 16 x 8 tile of C (rows g and g + 8 of the quad's group:
 // c[0], c[1] = C[g][2t], C[g][2t + 1]; c[2], c[3] = the same of row g + 8) by KK values of
@@ -995,12 +1047,19 @@ BenchPoint bench_kernel(const BenchShape& s, std::size_t repeats) {
     const int I = static_cast<int>(inst);
     // Double average-hard at key width 64 in the fast order: the FP64 tensor-core kernel.
     const bool dmma = kind == 2 && s.fast && !s.softmax && s.dk == 64;
+    // bfloat16: the wgmma kernel where the GPU runs sm_90a code, else mma_kernel.
+    const bool wgmma = kind == 0 && wgmma_available();
     auto run = [&] {
         if (kind == 0) {
-            if (s.dk == 64) s.softmax ? launch_mma<64, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, nullptr)
-                                      : launch_mma<64, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, res.as<unsigned long long>());
-            else s.softmax ? launch_mma<128, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, nullptr)
-                           : launch_mma<128, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, res.as<unsigned long long>());
+            unsigned long long* rs = s.softmax ? nullptr : res.as<unsigned long long>();
+            if (wgmma) {
+                if (s.dk == 64) s.softmax ? launch_wgmma<64, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs) : launch_wgmma<64, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs);
+                else s.softmax ? launch_wgmma<128, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs) : launch_wgmma<128, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs);
+            } else if (s.dk == 64) {
+                s.softmax ? launch_mma<64, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs) : launch_mma<64, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs);
+            } else {
+                s.softmax ? launch_mma<128, false>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs) : launch_mma<128, true>(sh, I, Q.p, K.p, V.p, A.p, nullptr, rs);
+            }
         } else if (kind == 1) {
             launch_ref_order<float>(sh, I, Q.as<float>(), K.as<float>(), V.as<float>(), A.as<float>(), nullptr, s.fast);
         } else if (dmma) {
