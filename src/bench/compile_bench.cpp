@@ -46,6 +46,7 @@ std::vector<CompileRunPoint> bench_compile_run(const CompileRunParams& p,
         const Program<Rational> prog(enc);
         RunOptions opts;
         opts.max_bits = 0;
+        opts.threads = p.threads;
         t0 = std::chrono::steady_clock::now();
         const RunResult<Rational> r = prog.run(std::move(tokens), opts);  // one state at a time
         pt.run_seconds = since(t0);

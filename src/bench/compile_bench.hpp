@@ -19,6 +19,7 @@ struct CompileRunParams {
     std::uint64_t seed = 1;
     Construction construction = Construction::Wire;
     std::size_t dense_max = 4000;  // run the dense scan too up to this many gates
+    int threads = 0;               // the exact runs' threads (RunOptions::threads; 0: every core)
 };
 
 struct CompileRunPoint {

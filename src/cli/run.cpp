@@ -204,6 +204,7 @@ int run_as(const Encoder& enc, const Matrix<Rational>& x, const std::vector<std:
     opts.record_attention = a.attention || !a.attention_svg.empty();
     opts.tie_tolerance = a.tie_tolerance;
     opts.max_bits = a.max_bits;
+    opts.threads = a.threads;
     Program<S> prog(enc);
     RunResult<S> r = prog.run(convert<S>(x), opts);
     const std::string prec(scalar_name<S>());
@@ -301,6 +302,7 @@ int run_compiled_as(CompiledCircuit& cc, const std::vector<Rational>& in, const 
     opts.record_attention = a.attention || !a.attention_svg.empty();
     opts.tie_tolerance = a.tie_tolerance;
     opts.max_bits = a.max_bits;
+    opts.threads = a.threads;
     const Program<S> prog(cc.encoder);
     const RunResult<S> r = [&] {
         if constexpr (is_exact_v<S>) return prog.run(std::move(x), opts);
@@ -315,6 +317,7 @@ int run_compiled_as(CompiledCircuit& cc, const std::vector<Rational>& in, const 
         RunOptions eo;
         eo.stop_after = a.layers;
         eo.max_bits = a.max_bits;
+        eo.threads = a.threads;
         exact = decode(e, Program<Rational>(cc.encoder).run(x, eo).state);
         for (std::size_t k = 0; k < got.size(); ++k) {
             const double v = static_cast<double>(got[k]);
@@ -559,7 +562,7 @@ void register_run(CLI::App& app, Action& action) {
     sub->add_option("--engine", args->engine,
                     "scalar (default: the interpreter, one input) or numeric (the batched engine: one input per line of --input-file)");
     sub->add_option("--order", args->order, "--engine numeric: reference (bit-for-bit the scalar run) or fast");
-    add_number(sub, "--threads", args->threads, "--engine numeric: threads (0: every core)", 0, 4096);
+    add_number(sub, "--threads", args->threads, "threads (0: every core): an exact run splits each layer's positions, --engine numeric its work", 0, 4096);
     sub->add_option("--device", args->device, "--engine numeric: cpu (default) or cuda (each layer's attention on the GPU)");
     sub->callback([args, &action] { action = [args] { return run_run(*args); }; });
 }

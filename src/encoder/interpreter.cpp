@@ -5,10 +5,20 @@
 #include "support/plural.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
+
+#include <omp.h>
 
 namespace ahat {
+
+int exact_threads(int requested) {
+    return requested > 0 ? requested : std::max(1, omp_get_max_threads());  // OMP_NUM_THREADS, or every core
+}
 
 template <class S>
 Program<S>::Program(const Encoder& enc) : enc_(&enc) {
@@ -27,6 +37,43 @@ Program<S>::Program(const Encoder& enc) : enc_(&enc) {
 }
 
 namespace {
+
+// Exact runs split the rows of a layer's row-wise work (the maps, the feed-forward circuits,
+// the queries of structured heads) into contiguous blocks shared out among the threads. Every row is computed
+// by the same code in the same order whatever the split, so results do not depend on it. Fewer
+// rows than this per thread are not split (waking a thread would cost more than they do).
+constexpr std::size_t kRowsPerThread = 128;
+
+// The threads a run's row-wise work uses: `requested` (0: every core), at most one per
+// kRowsPerThread rows, one within another OpenMP parallel region. The threads are OpenMP's,
+// which live as long as the process: each keeps its pool of GMP blocks (src/exact/rational.cpp).
+int row_threads(int requested, std::size_t rows) {
+    if (omp_in_parallel()) return 1;
+    const auto T = static_cast<std::size_t>(exact_threads(requested));
+    return static_cast<int>(std::max<std::size_t>(1, std::min(T, rows / kRowsPerThread)));
+}
+
+// f(lo, hi) for contiguous blocks of the rows 0..n-1 (up to 8 per thread, taken as threads
+// become free: rows differ in cost). An exception ends its block; the lowest block's is
+// rethrown once all have finished: it is the one a single thread would have met first (rows
+// are visited in order within a block).
+template <class F>
+void for_rows(std::size_t n, int T, const F& f) {
+    if (T <= 1) return f(std::size_t{0}, n);
+    const std::size_t blocks = std::max<std::size_t>(static_cast<std::size_t>(T),
+                                                     std::min<std::size_t>(8 * static_cast<std::size_t>(T), n / kRowsPerThread));
+    std::vector<std::exception_ptr> errors(blocks);
+#pragma omp parallel for num_threads(T) schedule(dynamic, 1)
+    for (std::size_t b = 0; b < blocks; ++b) {
+        try {
+            f(n * b / blocks, n * (b + 1) / blocks);
+        } catch (...) {
+            errors[b] = std::current_exception();
+        }
+    }
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
+}
 
 // Key indexes of recent heads: compiled encoders reuse the same keys layer after layer, so an
 // index is looked up by exact equality of the key matrix before one is built (an index holds
@@ -118,7 +165,8 @@ struct Scratch {
     std::vector<S> prefix;                 // whole intervals: prefix sums of V, (n + 1) x dv
     std::vector<S> sums;                   // structured path under a mask or window
     std::vector<S> means;                  // structured path over all positions: per group
-    std::vector<char> ready;               // whether a group's mean is in `means`
+    // Per group: 0 its mean is not formed, 1 a thread forms it, 2 it is in `means`.
+    std::vector<std::atomic<unsigned char>> ready;
     std::vector<std::size_t> start;
 };
 
@@ -181,6 +229,8 @@ struct Attention {
     bool have_prefix = false;  // sc.prefix holds this head's prefix sums
     std::vector<std::uint32_t> M{};
     std::vector<S> kmax{};  // margins: max_j |K_jt| per key coordinate t
+    int threads = 1;        // the structured path's queries (not with margins: they fold in order)
+    std::once_flag prefix_once{};
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
@@ -236,7 +286,8 @@ struct Attention {
             const std::size_t G = index.groups(), dv = V.cols;
             if (everywhere) {
                 grow(sc.means, G * dv);
-                sc.ready.assign(G, 0);
+                if (sc.ready.size() < G) sc.ready = std::vector<std::atomic<unsigned char>>(G);
+                for (std::size_t g = 0; g < G; ++g) sc.ready[g].store(0, std::memory_order_relaxed);
             } else {
                 // Row start[g] + t of sums: the values of group g's first t members, added up.
                 sc.start.assign(G + 1, 0);
@@ -250,22 +301,29 @@ struct Attention {
                         for (std::size_t c = 0; c < dv; ++c) add_to(row[dv + c], row[c], V.at(members[t], c));
                 }
             }
+            // Queries are independent: blocks of them go to the threads (group means are formed
+            // once, by the first thread that needs one; the others wait for it).
+            const auto n = static_cast<std::int64_t>(Q.rows);
+            std::atomic<std::uint64_t> ops_done{0};
+            for_rows(Q.rows, margins ? 1 : threads, [&](std::size_t r0, std::size_t r1) {
             thread_local std::vector<std::uint32_t> best;
             thread_local std::vector<std::pair<std::size_t, std::size_t>> range;
             // A query that takes one group's mean copies it two queries later: its record is
             // fetched ahead, then its limbs, while the next queries search (the mean sits at a
             // random place in memory; its source does not change during the head).
             DeferredCopies<S> copies{dv};
-            const auto n = static_cast<std::int64_t>(Q.rows);
-            for (std::int64_t i = 0; i < n; ++i) {
+            std::uint64_t ops = 0;
+            for (auto i = static_cast<std::int64_t>(r0); i < static_cast<std::int64_t>(r1); ++i) {
                 const auto [lo, hi] = allowed_interval(h, i, n);
                 if (lo > hi) continue;  // empty allowed set: the zero vector
                 const auto row = static_cast<std::size_t>(i);
                 S* out = A.row(row);
-                mul_adds += 2 * Q.cols;
+                ops += 2 * Q.cols;
                 if (!index.argmax(Q.row(row), static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(hi), best)) {
                     // q scores every key alike: the whole allowed interval is selected
-                    if (!have_prefix) build_prefix();
+                    std::call_once(prefix_once, [&] {
+                        if (!have_prefix) build_prefix();
+                    });
                     if (margins) note_margin(dot(Q.row(row), K.row(static_cast<std::size_t>(lo)), K.cols), nullptr, i);
                     whole_interval(i, lo, hi, out);
                     continue;
@@ -315,6 +373,9 @@ struct Attention {
                 }
             }
             copies.flush();
+            ops_done += ops;
+            });
+            mul_adds += ops_done.load();
         } else {
             (void)index, (void)everywhere;
         }
@@ -325,9 +386,14 @@ struct Attention {
     const S* group_mean(const KeyIndex& index, std::uint32_t g) {
         if (index.size(g) == 1) return V.row(index.first_member(g));
         S* mean = sc.means.data() + g * V.cols;
-        if (!sc.ready[g]) {
+        std::atomic<unsigned char>& state = sc.ready[g];
+        if (state.load(std::memory_order_acquire) == 2) return mean;
+        unsigned char idle = 0;
+        if (state.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) {
             mean_of(V, small_v ? &vs : nullptr, index.group(g).members, mean);
-            sc.ready[g] = 1;
+            state.store(2, std::memory_order_release);
+        } else {
+            while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
         }
         return mean;
     }
@@ -557,10 +623,11 @@ void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
 }
 
 template <class S>
-void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
+void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits, int threads) {
     if constexpr (is_exact_v<S>) {
         if (max_bits == 0) return;
-        for (std::size_t i = 0; i < X.rows; ++i)
+        for_rows(X.rows, threads, [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t i = r0; i < r1; ++i)
             for (std::size_t c = 0; c < X.cols; ++c) {
                 // 64 bits a limb bound the size from above: exact only past the limit
                 mpq_srcptr q = X.at(i, c).backend().data();
@@ -571,8 +638,9 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits) {
                     fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
                          counted(layer, "layer"), i, c, b, max_bits);
             }
+        });
     } else {
-        (void)X, (void)layer, (void)max_bits;
+        (void)X, (void)layer, (void)max_bits, (void)threads;
     }
 }
 
@@ -597,7 +665,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
     res.state = std::move(input);
-    check_bits(res.state, 0, opts.max_bits);
+    check_bits(res.state, 0, opts.max_bits, row_threads(opts.threads, n));
     if (opts.record_states) res.trace.states.push_back(res.state);
     if (observe) observe(0, res.state, {});
     // The layer is computed in place: every head reads the layer's input state and writes its
@@ -608,6 +676,9 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     KeyCache cache;
     Scratch<S> scratch;
     std::vector<std::int64_t> marks;  // exact runs: the layer's input state as int64 where small
+    // Exact runs split row-wise work over threads; numeric runs are the numeric engine's job.
+    const int T = is_exact_v<S> ? row_threads(opts.threads, n) : 1;
+    std::atomic<std::uint64_t> ops_done{0};  // multiply-adds of the threads' blocks
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& layer = enc.layers[l];
         auto& layer_trace = res.trace.heads.emplace_back(layer.heads.size());
@@ -615,7 +686,12 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
         if (outs.size() < layer.heads.size()) outs.resize(layer.heads.size());
         const std::int64_t* marked = nullptr;  // row i's marks: marked + i * d
         if constexpr (is_exact_v<S>) {
-            marked_small_ints(Y.data.data(), Y.data.size(), marks);
+            marks.resize(n * d);
+            for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
+                std::int64_t* m = marks.data();
+                for (std::size_t k = r0 * d; k < r1 * d; ++k)
+                    if (!small_int(Y.data[k], &m[k])) m[k] = kNotSmall;
+            });
             marked = marks.data();
         }
         for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx) {
@@ -623,46 +699,57 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
             Matrix<S>& A = outs[hidx];
             reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
-            for (S& a : A.data) set_zero(a);
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::int64_t* xs = marked ? marked + i * d : nullptr;
-                res.trace.mul_adds += apply(lh.query, Y.row(i), Q.row(i), xs);
-                res.trace.mul_adds += apply(lh.key, Y.row(i), K.row(i), xs);
-                res.trace.mul_adds += apply(lh.value, Y.row(i), V.row(i), xs);
-            }
-            Attention<S>{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                         res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
-                         opts.margins && is_exact_v<S>, opts.record_attention, scratch}
-                .run();
+            for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
+                std::uint64_t ops = 0;
+                for (std::size_t i = r0; i < r1; ++i) {
+                    const std::int64_t* xs = marked ? marked + i * d : nullptr;
+                    ops += apply(lh.query, Y.row(i), Q.row(i), xs);
+                    ops += apply(lh.key, Y.row(i), K.row(i), xs);
+                    ops += apply(lh.value, Y.row(i), V.row(i), xs);
+                    for (std::size_t c = 0; c < dv; ++c) set_zero(A.at(i, c));
+                }
+                ops_done += ops;
+            });
+            Attention<S> att{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
+                             res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
+                             opts.margins && is_exact_v<S>, opts.record_attention, scratch};
+            att.threads = T;
+            att.run();
         }
-        for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
-            for (std::size_t i = 0; i < n; ++i) res.trace.mul_adds += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
-        if (layer.ffn) {
-            const FeedForward& f = *layer.ffn;
+        // Heads' outputs are added to each row in head order; then the feed-forward circuit.
+        const FeedForward* f = layer.ffn ? &*layer.ffn : nullptr;
+        std::vector<std::uint32_t> reads;
+        if (f) reads = f->reads, std::sort(reads.begin(), reads.end());
+        // Exact values are lent to the circuit (swapped in and back, no copy) when no
+        // coordinate is read twice.
+        const bool lend = f && is_exact_v<S> && std::adjacent_find(reads.begin(), reads.end()) == reads.end();
+        for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
+            std::uint64_t ops = 0;
+            for (std::size_t i = r0; i < r1; ++i)
+                for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
+                    ops += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
+            ops_done += ops;
+            if (!f) return;
             EvalOptions eo{opts.max_bits};
-            std::vector<S> in(f.reads.size()), values;
-            // Exact values are lent to the circuit (swapped in and back, no copy) when no
-            // coordinate is read twice.
-            std::vector<std::uint32_t> reads = f.reads;
-            std::sort(reads.begin(), reads.end());
-            const bool lend = is_exact_v<S> && std::adjacent_find(reads.begin(), reads.end()) == reads.end();
-            for (std::size_t i = 0; i < n; ++i) {
+            std::vector<S> in(f->reads.size()), values;
+            for (std::size_t i = r0; i < r1; ++i) {
                 auto lend_all = [&] {
                     if constexpr (is_exact_v<S>)
-                        for (std::size_t k = 0; k < f.reads.size(); ++k) in[k].swap(Y.at(i, f.reads[k]));
+                        for (std::size_t k = 0; k < f->reads.size(); ++k) in[k].swap(Y.at(i, f->reads[k]));
                 };
                 if (lend) lend_all();
                 else
-                    for (std::size_t k = 0; k < f.reads.size(); ++k) in[k] = Y.at(i, f.reads[k]);
-                evaluate_into(f.circuit, in, values, eo);
+                    for (std::size_t k = 0; k < f->reads.size(); ++k) in[k] = Y.at(i, f->reads[k]);
+                evaluate_into(f->circuit, in, values, eo);
                 if (lend) lend_all();  // and back
-                for (std::size_t k = 0; k < f.writes.size(); ++k) {
-                    if constexpr (is_exact_v<S>) exact_add(Y.at(i, f.writes[k]), values[f.circuit.outputs[k]]);
-                    else Y.at(i, f.writes[k]) += values[f.circuit.outputs[k]];
+                for (std::size_t k = 0; k < f->writes.size(); ++k) {
+                    if constexpr (is_exact_v<S>) exact_add(Y.at(i, f->writes[k]), values[f->circuit.outputs[k]]);
+                    else Y.at(i, f->writes[k]) += values[f->circuit.outputs[k]];
                 }
             }
-        }
-        check_bits(res.state, l + 1, opts.max_bits);
+        });
+        res.trace.mul_adds += ops_done.exchange(0);
+        check_bits(res.state, l + 1, opts.max_bits, T);
         if (opts.record_states) res.trace.states.push_back(res.state);
         if (observe) observe(l + 1, res.state, layer_trace);
     }

@@ -2,7 +2,9 @@
 // double/float/bfloat16.
 //
 // Offers:
-//   RunOptions         stop after a layer, record states, tie tolerance, --max-bits guard.
+//   RunOptions         stop after a layer, record states, tie tolerance, --max-bits guard,
+//                      threads of exact runs.
+//   exact_threads(t)   the threads RunOptions::threads = t gives an exact run (0: every core).
 //   Trace<S>           per layer and head the argmax-set size at every position (|M_i|; for
 //                      uniform and softmax heads |U_i|), the states on request, the number of
 //                      multiply-adds done by affine maps and scores.
@@ -33,6 +35,12 @@
 // the layer's input state (exact runs: the operands of every map's fast path), the key
 // indexes (O(n log n) for masked heads) and the structured path's group means or prefix sums
 // (buffers reused by every head); record_states adds one state per layer.
+// Threads: an exact run splits its row-wise work (the maps, the output sums, the feed-forward
+// circuits, the structured path's queries) into contiguous blocks of positions shared out
+// among the threads (RunOptions::threads, 0: OpenMP's default, every core unless OMP_NUM_THREADS says otherwise;
+// at most one per 128 positions); key indexes, the dense scan and margin
+// recording stay on one thread. Every position is computed by the same code in the same order
+// whatever the split, so results, traces and errors do not depend on it.
 // The argument order of everything follows docs/semantics.md.
 #pragma once
 
@@ -54,7 +62,10 @@ struct RunOptions {
     bool dense = false;                     // exact runs: never use the structured fast path
     bool margins = false;                   // exact runs: record HeadTrace::margin
     bool record_attention = false;          // record HeadTrace::positions (and weights); dense scan
+    int threads = 0;                        // exact runs: threads for row-wise work (0: every core)
 };
+
+int exact_threads(int requested);
 
 template <class S>
 constexpr double default_tie_tolerance() {
