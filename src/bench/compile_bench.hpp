@@ -1,8 +1,11 @@
 // `ahat bench compile-run`: random depth-D circuits (10^3 to 10^5 gates by default, any sizes given), compiled
 // (circuit_to_encoder), run exactly and checked against direct evaluation; the structured
-// attention path beside the dense scan where the dense scan still finishes. Each point carries
-// the process's peak resident set so far (sizes run in the order given, so list them growing
-// to read each size's peak).
+// attention path beside the dense scan where the dense scan still finishes. Each size's
+// circuit and inputs depend only on the seed and the size. With `isolate` (the default) each
+// size runs in a child process of its own, so that its time does not depend on the heap the
+// sizes before it left (blocks of freed values in scattered order), and its point carries that
+// process's peak resident set; without it, sizes run in this process in the order given, and
+// each point carries the peak so far.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,8 @@ struct CompileRunParams {
     Construction construction = Construction::Wire;
     std::size_t dense_max = 4000;  // run the dense scan too up to this many gates
     int threads = 0;               // the exact runs' threads (RunOptions::threads; 0: every core)
+    std::size_t repeat = 1;        // repetitions per size; the best total time is kept
+    bool isolate = true;           // each size in a child process of its own (fork), from a fresh heap
 };
 
 struct CompileRunPoint {

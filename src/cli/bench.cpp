@@ -58,6 +58,8 @@ int run_bench_compile(const CompileRunParams& p, const OutputFlags& out) {
                  {"max_fanin", p.max_fanin},
                  {"seed", p.seed},
                  {"threads", exact_threads(p.threads)},
+                 {"repeat", p.repeat},
+                 {"isolated", p.isolate},
                  {"gates", pt.gates},
                  {"tokens", pt.tokens},
                  {"layers", pt.layers},
@@ -78,7 +80,7 @@ int run_bench_compile(const CompileRunParams& p, const OutputFlags& out) {
         rows.push_back(std::move(row));
     }
     if (!out.text()) {
-        RecordWriter records(out, {"bench", "construction", "depth", "inputs", "max_fanin", "seed", "threads", "gates", "tokens",
+        RecordWriter records(out, {"bench", "construction", "depth", "inputs", "max_fanin", "seed", "threads", "repeat", "isolated", "gates", "tokens",
                                    "layers", "compile_seconds", "run_seconds", "verify_seconds", "total_seconds",
                                    "outputs_ok", "dense_run_seconds", "dense_agrees", "gate_ratio", "time_ratio",
                                    "growth_per_doubling", "peak_rss_mb"});
@@ -125,6 +127,9 @@ void register_bench(CLI::App& app, Action& action) {
     add_number(cr, "--seed", cp->seed, "seed", 0, UINT64_MAX);
     cr->add_option("--construction", *construction, "wire or gate")->capture_default_str();
     add_number(cr, "--dense-max", cp->dense_max, "also time the dense scan up to this many gates", 0, std::size_t{1} << 28);
+    cr->add_flag("--in-process", [cp](std::int64_t) { cp->isolate = false; },
+                 "run every size in this process, in the order given (default: each in a child process of its own)");
+    add_number(cr, "--repeat", cp->repeat, "repetitions per size (the best total time is kept; every one is checked)", 1, 1000);
     add_number(cr, "--threads", cp->threads, "threads of the exact runs (0: every core; 1: one thread)", 0, 4096);
     auto cout_ = std::make_shared<OutputFlags>();
     add_output_flags(cr, *cout_, "JSON Lines: one flat record per size", "CSV: one row per size");
