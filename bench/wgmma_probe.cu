@@ -1,11 +1,11 @@
-// Standalone probe of the wgmma attention kernel (src/numeric/wgmma_attention.cuh, its only
-// include from the project; Shape and allowed() are restated here as in cuda_common.cuh):
+// Standalone probe of the wgmma attention kernel (src/numeric/wgmma_attention.cuh, with Shape
+// and allowed() from cuda_common.cuh; no library to link):
 // checks it against a plain one-thread-per-query float reference on random inputs (softmax
 // and average-hard, key width 64 and 128, masks none / causal / strict causal / windows;
 // average-hard also on coarse inputs, multiples of 1/2, where every score is exact in any
 // order and the tie sets must agree exactly, rescans included) and times the configurations
 // compared in docs/numeric.md (warpgroups NWG, ring stages ST, turns PP) with CUDA events.
-//   nvcc -O3 -gencode arch=compute_90a,code=sm_90a -o /tmp/p bench/wgmma_probe.cu && /tmp/p [quick]
+//   nvcc -O3 -Isrc -gencode arch=compute_90a,code=sm_90a -o /tmp/p bench/wgmma_probe.cu && /tmp/p [quick]
 // (nvcc 13's -arch=sm_90a alone also assembles compute_90 code, which rejects wgmma.)
 // quick: n = 16384 only. TFLOP/s counts 4 dk flops per allowed (query, key) pair per head
 // (PyTorch's count).
@@ -19,33 +19,8 @@
 #include <cstring>
 #include <vector>
 
-namespace ahat::numeric::cuda {
-struct Shape {
-    long long n = 0;
-    int dk = 0, dv = 0;
-    int rule = 0, mask = 0;
-    long long window = -1;
-    double tol = 0, beta = 1;
-    long long q_stride = 0, v_stride = 0;
-};
-__device__ inline void allowed(const Shape& s, long long i, long long& lo, long long& hi) {
-    lo = 0, hi = s.n - 1;
-    switch (s.mask) {
-        case 1: hi = i - 1; break;
-        case 2: hi = i; break;
-        case 3: lo = i + 1; break;
-        case 4: lo = i; break;
-        default: break;
-    }
-    if (s.window >= 0) {
-        const long long w = s.window < s.n ? s.window : s.n;
-        lo = lo > i - w ? lo : i - w;
-        hi = hi < i + w ? hi : i + w;
-    }
-}
-}  // namespace ahat::numeric::cuda
-
-#include "../src/numeric/wgmma_attention.cuh"
+#include "numeric/cuda_common.cuh"  // Shape, allowed()
+#include "numeric/wgmma_attention.cuh"
 
 using namespace ahat::numeric::cuda;
 
