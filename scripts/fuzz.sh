@@ -79,6 +79,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s.%N)
   status=0
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions="$root/tests/lsan.supp" \
     "$build/fuzz_$t" "$out/corpus/$t" "${seeds[@]}" -dict="tests/fuzz/dict/$t.dict" \
       -max_len=4096 -timeout=1 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 \
       -artifact_prefix="$out/artifacts/$t-" "${limit[@]}" > "$log" 2>&1 || status=$?
