@@ -358,14 +358,25 @@ void print(const Formula& f, std::uint32_t id, std::string& out) {
         case LtlOp::Since: sub(n.a, p); out += " S "; sub(n.b, p + 1); return;
         case LtlOp::Count: {
             const Comparison& c = f.comparison(id);
+            // Terms in the order of their printed operands, not of their node ids (which depend
+            // on the order the formula was built in): printing a parsed print gives it back.
+            std::vector<std::pair<std::string, long long>> terms;
+            for (const auto& [coef, x] : c.terms) {
+                std::string operand;
+                std::swap(operand, out);
+                sub(x, 5);
+                std::swap(operand, out);
+                terms.emplace_back(std::move(operand), coef);
+            }
+            std::sort(terms.begin(), terms.end());
             out += '[';
             bool first = true;
-            for (const auto& [coef, x] : c.terms) {
+            for (const auto& [operand, coef] : terms) {
                 long long mag = coef < 0 ? -coef : coef;
                 out += first ? (coef < 0 ? "-" : "") : (coef < 0 ? " - " : " + ");
                 if (mag != 1) out += fmt::format("{} ", mag);
                 out += c.window ? fmt::format("#<={} ", c.window) : std::string("#");
-                sub(x, 5);
+                out += operand;
                 first = false;
             }
             out += fmt::format(" {} {}]", rel_symbol(c.rel), -c.constant);
