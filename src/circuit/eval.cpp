@@ -52,10 +52,9 @@ void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S
         }
         if constexpr (is_exact_v<S>) {
             if (opts.max_bits != 0 && g.op != Op::Input && g.op != Op::Const) {
-                std::size_t bits = bit_size(v[k]);
-                if (bits > opts.max_bits)
+                if (over_bits(v[k], opts.max_bits))
                     fail({}, "gate '{}' ({}) needs {} bits, over the limit of {} (raise --max-bits)",
-                         g.name.empty() ? fmt::format("#{}", k) : g.name, op_name(g.op), bits, opts.max_bits);
+                         g.name.empty() ? fmt::format("#{}", k) : g.name, op_name(g.op), bit_size(v[k]), opts.max_bits);
             }
         }
     }

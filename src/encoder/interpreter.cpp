@@ -258,8 +258,10 @@ struct Attention {
             std::shared_ptr<const std::optional<KeyIndex>> index;
             if (!constant && allow_fast && hard) index = cache->get(K, !everywhere);
             const bool fast = index && index->has_value();
-            // int64 queries and keys for the scores of the dense scan, or of the runner-up
+            // int64 queries and keys for the scores of the dense scan, or of the runner-up;
+            // without margins, scaled ones do for the dense scan (it only compares scores)
             if (!fast || margins) small_qk = small_copy(Q, qs) && small_copy(K, ks);
+            if (!fast && !margins && !small_qk) small_qk = scaled_scores(Q, K, qs, ks);
             if (fast) return structured(**index, everywhere);
         }
         for (std::int64_t i = 0; i < n; ++i) {
@@ -629,14 +631,9 @@ void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits, int
         for_rows(X.rows, threads, [&](std::size_t r0, std::size_t r1) {
         for (std::size_t i = r0; i < r1; ++i)
             for (std::size_t c = 0; c < X.cols; ++c) {
-                // 64 bits a limb bound the size from above: exact only past the limit
-                mpq_srcptr q = X.at(i, c).backend().data();
-                const auto limbs = static_cast<std::size_t>(std::abs(mpq_numref(q)->_mp_size) + mpq_denref(q)->_mp_size);
-                if (limbs * 64 <= max_bits) continue;
-                std::size_t b = bit_size(X.at(i, c));
-                if (b > max_bits)
+                if (over_bits(X.at(i, c), max_bits))
                     fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
-                         counted(layer, "layer"), i, c, b, max_bits);
+                         counted(layer, "layer"), i, c, bit_size(X.at(i, c)), max_bits);
             }
         });
     } else {
@@ -711,7 +708,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
                 ops_done += ops;
             });
             Attention<S> att{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                             res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
+                             res.trace.mul_adds, !opts.dense && !opts.record_attention && n >= opts.structured_from, &cache,
                              opts.margins && is_exact_v<S>, opts.record_attention, scratch};
             att.threads = T;
             att.run();

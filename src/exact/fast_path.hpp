@@ -19,12 +19,18 @@
 //                             place, no allocation, when it fits in a long);
 //                             store_mean(out, count) stores sum / count the same way, and
 //                             divide_in_place(r, count) divides any Rational by a count.
-//   exact_mul(out, a, b)      out = a b in place: as i128 when both are small integers, a copy
-//                             or a zero when one is 0 or 1, GMP otherwise (out must not alias).
+//   exact_mul(out, a, b)      out = a b in place: as i128 when both are small integers, a copy,
+//                             a negated copy or a zero when one is 1, -1 or 0, GMP otherwise
+//                             (out must not alias).
 //   exact_add(out, a)         out += a in place: nothing when a is 0, i128 when both are small.
 //   exact_sum(out, x, n)      out = x_0 + ... + x_{n-1} of pointed-to Rationals, in place: as
 //                             i128 when all are small, else GMP over the nonzero terms.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
+//   scaled_scores(Q, K, qs, ks)  int64 rows qs, ks whose dot products small_dot(qs_i, ks_j)
+//                             order each query's scores <Q_i, K_j> as they are, ties
+//                             included, when every entry is a small fraction (the 1/(i+1)
+//                             features of compiled programs); the values differ by a positive
+//                             factor per query. False when a scale or entry leaves 2^62.
 //   exact_dot(a, b, n)        sum_k a_k b_k of Rationals: small_dot when every entry is small,
 //                             GMP otherwise; the same value either way.
 //   PackedMatrix              an exact rows x cols matrix kept compactly: each entry an int64
@@ -40,6 +46,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -63,6 +70,81 @@ inline bool marked_small_ints(const Rational* x, std::size_t n, std::vector<std:
     for (std::size_t k = 0; k < n; ++k)
         if (!small_int(x[k], &out[k])) out[k] = kNotSmall, all = false;
     return all;
+}
+
+// One entry's numerator and denominator when both fit in one limb (|num| < 2^62, den < 2^62).
+inline bool small_fraction(const Rational& r, std::int64_t& num, std::uint64_t& den) {
+    mpq_srcptr q = r.backend().data();
+    if (mpz_size(mpq_numref(q)) > 1 || mpz_size(mpq_denref(q)) != 1) return false;
+    const std::uint64_t a = mpz_getlimbn(mpq_numref(q), 0), b = mpz_getlimbn(mpq_denref(q), 0);
+    if ((a >> 62) != 0 || (b >> 62) != 0) return false;
+    num = mpz_sgn(mpq_numref(q)) < 0 ? -static_cast<std::int64_t>(a) : static_cast<std::int64_t>(a);
+    den = b;
+    return true;
+}
+
+// lcm(a, b) when it stays below 2^62.
+inline std::optional<std::uint64_t> small_lcm(std::uint64_t a, std::uint64_t b) {
+    std::uint64_t m = 0;
+    if (__builtin_mul_overflow(a / std::gcd(a, b), b, &m) || (m >> 62) != 0) return std::nullopt;
+    return m;
+}
+
+// Integer stand-ins for the scores of the dense scan when Q and K hold small fractions (the
+// 1/(i+1) features of compiled programs): key coordinate t is multiplied by s_t, the lcm of
+// its denominators, and query coordinate t divided by it, which leaves every <q_i, k_j> as it
+// is; then query row i is multiplied by c_i > 0, the lcm of its denominators, which scales
+// query i's scores alike. Every comparison among one query's scores (hence argmax sets and
+// ties) is the same on qs, ks as on Q, K; the values are not (no margin reads them). False
+// when an entry, a scale or a scaled entry does not stay below 2^62.
+inline bool scaled_scores(const Matrix<Rational>& Q, const Matrix<Rational>& K, std::vector<std::int64_t>& qs,
+                 std::vector<std::int64_t>& ks) {
+    const std::size_t dk = K.cols;
+    std::vector<std::uint64_t> scale(dk, 1);
+    std::int64_t num = 0;
+    std::uint64_t den = 0;
+    for (std::size_t j = 0; j < K.rows; ++j)
+        for (std::size_t t = 0; t < dk; ++t) {
+            if (!small_fraction(K.at(j, t), num, den)) return false;
+            const auto m = small_lcm(scale[t], den);
+            if (!m) return false;
+            scale[t] = *m;
+        }
+    ks.resize(K.rows * dk);
+    for (std::size_t j = 0; j < K.rows; ++j)
+        for (std::size_t t = 0; t < dk; ++t) {
+            small_fraction(K.at(j, t), num, den);
+            std::int64_t v = 0;
+            if (__builtin_mul_overflow(num, static_cast<std::int64_t>(scale[t] / den), &v) || v >= (std::int64_t{1} << 62) ||
+                v <= -(std::int64_t{1} << 62))
+                return false;
+            ks[j * dk + t] = v;
+        }
+    qs.resize(Q.rows * dk);
+    std::vector<std::int64_t> nums(dk);
+    std::vector<std::uint64_t> dens(dk);
+    for (std::size_t i = 0; i < Q.rows; ++i) {
+        std::uint64_t c = 1;
+        for (std::size_t t = 0; t < dk; ++t) {  // q_t / s_t = (num / g) / (den s_t / g), g = gcd(num, s_t)
+            if (!small_fraction(Q.at(i, t), num, den)) return false;
+            const std::uint64_t g = std::gcd(static_cast<std::uint64_t>(num < 0 ? -num : num), scale[t]);
+            std::uint64_t d = 0;
+            if (g == 0 || __builtin_mul_overflow(den, scale[t] / g, &d) || (d >> 62) != 0) return false;
+            nums[t] = num / static_cast<std::int64_t>(g);
+            dens[t] = d;
+            const auto m = small_lcm(c, d);
+            if (!m) return false;
+            c = *m;
+        }
+        for (std::size_t t = 0; t < dk; ++t) {
+            std::int64_t v = 0;
+            if (__builtin_mul_overflow(nums[t], static_cast<std::int64_t>(c / dens[t]), &v) || v >= (std::int64_t{1} << 62) ||
+                v <= -(std::int64_t{1} << 62))
+                return false;
+            qs[i * dk + t] = v;
+        }
+    }
+    return true;
 }
 
 class SmallSum {
@@ -103,6 +185,8 @@ inline void exact_mul(Rational& out, const Rational& a, const Rational& b) {
     if ((sa && x == 0) || (sb && y == 0)) return mpq_set_ui(out.backend().data(), 0, 1);
     if (sa && x == 1) return mpq_set(out.backend().data(), b.backend().data());
     if (sb && y == 1) return mpq_set(out.backend().data(), a.backend().data());
+    if (sa && x == -1) return mpq_neg(out.backend().data(), b.backend().data());
+    if (sb && y == -1) return mpq_neg(out.backend().data(), a.backend().data());
     mpq_mul(out.backend().data(), a.backend().data(), b.backend().data());
 }
 

@@ -55,6 +55,9 @@ Matrix<S> Sparse<S>::to_dense() const {
 
 template <class S>
 void Sparse<S>::prepare() {
+    used.clear();
+    for (std::size_t r = 0; r < rows; ++r)
+        if (start[r] != start[r + 1]) used.push_back(static_cast<std::uint32_t>(r));
     small.clear();
     if constexpr (is_exact_v<S>) {
         if (!small_ints(val.data(), val.size(), small)) {
@@ -148,13 +151,12 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
         std::int64_t yr = 0;
         const bool fast = A.small.size() == A.val.size();
         if (fast) marked_small_ints(x, A.cols, xs);
-        for (std::size_t r = 0; r < A.rows; ++r) {
-            if (A.start[r] == A.start[r + 1]) continue;
+        for (const std::uint32_t r : A.used) {  // O(nnz), not O(rows): an output map has d rows
             bool row_fast = fast && small_int(y[r], &yr);
             exact_row(A, r, x, xs.data(), row_fast, row_fast ? yr : 0, y[r], y[r]);  // in place
         }
     } else {
-        for (std::size_t r = 0; r < A.rows; ++r)
+        for (const std::uint32_t r : A.used)
             for (std::uint32_t k = A.start[r]; k < A.start[r + 1]; ++k) y[r] += A.val[k] * x[A.col[k]];
     }
     return A.nnz();

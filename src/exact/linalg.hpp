@@ -6,6 +6,7 @@
 //                      when every entry is a small integer (the exact fast path).
 //   Affine<S>          x -> A x + b with A sparse.
 //   apply / apply_add  y = A x + b, y += A x; return the number of multiply-adds done.
+//                      apply_add costs O(nnz(A)) (rows without an entry are skipped).
 //   dot                exact dot product with the same fast path.
 //   convert<T>         change scalar type (Rational -> double, say).
 // Instantiated for Rational, double, float and bfloat16.
@@ -44,6 +45,7 @@ struct Sparse {
     std::vector<std::uint32_t> col;
     std::vector<S> val;
     std::vector<std::int64_t> small;  // Rational only: int64 copy of val when all fit
+    std::vector<std::uint32_t> used;  // the rows with an entry, ascending (apply_add visits only these)
 
     Sparse() = default;
     Sparse(std::size_t r, std::size_t c) : rows(r), cols(c), start(r + 1, 0) {}
@@ -57,7 +59,7 @@ struct Sparse {
     };
     static Sparse from_triples(std::size_t rows, std::size_t cols, std::vector<Triple> entries);
     Matrix<S> to_dense() const;
-    void prepare();  // recompute the small-integer cache (Rational only; no-op otherwise)
+    void prepare();  // recompute `used` and the small-integer cache (Rational only)
     bool operator==(const Sparse& o) const {
         return rows == o.rows && cols == o.cols && start == o.start && col == o.col && val == o.val;
     }

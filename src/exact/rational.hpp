@@ -7,6 +7,7 @@
 //                                  with a reason and the offending offset.
 //   to_string(r)                   canonical form: "-3", "7/2" (lowest terms, sign on top).
 //   bit_size(r)                    bits of numerator plus bits of denominator.
+//   over_bits(r, max_bits)         bit_size(r) > max_bits, from the limb counts when far below.
 //   small_int(r, &out)             true when r is an integer that fits in int64.
 //   use_limb_pool()                GMP's one- and two-limb blocks from a per-thread pool for
 //                                  the rest of the process (about half the memory of a state
@@ -51,6 +52,14 @@ std::string to_string(const Rational& r);
 
 // Bits of |numerator| plus bits of denominator (each at least 1).
 std::size_t bit_size(const Rational& r);
+
+// bit_size(r) > max_bits, answered from the limb counts (64 bits a limb bound the size from
+// above) unless they exceed the limit: the exact count is taken only near it.
+inline bool over_bits(const Rational& r, std::size_t max_bits) {
+    mpq_srcptr q = r.backend().data();
+    const std::size_t limbs = mpz_size(mpq_numref(q)) + mpz_size(mpq_denref(q));
+    return limbs * 64 > max_bits && bit_size(r) > max_bits;
+}
 
 bool use_limb_pool();
 

@@ -1,4 +1,4 @@
-// exact/fast_path: SmallSum, small_ints, small_dot and exact_dot against plain GMP results on
+// exact/fast_path: SmallSum, small_ints, small_dot, exact_dot and scaled_scores against plain GMP results on
 // random operations with fixed seeds, with operands drawn at the overflow boundaries
 // (INT64_MAX, INT64_MIN, 2^62 - 1, sums and products past 2^127).
 #include <catch2/catch.hpp>
@@ -170,6 +170,56 @@ TEST_CASE("small_dot and exact_dot agree with GMP dot products", "[exact][fast_p
     }
     CHECK(fast > 500);
     CHECK(slow > 300);
+}
+
+TEST_CASE("scaled_scores orders each query's scores as the exact ones, ties included", "[exact][fast_path]") {
+    // Random Q, K of small fractions (denominators 1..12, as positional features give), some
+    // with a huge numerator or denominator that must be refused. Where scaled_scores accepts,
+    // for every query i and keys j, j': sign(<qs_i, ks_j> - <qs_i, ks_j'>) is the sign of the
+    // exact difference <Q_i, K_j> - <Q_i, K_j'>.
+    std::mt19937_64 rng(2718);
+    int accepted = 0, refused = 0, wrongly_refused = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        const std::size_t n = 1 + rng() % 9, dk = 1 + rng() % 4;
+        const bool huge = trial % 5 == 0;
+        auto entry = [&] {
+            Rational r = Rational(static_cast<long long>(rng() % 7) - 3) / static_cast<long long>(1 + rng() % 12);
+            if (huge && rng() % 8 == 0) {
+                const Rational big = Rational(Integer(1) << 70);
+                r = rng() % 2 ? (r + 1) * big : (r + 1) / big;
+            }
+            return r;
+        };
+        Matrix<Rational> Q(n, dk), K(n, dk);
+        for (auto& x : Q.data) x = entry();
+        for (auto& x : K.data) x = entry();
+        std::vector<std::int64_t> qs, ks;
+        if (!scaled_scores(Q, K, qs, ks)) {
+            ++refused;
+            bool large = false;
+            for (const auto* m : {&Q, &K})
+                for (const Rational& x : m->data) large = large || bit_size(x) > 62;
+            if (!large) ++wrongly_refused;
+            continue;
+        }
+        ++accepted;
+        REQUIRE(qs.size() == n * dk);
+        REQUIRE(ks.size() == n * dk);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j)
+                for (std::size_t j2 = 0; j2 < n; ++j2) {
+                    const Rational exact = exact_dot(Q.row(i), K.row(j), dk) - exact_dot(Q.row(i), K.row(j2), dk);
+                    const auto a = small_dot(qs.data() + i * dk, ks.data() + j * dk, dk);
+                    const auto b = small_dot(qs.data() + i * dk, ks.data() + j2 * dk, dk);
+                    REQUIRE(a.has_value());
+                    REQUIRE(b.has_value());
+                    const int sign = *a > *b ? 1 : *a < *b ? -1 : 0;
+                    REQUIRE(sign == exact.sign());
+                }
+    }
+    CHECK(accepted > 250);
+    CHECK(refused > 20);          // the huge entries are refused...
+    CHECK(wrongly_refused == 0);  // ...and only they
 }
 
 TEST_CASE("PackedMatrix gives back every value, small, large and fractional", "[exact][fast_path]") {

@@ -58,14 +58,15 @@ TEST_CASE("compiled task encoders: the structured attention path leaves the dens
     // (key-index) path and the run with the dense O(n^2) scan end in equal states, entry for
     // entry, and select equal argmax-set sizes at every head and position.
     for_each_compiled([](const Task& t, const rasp::Compiled& c, const Program<Rational>& run) {
-        RunOptions dense;
+        RunOptions structured, dense;
+        structured.structured_from = 0;  // small n too
         dense.dense = true;
         for (std::size_t n : testing::sizes(t, 24, {64, 129})) {
             std::mt19937_64 rng(n * 31 + 7);
             Tokens x = t.generate(n, rng);
             INFO("input: " << testing::show(x));
             const Matrix<Rational> in = embed(c.encoder, testing::spelled(x));
-            const RunResult<Rational> a = run.run(in), b = run.run(in, dense);
+            const RunResult<Rational> a = run.run(in, structured), b = run.run(in, dense);
             REQUIRE(a.state == b.state);
             for (std::size_t l = 0; l < a.trace.heads.size(); ++l)
                 for (std::size_t h = 0; h < a.trace.heads[l].size(); ++h) CHECK(a.trace.heads[l][h].selected == b.trace.heads[l][h].selected);
