@@ -685,9 +685,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
         if constexpr (is_exact_v<S>) {
             marks.resize(n * d);
             for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
-                std::int64_t* m = marks.data();
-                for (std::size_t k = r0 * d; k < r1 * d; ++k)
-                    if (!small_int(Y.data[k], &m[k])) m[k] = kNotSmall;
+                marked_small_ints(Y.data.data() + r0 * d, (r1 - r0) * d, marks.data() + r0 * d);
             });
             marked = marks.data();
         }
@@ -737,7 +735,12 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
                 if (lend) lend_all();
                 else
                     for (std::size_t k = 0; k < f->reads.size(); ++k) in[k] = Y.at(i, f->reads[k]);
-                evaluate_into(f->circuit, in, values, eo);
+                try {
+                    evaluate_into(f->circuit, in, values, eo);
+                } catch (const InputError& e) {  // the --max-bits guard: say where it tripped
+                    if (lend) lend_all();
+                    throw InputError(e.loc(), fmt::format("feed-forward circuit of layer {} of {}, position {}: {}", l + 1, L, i, e.what()));
+                }
                 if (lend) lend_all();  // and back
                 for (std::size_t k = 0; k < f->writes.size(); ++k) {
                     if constexpr (is_exact_v<S>) exact_add(Y.at(i, f->writes[k]), values[f->circuit.outputs[k]]);

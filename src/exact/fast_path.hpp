@@ -64,12 +64,16 @@ inline bool small_ints(const Rational* x, std::size_t n, std::vector<std::int64_
 
 inline constexpr std::int64_t kNotSmall = INT64_MIN;  // never a small integer (|x| < 2^62)
 
-inline bool marked_small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
-    out.resize(n);
+inline bool marked_small_ints(const Rational* x, std::size_t n, std::int64_t* out) {
     bool all = true;
     for (std::size_t k = 0; k < n; ++k)
         if (!small_int(x[k], &out[k])) out[k] = kNotSmall, all = false;
     return all;
+}
+
+inline bool marked_small_ints(const Rational* x, std::size_t n, std::vector<std::int64_t>& out) {
+    out.resize(n);
+    return marked_small_ints(x, n, out.data());
 }
 
 // One entry's numerator and denominator when both fit in one limb (|num| < 2^62, den < 2^62).

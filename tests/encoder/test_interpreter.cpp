@@ -527,6 +527,8 @@ TEST_CASE("RunOptions: max_bits turns runaway growth into an InputError", "[enco
         FAIL("expected an InputError");
     } catch (const InputError& e) {
         CHECK_THAT(e.what(), Catch::Contains("bits"));
+        // 3^64 (102 bits) is the first value over 64 bits: the square gate of layer 6
+        CHECK_THAT(e.what(), Catch::Contains("feed-forward circuit of layer 6 of 10, position 0: gate 's'"));
     }
     o.max_bits = 0;  // no limit
     CHECK(run<Rational>(enc, X, o).state.at(0, 0) == Rational(want));

@@ -110,6 +110,7 @@ TEST_CASE("exact runs over threads: runaway growth fails at the row one thread n
         };
         const std::string want = message(1);
         CHECK_THAT(want, Catch::Contains("needs 407 bits"));
+        CHECK_THAT(want, Catch::Contains("position " + std::to_string(first) + ":"));
         for (int threads : {2, 4, 7}) CHECK(message(threads) == want);
     }
 }
