@@ -514,19 +514,8 @@ __global__ void __launch_bounds__(32 * kWarps) mma_kernel(Shape sh, const __nv_b
     };
     sweep(false, t1);
     if constexpr (HARD) {
-        long long last = -1;
-#pragma unroll
-        for (int h = 0; h < R; ++h) {
-            last = redo[h] - 1 > last ? redo[h] - 1 : last;
-            if (redo[h] >= 0 && t == 0 && rescans) atomicAdd(rescans, 1ull);
-        }
         // The block's rescan reaches the latest redo point of any row.
-        __shared__ long long s_last;
-        if (tid == 0) s_last = -1;
-        __syncthreads();
-        if (last >= 0) atomicMax(&s_last, last);
-        __syncthreads();
-        if (s_last >= t0) sweep(true, s_last);
+        if (const long long last = block_rescan_end(redo, t, tid, rescans); last >= t0) sweep(true, last);
     }
 #pragma unroll
     for (int h = 0; h < R; ++h) {
@@ -837,18 +826,7 @@ __global__ void __launch_bounds__(32 * KW, KW <= 4 ? 2 : 1)
         }
     };
     sweep(false, t1);
-    long long lastr = -1;
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-        lastr = redo[h] - 1 > lastr ? redo[h] - 1 : lastr;
-        if (redo[h] >= 0 && t == 0 && rescans) atomicAdd(rescans, 1ull);
-    }
-    __shared__ long long s_last;
-    if (tid == 0) s_last = -1;
-    __syncthreads();
-    if (lastr >= 0) atomicMax(&s_last, lastr);
-    __syncthreads();
-    if (s_last >= t0) sweep(true, s_last);
+    if (const long long last = block_rescan_end(redo, t, tid, rescans); last >= t0) sweep(true, last);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
         const unsigned tot = quad_sum_u(cnt[h]);

@@ -2,7 +2,7 @@
 // sm_90a), float accumulation: softmax at beta and average-hard with the tie tolerance, key
 // width D = 64 or 128, every mask and window of `allowed` (tiles outside a block's range are
 // never loaded). Included by device_cuda.cu and by bench/wgmma_probe.cu, which both define
-// `Shape` and `allowed(sh, i, lo, hi)` (cuda_common.cuh) in namespace ahat::numeric::cuda
+// `Shape`, `allowed(sh, i, lo, hi)` and `block_rescan_end` (cuda_common.cuh) in namespace ahat::numeric::cuda
 // before including this file. Design and measurements in docs/numeric.md ("bfloat16 on tensor
 // cores: the wgmma kernel"). Written from the PTX ISA's descriptions (wgmma, mbarrier,
 // cp.async.bulk.tensor); nothing copied from other kernels.
@@ -357,18 +357,7 @@ __global__ void __launch_bounds__(128 * NWG, 1) attn_kernel(Shape sh, const __gr
     };
     sweep(false, t1);
     if constexpr (HARD) {
-        long long lastr = -1;
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            lastr = redo[h] - 1 > lastr ? redo[h] - 1 : lastr;
-            if (redo[h] >= 0 && t == 0 && rescans) atomicAdd(rescans, 1ull);
-        }
-        __shared__ long long s_last;
-        if (tid == 0) s_last = -1;
-        __syncthreads();
-        if (lastr >= 0) atomicMax(&s_last, lastr);
-        __syncthreads();
-        if (s_last >= t0) sweep(true, s_last);
+        if (const long long last = block_rescan_end(redo, t, tid, rescans); last >= t0) sweep(true, last);
     }
     if constexpr (PP)
         if (wgi == 0) bar_sync(1, 256);  // the last warpgroup's final turn signal
