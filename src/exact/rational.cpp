@@ -21,12 +21,13 @@ namespace {
 // time: the page's free blocks, else its never-used tail; when the page is used up, it moves
 // to another of its pages with free blocks (a stack of them), then to the blocks of its pages
 // that other threads freed (`remote`, below), then to a new page. A block freed by its page's
-// owner goes back to its page, so that values made one after the other stay near each other in memory however the
-// earlier ones were freed. (One free list per thread handed blocks out in the scattered order
-// of earlier frees, and every later run in the process paid for it in cache misses: a task
-// ran up to 3x slower after other tasks than alone.) Pages come from 4 MiB chunks, mapped
-// aligned and marked in a bitmap of the address space, so that a block from malloc (allocated
-// before the pool was installed, or when mapping fails) is told apart and given to free().
+// owner goes back to its page, so that values made one after the other stay near each other
+// in memory however the earlier ones were freed. (One free list per thread handed blocks out
+// in the scattered order of earlier frees, and every later run in the process paid for it in
+// cache misses: a task ran up to 3x slower after other tasks than alone.) Pages come from
+// 4 MiB chunks, mapped aligned and marked in a bitmap of the address space, so that a block
+// from malloc (allocated before the pool was installed, or when mapping fails) is told apart
+// and given to free().
 // Nothing is unmapped: a block freed on any thread stays valid memory.
 
 namespace limb_pool {
