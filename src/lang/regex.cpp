@@ -232,7 +232,7 @@ private:
         error(c, "'{}' needs an operand before it", t.text);
     }
 
-    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 100000, kMaxHeight = 1000;
+    static constexpr std::size_t kMaxRepeat = 1000, kMaxDepth = 500, kMaxExpanded = 10000, kMaxHeight = 1000;
     std::vector<std::size_t> weight_;  // per node: its size with repetitions expanded
     std::vector<std::size_t> height_;  // per node: 1 + its children's greatest
     std::string source_;
