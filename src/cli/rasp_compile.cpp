@@ -1,7 +1,12 @@
 // ahat rasp compile PROG.rasp [--name SOP] [--alphabet abc | --alphabet-file F] -o enc.json [--json]
 // Compiles one SOp of a RASP program to an encoder JSON (then: ahat run enc.json --input ...).
 // With --all: compiles every named SOp and checks each against the evaluator (rasp::survey).
+#include <unistd.h>
+
+#include <memory>
+
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 #include "encoder/encoder_json.hpp"
 #include "rasp/compile.hpp"
 #include "rasp/eval.hpp"
@@ -13,8 +18,9 @@ namespace {
 
 struct RaspCompileArgs {
     std::string file, name, alphabet, alphabet_file, output, words_file;
-    bool json = false, no_prelude = false, all = false;
+    bool json = false, no_prelude = false, all = false, quiet = false;
     std::size_t all_up_to = 4, random_words = 100, random_len = 40;
+    int threads = 0;
     std::uint32_t seed = 1;
 };
 
@@ -54,7 +60,21 @@ int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vecto
             start = end + 1;
         }
     }
-    const rasp::Survey s = rasp::survey(prog, alphabet, words);
+    rasp::SurveyOptions so;
+    so.threads = a.threads;
+    // Progress on stderr: a bar on a terminal; in a log, a line a chunk (at most 50) for
+    // surveys of over 10^4 words.
+    std::unique_ptr<Progress> progress;
+    if (!a.quiet && (isatty(STDERR_FILENO) || words.size() > 10000)) {
+        so.on_chunk = [&](std::size_t chunk, std::size_t chunks, std::size_t first, std::size_t end) {
+            if (!progress)  // the first chunk: the SOps are compiled by now
+                progress = std::make_unique<Progress>("rasp compile --all", std::vector<double>(chunks, 1.0), false);
+            (void)chunk;
+            progress->step(fmt::format("words {}..{} of {}", first + 1, end, words.size()));
+        };
+    }
+    const rasp::Survey s = rasp::survey(prog, alphabet, words, so);
+    if (progress) progress->finish();
     if (a.json) {
         json refused = json::array();
         for (const auto& [name, why] : s.refused) refused.push_back(json{{"name", name}, {"why", why}});
@@ -137,6 +157,8 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     add_number(sub, "--random-len", args->random_len, "--all: of lengths up to this (default 40)", 1, 1 << 16);
     add_number(sub, "--seed", args->seed, "--all: the random words' seed (default 1)", 0, UINT32_MAX);
     sub->add_option("--words", args->words_file, "--all: and on the words of this file, one a line");
+    add_number(sub, "--threads", args->threads, "--all: threads (0: every core); the result does not depend on it", 0, 1024);
+    sub->add_flag("--quiet", args->quiet, "--all: no progress on stderr");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

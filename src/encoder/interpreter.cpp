@@ -33,6 +33,16 @@ Program<S>::Program(const Encoder& enc) : enc_(&enc) {
             lowered.push_back(LoweredHead{convert<S>(h.query), convert<S>(h.key), convert<S>(h.value),
                                           convert<S>(h.output), from_rational<S>(h.beta)});
         }
+        Touched& t = touched_.emplace_back();
+        for (const LoweredHead& h : lowered) {
+            for (const Affine<S>* f : {&h.query, &h.key, &h.value}) t.reads.insert(t.reads.end(), f->A.col.begin(), f->A.col.end());
+            t.writes.insert(t.writes.end(), h.output.used.begin(), h.output.used.end());
+        }
+        if (layer.ffn) t.writes.insert(t.writes.end(), layer.ffn->writes.begin(), layer.ffn->writes.end());
+        for (auto* v : {&t.reads, &t.writes}) {
+            std::sort(v->begin(), v->end());
+            v->erase(std::unique(v->begin(), v->end()), v->end());
+        }
     }
 }
 
@@ -624,20 +634,28 @@ void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
     m.data.resize(rows * cols);
 }
 
+// The --max-bits guard over the coordinates `cols` of every row (null: all of them). A layer
+// passes the coordinates it wrote: the others are as they were when last checked.
 template <class S>
-void check_bits(const Matrix<S>& X, std::size_t layer, std::size_t max_bits, int threads) {
+void check_bits(const Matrix<S>& X, const std::vector<std::uint32_t>* cols, std::size_t layer, std::size_t max_bits,
+                int threads) {
     if constexpr (is_exact_v<S>) {
         if (max_bits == 0) return;
+        auto check = [&](std::size_t i, std::size_t c) {
+            if (over_bits(X.at(i, c), max_bits))
+                fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
+                     counted(layer, "layer"), i, c, bit_size(X.at(i, c)), max_bits);
+        };
         for_rows(X.rows, threads, [&](std::size_t r0, std::size_t r1) {
-        for (std::size_t i = r0; i < r1; ++i)
-            for (std::size_t c = 0; c < X.cols; ++c) {
-                if (over_bits(X.at(i, c), max_bits))
-                    fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
-                         counted(layer, "layer"), i, c, bit_size(X.at(i, c)), max_bits);
+            for (std::size_t i = r0; i < r1; ++i) {
+                if (!cols)
+                    for (std::size_t c = 0; c < X.cols; ++c) check(i, c);
+                else
+                    for (std::uint32_t c : *cols) check(i, c);
             }
         });
     } else {
-        (void)X, (void)layer, (void)max_bits, (void)threads;
+        (void)X, (void)cols, (void)layer, (void)max_bits, (void)threads;
     }
 }
 
@@ -662,7 +680,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
     res.state = std::move(input);
-    check_bits(res.state, 0, opts.max_bits, row_threads(opts.threads, n));
+    check_bits(res.state, nullptr, 0, opts.max_bits, row_threads(opts.threads, n));
     if (opts.record_states) res.trace.states.push_back(res.state);
     if (observe) observe(0, res.state, {});
     // The layer is computed in place: every head reads the layer's input state and writes its
@@ -672,7 +690,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     std::vector<Matrix<S>> outs;
     KeyCache cache;
     Scratch<S> scratch;
-    std::vector<std::int64_t> marks;  // exact runs: the layer's input state as int64 where small
+    std::vector<std::int64_t> marks;  // exact runs: the coordinates the layer's maps read, as int64 where small
     // Exact runs split row-wise work over threads; numeric runs are the numeric engine's job.
     const int T = is_exact_v<S> ? row_threads(opts.threads, n) : 1;
     std::atomic<std::uint64_t> ops_done{0};  // multiply-adds of the threads' blocks
@@ -683,9 +701,13 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
         if (outs.size() < layer.heads.size()) outs.resize(layer.heads.size());
         const std::int64_t* marked = nullptr;  // row i's marks: marked + i * d
         if constexpr (is_exact_v<S>) {
-            marks.resize(n * d);
+            marks.resize(n * d);  // only the columns the maps read are marked (the rest are never looked at)
+            const std::vector<std::uint32_t>& reads = touched_[l].reads;
             for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
-                marked_small_ints(Y.data.data() + r0 * d, (r1 - r0) * d, marks.data() + r0 * d);
+                if (reads.size() == d) return marked_small_ints(Y.data.data() + r0 * d, (r1 - r0) * d, marks.data() + r0 * d), void();
+                for (std::size_t i = r0; i < r1; ++i)
+                    for (std::uint32_t c : reads)
+                        if (!small_int(Y.at(i, c), &marks[i * d + c])) marks[i * d + c] = kNotSmall;
             });
             marked = marks.data();
         }
@@ -749,7 +771,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             }
         });
         res.trace.mul_adds += ops_done.exchange(0);
-        check_bits(res.state, l + 1, opts.max_bits, T);
+        check_bits(res.state, &touched_[l].writes, l + 1, opts.max_bits, T);
         if (opts.record_states) res.trace.states.push_back(res.state);
         if (observe) observe(l + 1, res.state, layer_trace);
     }

@@ -145,8 +145,15 @@ private:
         Sparse<S> output;
         S beta;
     };
+    // Per layer, the coordinates its heads' query, key and value maps read, and those its
+    // heads and feed-forward part write (ascending): exact runs mark and bound-check only
+    // these, so a layer costs O(n x coordinates it touches), not O(n x d).
+    struct Touched {
+        std::vector<std::uint32_t> reads, writes;
+    };
     const Encoder* enc_;
     std::vector<std::vector<LoweredHead>> heads_;
+    std::vector<Touched> touched_;
 };
 
 // Convenience: lower and run once.

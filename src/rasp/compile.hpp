@@ -8,11 +8,13 @@
 //                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
-//   survey(prog, alphabet, words)   compiles the SOp of every assignment (each distinct SOp
-//                       once) and runs each encoder exactly beside the evaluator on every word
-//                       the evaluator accepts: counts by name (last assignment) and by
-//                       assignment, refusals (located reasons), disagreements.
-//                       O(#SOps * (compile + #words * run)).
+//   survey(prog, alphabet, words, opts)   compiles the SOp of every assignment (each distinct
+//                       SOp once) and runs each encoder exactly beside the evaluator on every
+//                       word the evaluator accepts: counts by name (last assignment) and by
+//                       assignment, refusals (located reasons), disagreements (in word order,
+//                       then SOp order). O(#SOps * (compile + #words * run)), shared out over
+//                       opts.threads threads (SOps while compiling, then words); the result
+//                       does not depend on the number of threads.
 //   survey_words(alphabet, all_up_to, random_count, random_max_len, seed)   every word of
 //                       length <= all_up_to, then random words of length <= random_max_len.
 //   decode(c, outputs)  the RASP values at the input positions (the beginning-of-sequence
@@ -21,6 +23,7 @@
 //                       value (one-hot: the largest coordinate; integers: rounded).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,8 +60,15 @@ struct Survey {
     std::vector<std::string> disagreements;
 };
 
+struct SurveyOptions {
+    int threads = 0;  // 0: every core (or OMP_NUM_THREADS)
+    // Called before each chunk of words (at most 50 chunks), on the calling thread: the
+    // chunk's number, the number of chunks, and the chunk's words [first, end).
+    std::function<void(std::size_t chunk, std::size_t chunks, std::size_t first, std::size_t end)> on_chunk;
+};
+
 Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
-              const std::vector<std::vector<std::string>>& words);
+              const std::vector<std::vector<std::string>>& words, const SurveyOptions& opts = {});
 std::vector<std::vector<std::string>> survey_words(const std::vector<std::string>& alphabet, std::size_t all_up_to,
                                                    std::size_t random_count, std::size_t random_max_len,
                                                    std::uint32_t seed);

@@ -1,6 +1,7 @@
 // The compiler's survey of a program (compile.hpp): compile every named SOp, then run each
 // encoder exactly beside the reference evaluator on a set of words.
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,33 +35,70 @@ std::vector<std::vector<std::string>> survey_words(const std::vector<std::string
     return out;
 }
 
+namespace {
+
+// One word's part of a survey: whether the evaluator accepted it, the runs made, and the
+// disagreements found (in the order of the compiled SOps).
+struct WordOutcome {
+    bool accepted = false;
+    std::size_t checked = 0;
+    std::vector<std::string> disagreements;
+};
+
+// f(k) for k in [0, count) on `threads` OpenMP threads (dynamically scheduled); an exception
+// escaping f(k) is kept and the lowest k's is rethrown once all have finished.
+template <class F>
+void parallel_each(std::size_t count, int threads, const F& f) {
+    std::vector<std::exception_ptr> errors(count);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
+    for (std::size_t k = 0; k < count; ++k) {
+        try {
+            f(k);
+        } catch (...) {
+            errors[k] = std::current_exception();
+        }
+    }
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
+}
+
+}  // namespace
+
 Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
-              const std::vector<std::vector<std::string>>& words) {
+              const std::vector<std::vector<std::string>>& words, const SurveyOptions& opts) {
     Survey s;
+    const int threads = exact_threads(opts.threads);
     struct Entry {
         std::string name;
         std::uint32_t id;
-        Compiled c;
-        std::optional<ahat::Program<Rational>> run;  // points into c.encoder
+        std::optional<Compiled> c;                   // empty: refused
+        std::string refusal;                         // why, located
+        std::optional<ahat::Program<Rational>> run;  // points into c->encoder
     };
-    std::vector<std::unique_ptr<Entry>> compiled;
-    std::map<std::uint32_t, std::string> refusals;  // SOp node -> why it does not compile
-    std::map<std::uint32_t, bool> compiles;  // SOp node -> whether it compiled
-    for (const Named& nm : prog.named) {     // every assignment, in order; each SOp compiled once
+    std::vector<std::unique_ptr<Entry>> entries;  // every distinct SOp, in assignment order
+    std::map<std::uint32_t, Entry*> by_id;
+    for (const Named& nm : prog.named) {  // every assignment, in order; each SOp compiled once
+        if (nm.ref.kind != Ref::Kind::Sop || by_id.count(nm.ref.id)) continue;
+        entries.push_back(std::make_unique<Entry>(Entry{nm.name, nm.ref.id, {}, {}, {}}));
+        by_id.emplace(nm.ref.id, entries.back().get());
+    }
+    parallel_each(entries.size(), threads, [&](std::size_t k) {
+        Entry& e = *entries[k];
+        try {
+            e.c.emplace(compile(prog, CompileOptions{e.name, alphabet, e.id}));
+            e.run.emplace(e.c->encoder);
+        } catch (const InputError& err) {
+            e.c.reset();
+            e.refusal = err.located();
+        }
+    });
+    std::vector<const Entry*> compiled;
+    for (const auto& e : entries)
+        if (e->c) compiled.push_back(e.get());
+    for (const Named& nm : prog.named) {
         if (nm.ref.kind != Ref::Kind::Sop) continue;
         ++s.assignments;
-        auto [at, fresh] = compiles.emplace(nm.ref.id, false);
-        if (fresh) {
-            try {
-                compiled.push_back(std::make_unique<Entry>(
-                    Entry{nm.name, nm.ref.id, compile(prog, CompileOptions{nm.name, alphabet, nm.ref.id}), {}}));
-                compiled.back()->run.emplace(compiled.back()->c.encoder);
-                at->second = true;
-            } catch (const InputError& e) {
-                refusals.emplace(nm.ref.id, e.located());
-            }
-        }
-        s.assignments_compiled += at->second;
+        s.assignments_compiled += by_id.at(nm.ref.id)->c.has_value();
     }
     std::vector<std::string> seen;
     for (std::size_t k = prog.named.size(); k-- > 0;) {  // by name: each name's last assignment
@@ -68,31 +106,50 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
         if (nm.ref.kind != Ref::Kind::Sop || std::find(seen.begin(), seen.end(), nm.name) != seen.end()) continue;
         seen.push_back(nm.name);
         ++s.sops;
-        if (compiles.at(nm.ref.id)) ++s.compiled;
-        else s.refused.emplace_back(nm.name, refusals.at(nm.ref.id));
+        const Entry& e = *by_id.at(nm.ref.id);
+        if (e.c) ++s.compiled;
+        else s.refused.emplace_back(nm.name, e.refusal);
     }
-    for (const auto& w : words) {
+    auto check_word = [&](const std::vector<std::string>& w, WordOutcome& out) {
         std::string text;
         for (const std::string& t : w) text += (prog.tokens == Program::TokenKind::Integer && !text.empty() ? " " : "") + t;
         Evaluation ev;
         try {
             ev = evaluate(prog, parse_tokens(prog, text));
         } catch (const InputError&) {
-            continue;  // the reference raises on this word: nothing to compare
+            return;  // the reference raises on this word: nothing to compare
         }
-        ++s.words;
-        for (auto& e : compiled) {
+        out.accepted = true;
+        for (const Entry* e : compiled) {
             std::vector<Value> got;
             try {
-                got = decode(e->c, e->run->run(embed(e->c.encoder, w)).outputs);
+                got = decode(*e->c, e->run->run(embed(e->c->encoder, w)).outputs);
             } catch (const InputError& err) {
-                s.disagreements.push_back(fmt::format("{} on \"{}\": {}", e->name, text, err.what()));
+                out.disagreements.push_back(fmt::format("{} on \"{}\": {}", e->name, text, err.what()));
                 continue;
             }
-            ++s.checked;
+            ++out.checked;
             if (got != ev.sops[e->id])
-                s.disagreements.push_back(fmt::format("{} on \"{}\": the encoder gives [{}], the evaluator [{}]", e->name,
-                                                      text, format_sequence(got), format_sequence(ev.sops[e->id])));
+                out.disagreements.push_back(fmt::format("{} on \"{}\": the encoder gives [{}], the evaluator [{}]", e->name,
+                                                        text, format_sequence(got), format_sequence(ev.sops[e->id])));
+        }
+    };
+    // Words in chunks (at most kChunks of them, for progress reports), each chunk's words shared
+    // out among the threads; outcomes are merged in word order, so the survey does not depend
+    // on the number of threads.
+    constexpr std::size_t kChunks = 50;
+    const std::size_t chunk = std::max<std::size_t>(64, (words.size() + kChunks - 1) / kChunks);
+    std::vector<WordOutcome> outcomes;
+    const std::size_t chunks = (words.size() + chunk - 1) / chunk;
+    for (std::size_t w0 = 0; w0 < words.size(); w0 += chunk) {
+        const std::size_t w1 = std::min(words.size(), w0 + chunk);
+        if (opts.on_chunk) opts.on_chunk(w0 / chunk, chunks, w0, w1);
+        outcomes.assign(w1 - w0, WordOutcome{});
+        parallel_each(w1 - w0, threads, [&](std::size_t k) { check_word(words[w0 + k], outcomes[k]); });
+        for (WordOutcome& o : outcomes) {
+            s.words += o.accepted;
+            s.checked += o.checked;
+            for (std::string& d : o.disagreements) s.disagreements.push_back(std::move(d));
         }
     }
     return s;

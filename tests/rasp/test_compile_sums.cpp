@@ -138,3 +138,60 @@ TEST_CASE("rasp compile: random Boolean combinations of selectors agree with the
     CHECK(compiled >= 60);
     CHECK(checked > 4000);
 }
+
+TEST_CASE("rasp survey: the same result on 1 and 3 threads, disagreements in word order", "[rasp-sums][threads]") {
+    // s-ops that compile, one that is refused (a mean over a sum of two terms), and words with a
+    // symbol outside the alphabet, on which every encoder refuses its input: each such word
+    // gives one disagreement per compiled s-op, which must come out in word order.
+    const std::string text =
+        "same = select(tokens, tokens, ==);\n"
+        "hist = selector_width(same);\n"
+        "earlier = selector_width(same and select(indices, indices, <));\n"
+        "mean_either = aggregate(same or select(indices, indices, <), indices);\n"
+        "next = aggregate(select(indices + 1, indices, ==), tokens, \"-\");\n";
+    rasp::Program p = read_rasp(text, "t.rasp");
+    const std::vector<std::string> alphabet{"a", "b"};
+    std::vector<std::vector<std::string>> words = survey_words(alphabet, 4, 200, 30, 7);
+    std::vector<std::string> strangers;
+    for (std::size_t k = 5; k < words.size(); k += 37) {
+        words[k].push_back("z");
+        std::string t;
+        for (const auto& s : words[k]) t += s;
+        strangers.push_back(t);
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> chunks;
+    SurveyOptions one;
+    one.threads = 1;
+    one.on_chunk = [&](std::size_t c, std::size_t count, std::size_t first, std::size_t end) {
+        CHECK(c == chunks.size());
+        CHECK(count == (words.size() + 63) / 64);
+        chunks.emplace_back(first, end);
+    };
+    const Survey a = survey(p, alphabet, words, one);
+    REQUIRE(!chunks.empty());
+    CHECK(chunks.front().first == 0);
+    CHECK(chunks.back().second == words.size());
+    for (std::size_t c = 1; c < chunks.size(); ++c) CHECK(chunks[c].first == chunks[c - 1].second);
+    SurveyOptions three;
+    three.threads = 3;
+    const Survey b = survey(p, alphabet, words, three);
+    CHECK(a.sops == 4);
+    CHECK(a.compiled == 3);
+    REQUIRE(a.refused.size() == 1);
+    CHECK(a.refused[0].first == "mean_either");
+    REQUIRE(a.disagreements.size() == 3 * strangers.size());
+    for (std::size_t k = 0; k < a.disagreements.size(); ++k) {
+        INFO(a.disagreements[k]);
+        CHECK(a.disagreements[k].find("on \"" + strangers[k / 3] + "\"") != std::string::npos);
+    }
+    CHECK(a.words == words.size());
+    CHECK(a.checked == 3 * (words.size() - strangers.size()));
+    CHECK(b.sops == a.sops);
+    CHECK(b.compiled == a.compiled);
+    CHECK(b.assignments == a.assignments);
+    CHECK(b.assignments_compiled == a.assignments_compiled);
+    CHECK(b.words == a.words);
+    CHECK(b.checked == a.checked);
+    CHECK(b.refused == a.refused);
+    CHECK(b.disagreements == a.disagreements);
+}
