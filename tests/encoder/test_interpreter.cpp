@@ -538,6 +538,53 @@ TEST_CASE("RunOptions: max_bits turns runaway growth into an InputError", "[enco
     CHECK(run<Rational>(enc, X, first).state.at(0, 0) == Rational(6561));
 }
 
+TEST_CASE("RunOptions: max_bits checks what each layer writes: heads' outputs and feed-forward sums", "[encoder]") {
+    // d = 4. Layer 1: a head (all keys tie) copies coordinate 0 into coordinate 2 times 2^300,
+    // and a feed-forward part adds coordinate 3 to itself (its gates stay under the limits
+    // used), which can need one bit more than the gates. Coordinate 1 is never written.
+    const Rational p300(Integer(1) << 300), p250(Integer(1) << 250);
+    RefHead h;
+    h.Q = {{0, 0, 0, 0}};
+    h.K = {{0, 0, 0, 0}};
+    h.V = {{1, 0, 0, 0}};
+    h.q0 = h.k0 = h.v0 = {0};
+    h.O = {{0}, {0}, {p300}, {0}};
+    FeedForward f;
+    f.circuit = read_circuit("input x\nconst one = 1\nt = mul x one\noutput t\n", "copy.circ");
+    f.reads = {3};
+    f.writes = {3};
+    Encoder enc = vec_encoder(4, {{to_head(h, 4)}});
+    enc.layers[0].ffn = f;
+    h.O = {{0}, {0}, {0}, {0}};
+    Encoder quiet = vec_encoder(4, {{to_head(h, 4)}});  // the head writes zeros
+    quiet.layers[0].ffn = f;
+    for (int threads : {1, 2}) {
+        auto message = [&](const Encoder& e, std::size_t max_bits, const Matrix<Rational>& in) {
+            RunOptions o;
+            o.max_bits = max_bits;
+            o.threads = threads;
+            try {
+                run<Rational>(e, in, o);
+            } catch (const InputError& err) {
+                return std::string(err.what());
+            }
+            return std::string("no error");
+        };
+        Matrix<Rational> X(300, 4);
+        for (std::size_t i = 0; i < X.rows; ++i) X.at(i, 0) = 1, X.at(i, 1) = Rational(Integer(1) << 255);
+        // 2^300 needs 301 + 1 bits (numerator and denominator)
+        CHECK(message(enc, 302, X) == "no error");
+        CHECK_THAT(message(enc, 280, X), Catch::Contains("after 1 layer: position 0 coordinate 2 needs 302 bits"));
+        // 2^250 (252 bits) and the gate's copy of it pass 252; their sum 2^251 does not.
+        for (std::size_t i = 0; i < X.rows; ++i) X.at(i, 1) = 1;
+        X.at(7, 3) = p250;
+        CHECK_THAT(message(quiet, 252, X), Catch::Contains("after 1 layer: position 7 coordinate 3 needs 253 bits"));
+        CHECK(message(quiet, 253, X) == "no error");
+        X.at(5, 1) = Rational(Integer(1) << 260);  // never written: the input's check names it
+        CHECK_THAT(message(quiet, 253, X), Catch::Contains("position 5 coordinate 1 needs 262 bits"));
+    }
+}
+
 TEST_CASE("small-integer fast path and GMP path agree (apply, apply_add, dot)", "[encoder]") {
     const Integer two62 = Integer(1) << 62;
     std::mt19937_64 rng(4242);
