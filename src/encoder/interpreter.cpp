@@ -240,6 +240,9 @@ struct Attention {
     std::vector<std::uint32_t> M{};
     std::vector<S> kmax{};  // margins: max_j |K_jt| per key coordinate t
     int threads = 1;        // the structured path's queries (not with margins: they fold in order)
+    // Fewer positions than RunOptions::structured_from: the dense scan, where its scores are
+    // integers (or scale to integers); the structured path where it would compare rationals.
+    bool prefer_dense = false;
     std::once_flag prefix_once{};
 
     void run() {
@@ -266,12 +269,17 @@ struct Attention {
             }
             const bool everywhere = h.mask == Mask::None && (!h.window || *h.window + 1 >= Q.rows);
             std::shared_ptr<const std::optional<KeyIndex>> index;
-            if (!constant && allow_fast && hard) index = cache->get(K, !everywhere);
-            const bool fast = index && index->has_value();
+            const bool indexable = !constant && allow_fast && hard;
+            if (indexable && !prefer_dense) index = cache->get(K, !everywhere);
+            bool fast = index && index->has_value();
             // int64 queries and keys for the scores of the dense scan, or of the runner-up;
             // without margins, scaled ones do for the dense scan (it only compares scores)
             if (!fast || margins) small_qk = small_copy(Q, qs) && small_copy(K, ks);
             if (!fast && !margins && !small_qk) small_qk = scaled_scores(Q, K, qs, ks);
+            if (indexable && prefer_dense && !small_qk) {  // a short input, but the scan would compare rationals
+                index = cache->get(K, !everywhere);
+                fast = index && index->has_value();
+            }
             if (fast) return structured(**index, everywhere);
         }
         for (std::int64_t i = 0; i < n; ++i) {
@@ -728,9 +736,10 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
                 ops_done += ops;
             });
             Attention<S> att{layer.heads[hidx], Q, K, V, lh.beta, res.trace.tie_tolerance, A, layer_trace[hidx],
-                             res.trace.mul_adds, !opts.dense && !opts.record_attention && n >= opts.structured_from, &cache,
+                             res.trace.mul_adds, !opts.dense && !opts.record_attention, &cache,
                              opts.margins && is_exact_v<S>, opts.record_attention, scratch};
             att.threads = T;
+            att.prefer_dense = n < opts.structured_from;
             att.run();
         }
         // Heads' outputs are added to each row in head order; then the feed-forward circuit.

@@ -30,12 +30,13 @@
 // without a mask, O(log^2 n) with one, plus O(|groups in M_i| (dv + log n)); so do heads
 // with few distinct keys (G <= 16 or G^2 <= n, e.g. one-hot keys), at O(G (dk + log n)) per
 // query. Both paths give identical results (tests compare them on every rule, mask and
-// window); RunOptions::dense forces the dense scan, and inputs of fewer positions than
-// RunOptions::structured_from (32) take it too, where building an index costs more than the
-// n^2 scores. The dense scan forms scores in 128-bit integers when the queries and keys are
-// small fractions (each key coordinate scaled by the lcm of its denominators, each query row
-// by a positive factor of its own: one query's scores keep their order and ties), exactly
-// otherwise. Memory: the state (n x d), which a layer
+// window); RunOptions::dense forces the dense scan. The dense scan forms scores in 128-bit
+// integers when the queries and keys are small fractions (each key coordinate scaled by the
+// lcm of its denominators, each query row by a positive factor of its own: one query's
+// scores keep their order and ties), exactly otherwise. Inputs of fewer positions than
+// RunOptions::structured_from (32) take the dense scan where its scores are such integers
+// (building an index costs more than the n^2 scores), and the structured path where they
+// are not. Memory: the state (n x d), which a layer
 // updates in place, plus Q, K, V of one head and each head's n x dv output, an int64 copy of
 // the layer's input state (exact runs: the operands of every map's fast path), the key
 // indexes (O(n log n) for masked heads) and the structured path's group means or prefix sums
@@ -66,7 +67,8 @@ struct RunOptions {
     std::size_t max_bits = kDefaultMaxBits; // exact runs; 0 = no limit
     bool dense = false;                     // exact runs: never use the structured fast path
     std::size_t structured_from = 32;       // exact runs: take it from this many positions on
-                                            // (below, the dense scan costs less than its index)
+                                            // (below, the dense scan costs less than its index
+                                            // when its scores are integers; it is taken then)
     bool margins = false;                   // exact runs: record HeadTrace::margin
     bool record_attention = false;          // record HeadTrace::positions (and weights); dense scan
     int threads = 0;                        // exact runs: threads for row-wise work (0: every core)

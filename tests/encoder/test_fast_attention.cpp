@@ -470,3 +470,61 @@ TEST_CASE("masked and windowed heads: structured and dense paths agree exactly",
     CHECK(heads == 1200);
     CHECK(fast_heads > 200);  // the structured path really ran on masked heads
 }
+
+TEST_CASE("short inputs: the dense scan where its scores are integers, the structured path where not", "[encoder][fast]") {
+    // A selector width's read-back head: query (a, 1, a^2) with a = 1/(w+1), key (2/(j+1),
+    // -1/(j+1)^2, -1), score -(a - 1/(j+1))^2, value j; over every mask. Below 32 positions the
+    // dense scan is taken while the lcm of the key denominators, (lcm 1..n)^2, stays below 2^62
+    // (n <= 8 here); from n = 23 it does not, and the structured path is taken instead.
+    // Default runs must equal forced dense runs, and take the path said (multiply-add counts
+    // differ between the paths).
+    std::mt19937_64 rng(2718);
+    Encoder enc;
+    enc.d = 4;  // a, a^2, 1/(j+1), 1/(j+1)^2 as input coordinates
+    for (int mask = 0; mask < 5; ++mask) {
+        Layer layer;
+        Head h;
+        Matrix<Rational> Qm(3, 4), Km(3, 4), Vm(1, 4);
+        Qm.at(0, 0) = 1, Qm.at(2, 1) = 1;
+        Km.at(0, 2) = 2, Km.at(1, 3) = -1;
+        Vm.at(0, 2) = 1;
+        h.query = Affine<Rational>(Sparse<Rational>::from_dense(Qm), {0, 1, 0});
+        h.key = Affine<Rational>(Sparse<Rational>::from_dense(Km), {0, 0, -1});
+        h.value = Affine<Rational>(Sparse<Rational>::from_dense(Vm), {0});
+        Matrix<Rational> Om(4, 1);
+        h.output = Sparse<Rational>::from_dense(Om);
+        h.mask = static_cast<Mask>(mask);
+        layer.heads.push_back(std::move(h));
+        enc.layers.push_back(std::move(layer));
+    }
+    enc.readout.coordinates = {0};
+    Program<Rational> prog(enc);
+    std::size_t structured = 0, dense_taken = 0;
+    for (std::size_t n = 1; n < 32; ++n)
+        for (int t = 0; t < 3; ++t) {
+            Matrix<Rational> x(n, 4);
+            for (std::size_t j = 0; j < n; ++j) {
+                const Rational a(1, static_cast<long long>(1 + rng() % n));
+                x.at(j, 0) = a, x.at(j, 1) = a * a;
+                x.at(j, 2) = Rational(1, static_cast<long long>(j + 1));
+                x.at(j, 3) = x.at(j, 2) * x.at(j, 2);
+            }
+            RunOptions def, dense;
+            def.record_states = dense.record_states = true;
+            dense.dense = true;
+            const auto a = prog.run(x, def), b = prog.run(x, dense);
+            INFO("n = " << n);
+            REQUIRE(a.trace.states == b.trace.states);
+            for (std::size_t l = 0; l < 5; ++l) REQUIRE(a.trace.heads[l][0].selected == b.trace.heads[l][0].selected);
+            if (n <= 8) {
+                CHECK(a.trace.mul_adds == b.trace.mul_adds);
+                ++dense_taken;
+            }
+            if (n >= 23) {
+                CHECK(a.trace.mul_adds != b.trace.mul_adds);
+                ++structured;
+            }
+        }
+    CHECK(dense_taken == 24);
+    CHECK(structured == 27);
+}
