@@ -26,6 +26,8 @@
 //   exact_sum(out, x, n)      out = x_0 + ... + x_{n-1} of pointed-to Rationals, in place: as
 //                             i128 when all are small, else GMP over the nonzero terms.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
+//   small_fraction(r, num, den)  r = num / den with |num|, den < 2^62 (false otherwise).
+//   small_lcm(a, b)           lcm(a, b) when it stays below 2^62, else nullopt.
 //   scaled_scores(Q, K, qs, ks)  int64 rows qs, ks whose dot products small_dot(qs_i, ks_j)
 //                             order each query's scores <Q_i, K_j> as they are, ties
 //                             included, when every entry is a small fraction (the 1/(i+1)
@@ -133,7 +135,7 @@ inline bool scaled_scores(const Matrix<Rational>& Q, const Matrix<Rational>& K, 
             if (!small_fraction(Q.at(i, t), num, den)) return false;
             const std::uint64_t g = std::gcd(static_cast<std::uint64_t>(num < 0 ? -num : num), scale[t]);
             std::uint64_t d = 0;
-            if (g == 0 || __builtin_mul_overflow(den, scale[t] / g, &d) || (d >> 62) != 0) return false;
+            if (__builtin_mul_overflow(den, scale[t] / g, &d) || (d >> 62) != 0) return false;  // g >= 1: scale[t] >= 1
             nums[t] = num / static_cast<std::int64_t>(g);
             dens[t] = d;
             const auto m = small_lcm(c, d);
