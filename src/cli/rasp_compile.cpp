@@ -17,8 +17,8 @@ namespace ahat::cli {
 namespace {
 
 struct RaspCompileArgs {
-    std::string file, name, alphabet, alphabet_file, output, words_file;
-    bool json = false, no_prelude = false, all = false, quiet = false;
+    std::string file, name, alphabet, alphabet_file, output, words_file, shard;
+    bool json = false, no_prelude = false, all = false, quiet = false, joint = false;
     std::size_t all_up_to = 4, random_words = 100, random_len = 40;
     int threads = 0;
     std::uint32_t seed = 1;
@@ -60,8 +60,22 @@ int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vecto
             start = end + 1;
         }
     }
+    std::string of_shard;
+    if (!a.shard.empty()) {  // K/N: the words whose number (from 0, in the order above) is K-1 mod N
+        unsigned long long k = 0, n = 0;
+        char slash = 0, extra = 0;
+        if (std::sscanf(a.shard.c_str(), "%llu%c%llu%c", &k, &slash, &n, &extra) != 3 || slash != '/' || k < 1 || k > n ||
+            n > (1u << 20) || a.shard.find_first_not_of("0123456789/") != std::string::npos)
+            fail(SourceLoc{"--shard", 0, 0}, "'{}' is not a shard K/N with 1 <= K <= N <= 2^20", a.shard);
+        std::size_t kept = 0;
+        for (std::size_t w = 0; w < words.size(); ++w)
+            if (w % n == k - 1) words[kept++] = std::move(words[w]);
+        words.resize(kept);
+        of_shard = fmt::format(", shard {} of {}", k, n);
+    }
     rasp::SurveyOptions so;
     so.threads = a.threads;
+    so.joint = a.joint;
     // Progress on stderr: a bar on a terminal; in a log, a line a chunk (at most 50) for
     // surveys of over 10^4 words.
     std::unique_ptr<Progress> progress;
@@ -80,12 +94,18 @@ int survey(const RaspCompileArgs& a, const rasp::Program& prog, const std::vecto
         for (const auto& [name, why] : s.refused) refused.push_back(json{{"name", name}, {"why", why}});
         print_json(json{{"program", a.file}, {"sops", s.sops}, {"compiled", s.compiled}, {"assignments", s.assignments},
                         {"assignments_compiled", s.assignments_compiled}, {"words", s.words},
-                        {"checked", s.checked}, {"disagreements", s.disagreements}, {"refused", refused}});
+                        {"checked", s.checked}, {"disagreements", s.disagreements}, {"refused", refused},
+                        {"shard", a.shard.empty() ? json(nullptr) : json(a.shard)},
+                        {"joint", a.joint ? json{{"layers", s.joint_layers}, {"heads", s.joint_heads}, {"width", s.joint_width}}
+                                          : json(nullptr)}});
     } else {
         fmt::print("{}: {} of {} named s-ops compile ({} of {} s-op assignments); {} runs on {} words (all up to length {}, "
-                   "{} random up to {}): {} disagree\n",
+                   "{} random up to {}{}): {} disagree\n",
                    a.file, s.compiled, s.sops, s.assignments_compiled, s.assignments, s.checked, s.words, a.all_up_to,
-                   a.random_words, a.random_len, s.disagreements.size());
+                   a.random_words, a.random_len, of_shard, s.disagreements.size());
+        if (a.joint)
+            fmt::print("  checked on one joint encoder of the compiled s-ops: {}, {}, width {}\n",
+                       counted(s.joint_layers, "layer"), counted(s.joint_heads, "head"), s.joint_width);
         for (const auto& [name, why] : s.refused) fmt::print("  refused {}: {}\n", name, why);
         for (const std::string& d : s.disagreements) fmt::print("  DISAGREES {}\n", d);
     }
@@ -157,8 +177,14 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     add_number(sub, "--random-len", args->random_len, "--all: of lengths up to this (default 40)", 1, 1 << 16);
     add_number(sub, "--seed", args->seed, "--all: the random words' seed (default 1)", 0, UINT32_MAX);
     sub->add_option("--words", args->words_file, "--all: and on the words of this file, one a line");
+    sub->add_option("--shard", args->shard,
+                    "--all: K/N checks only the words numbered K-1 mod N (in the order: all words by length, the random "
+                    "words, the file's), so N runs of K = 1..N check every word once");
     add_number(sub, "--threads", args->threads, "--all: threads (0: every core); the result does not depend on it", 0, 1024);
     sub->add_flag("--quiet", args->quiet, "--all: no progress on stderr");
+    sub->add_flag("--joint", args->joint,
+                  "--all: run each word once, on one encoder of every compiled s-op (each built as when compiled "
+                  "alone), instead of once per s-op");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

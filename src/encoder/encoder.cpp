@@ -203,13 +203,22 @@ std::vector<std::string> tokenize_input(const Encoder& enc, std::string_view tex
 }
 
 Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& raw) {
+    Matrix<Rational> x;
+    embed_into(enc, raw, x);
+    return x;
+}
+
+void embed_into(const Encoder& enc, const std::vector<std::string>& raw, Matrix<Rational>& x) {
     const InputSpec& in = enc.input;
     if (in.kind != InputSpec::Kind::String) fail({}, "this encoder takes vectors as input, not a string");
     std::vector<std::string> tokens;
     if (in.bos) tokens.push_back(*in.bos);
     tokens.insert(tokens.end(), raw.begin(), raw.end());
     const std::size_t n = tokens.size(), d = enc.d;
-    Matrix<Rational> x(n, d);
+    x.rows = n, x.cols = d;
+    x.data.resize(n * d);
+    for (Rational& v : x.data)  // zero, keeping the storage (most entries are zero already)
+        if (!v.is_zero()) v = 0;
     for (std::size_t i = 0; i < n; ++i) {
         if (in.bos && i > 0 && tokens[i] == *in.bos)
             fail(SourceLoc{"<input>", 1, static_cast<std::uint32_t>(i)},
@@ -224,14 +233,14 @@ Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& raw) 
             fail(SourceLoc{"<input>", 1, static_cast<std::uint32_t>(i + 1 - (in.bos ? 1 : 0))},
                  "token '{}' (position {}) is not in the alphabet {{{}}}", tokens[i], i, alphabet);
         }
-        for (std::size_t c = 0; c < d; ++c) x.at(i, c) = in.embedding[s][c];
+        for (std::size_t c = 0; c < d; ++c)
+            if (!in.embedding[s][c].is_zero()) x.at(i, c) = in.embedding[s][c];
         for (const auto& p : in.positional) {
             Rational phi = feature_value(p.feature, i, n);
             for (std::size_t c = 0; c < d; ++c)
-                if (p.vector[c] != 0) x.at(i, c) += p.vector[c] * phi;
+                if (!p.vector[c].is_zero()) x.at(i, c) += p.vector[c] * phi;
         }
     }
-    return x;
 }
 
 std::string coordinate_name(const Encoder& enc, std::size_t c) {

@@ -7,6 +7,8 @@
 //   feature_value(f, i, n)   the positional feature catalogue.
 //   embed(enc, tokens)       string front end: the n x d input matrix for a token sequence;
 //                            refuses a token not in the alphabet, and the BOS symbol.
+//                            embed_into(enc, tokens, x) fills x, reusing its storage (a
+//                            caller embedding many inputs keeps one buffer).
 //   coordinate_name(enc, c)  the name of coordinate c, or "x<c>" where the encoder names none.
 //   decoded_output(enc, row, nearest)   the value a readout row stands for: the label of
 //                            its one-hot coordinate (Readout::values; the row must be one-hot,
@@ -120,6 +122,7 @@ std::pair<std::int64_t, std::int64_t> allowed_interval(const Head& h, std::int64
 
 // String front end. Tokens must be in the alphabet (InputError otherwise).
 Matrix<Rational> embed(const Encoder& enc, const std::vector<std::string>& tokens);
+void embed_into(const Encoder& enc, const std::vector<std::string>& tokens, Matrix<Rational>& x);
 
 // Splits an input string into tokens: one per Unicode code point when every symbol is one
 // code point (and the text has no white space, unless a space is a symbol); otherwise the

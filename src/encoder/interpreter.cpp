@@ -694,11 +694,22 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     // The layer is computed in place: every head reads the layer's input state and writes its
     // n x dv output to a buffer of its own, added to the state once all heads have run (in
     // head order, as y_i = x_i + sum_h O_h a_hi). Memory: one state plus these buffers.
-    Matrix<S> Q, K, V;  // reused across heads and layers
-    std::vector<Matrix<S>> outs;
+    // Buffers reused across heads, layers and the thread's later runs (each use writes before it
+    // reads, and none outlives a layer, so an observer's own runs may share them): a survey of
+    // many short inputs allocates no exact values once warm.
+    // (Named through references: a lambda that names a thread_local reaches the running thread's.)
+    struct Buffers {
+        Matrix<S> Q, K, V;
+        std::vector<Matrix<S>> outs;
+        Scratch<S> scratch;
+        std::vector<std::int64_t> marks;  // exact runs: the coordinates the layer's maps read, as int64 where small
+    };
+    thread_local Buffers buffers;
+    Matrix<S>&Q = buffers.Q, &K = buffers.K, &V = buffers.V;
+    std::vector<Matrix<S>>& outs = buffers.outs;
+    Scratch<S>& scratch = buffers.scratch;
+    std::vector<std::int64_t>& marks = buffers.marks;
     KeyCache cache;
-    Scratch<S> scratch;
-    std::vector<std::int64_t> marks;  // exact runs: the coordinates the layer's maps read, as int64 where small
     // Exact runs split row-wise work over threads; numeric runs are the numeric engine's job.
     const int T = is_exact_v<S> ? row_threads(opts.threads, n) : 1;
     std::atomic<std::uint64_t> ops_done{0};  // multiply-adds of the threads' blocks
@@ -757,7 +768,8 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             ops_done += ops;
             if (!f) return;
             EvalOptions eo{opts.max_bits};
-            std::vector<S> in(f->reads.size()), values;
+            thread_local std::vector<S> in, values;  // the block's thread's, reused by its later layers and runs
+            in.resize(f->reads.size());
             for (std::size_t i = r0; i < r1; ++i) {
                 auto lend_all = [&] {
                     if constexpr (is_exact_v<S>)

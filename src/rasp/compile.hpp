@@ -8,13 +8,20 @@
 //                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
+//   compile_joint(prog, alphabet, ids)   the SOps ids in one encoder: one builder compiles
+//                       them in turn, and it memoises every SOp and selector, so each SOp's
+//                       construction is the one compile() builds for it alone, beside the
+//                       others'; Joint::coordinates[k] are SOp ids[k]'s readout coordinates
+//                       in the final state (the encoder's own readout is ids[0]'s).
 //   survey(prog, alphabet, words, opts)   compiles the SOp of every assignment (each distinct
 //                       SOp once) and runs each encoder exactly beside the evaluator on every
 //                       word the evaluator accepts: counts by name (last assignment) and by
 //                       assignment, refusals (located reasons), disagreements (in word order,
 //                       then SOp order). O(#SOps * (compile + #words * run)), shared out over
 //                       opts.threads threads (SOps while compiling, then words); the result
-//                       does not depend on the number of threads.
+//                       does not depend on the number of threads. With opts.joint the words
+//                       run once each on compile_joint() of the compiled SOps instead:
+//                       O(#SOps * compile + #words * joint run).
 //   survey_words(alphabet, all_up_to, random_count, random_max_len, seed)   every word of
 //                       length <= all_up_to, then random words of length <= random_max_len.
 //   decode(c, outputs)  the RASP values at the input positions (the beginning-of-sequence
@@ -50,6 +57,15 @@ struct CompileOptions {
 
 Compiled compile(const Program& prog, const CompileOptions& opts);
 
+struct Joint {
+    Encoder encoder;
+    std::vector<Compiled> sops;                          // each SOp's name, kind and values (no encoder)
+    std::vector<std::vector<std::uint32_t>> coordinates;  // each SOp's readout coordinates
+};
+
+Joint compile_joint(const Program& prog, const std::vector<std::string>& alphabet,
+                    const std::vector<std::uint32_t>& ids);
+
 struct Survey {
     std::size_t sops = 0, compiled = 0;  // named SOps (each name's last assignment), and those that compile
     // Every SOp assignment the program executes (loop iterations and reassignments each count),
@@ -58,10 +74,12 @@ struct Survey {
     std::size_t words = 0, checked = 0;  // words the evaluator accepts; (SOp, word) pairs run
     std::vector<std::pair<std::string, std::string>> refused;  // name, "file:line:col: why"
     std::vector<std::string> disagreements;
+    std::size_t joint_layers = 0, joint_heads = 0, joint_width = 0;  // SurveyOptions::joint: its encoder
 };
 
 struct SurveyOptions {
     int threads = 0;  // 0: every core (or OMP_NUM_THREADS)
+    bool joint = false;  // check the words on one joint encoder (compile_joint) of every compiled SOp
     // Called before each chunk of words (at most 50 chunks), on the calling thread: the
     // chunk's number, the number of chunks, and the chunk's words [first, end).
     std::function<void(std::size_t chunk, std::size_t chunks, std::size_t first, std::size_t end)> on_chunk;

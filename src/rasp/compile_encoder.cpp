@@ -140,24 +140,24 @@ std::vector<std::string> coordinate_names(const Program& prog, const Builder& B,
     return names;
 }
 
-}  // namespace
-
-Compiled compile(const Program& prog, const CompileOptions& opts) {
-    std::vector<std::string> alphabet = opts.alphabet;
+std::vector<std::string> checked_alphabet(const Program& prog, std::vector<std::string> alphabet) {
     if (prog.tokens == Program::TokenKind::Integer && alphabet.empty())
         for (int k = 0; k < 10; ++k) alphabet.push_back(std::to_string(k));
     if (alphabet.empty()) fail(SourceLoc{prog.file, 0, 0}, "give the token alphabet (string tokens need a finite vocabulary)");
     for (std::size_t a = 0; a < alphabet.size(); ++a)
         for (std::size_t b = 0; b < a; ++b)
             if (alphabet[a] == alphabet[b]) fail(SourceLoc{"--alphabet", 0, 0}, "the symbol '{}' is listed twice", alphabet[a]);
+    return alphabet;
+}
 
-    const std::uint32_t id = opts.id ? *opts.id : pick_sop(prog, opts.name);
+// SOp `id` built into B (memoised: what B already holds is shared), with plain readout
+// coordinates; `c` gets the SOp's name, kind and values.
+std::vector<std::uint32_t> build_sop(const Program& prog, Builder& B, std::uint32_t id, const std::string& name,
+                                     Compiled& c) {
     if (id >= prog.sops.size()) internal_error("compile: s-op {} out of range", id);
     if (dag_depth(prog, id) > kMaxDepth)
         fail(prog.sops[id].loc, "this s-op is more than {} operations deep: not compiled (the compiler follows "
                                 "operands recursively)", kMaxDepth);
-    Builder B(prog, alphabet);
-    B.not_bos();
     const Enc e = [&] {
         try {
             return B.sop(id);
@@ -177,19 +177,22 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
         const std::size_t l = std::max<std::size_t>(e.level, 1) - 1;
         coords.push_back(B.write(l, B.gate(l, part)));
     }
-
-    Compiled c;
-    c.name = opts.name;
+    c.name = name;
     for (const Named& nm : prog.named)
-        if (opts.name.empty() && nm.ref.kind == Ref::Kind::Sop && nm.ref.id == id) c.name = nm.name;
+        if (name.empty() && nm.ref.kind == Ref::Kind::Sop && nm.ref.id == id) c.name = nm.name;
     c.kind = e.type == Type::Categorical ? Compiled::Kind::Categorical
              : e.type == Type::Integer   ? Compiled::Kind::Integer
                                          : Compiled::Kind::Rational;
     c.values = e.values;
     c.bos = true;
+    return coords;
+}
 
-    Encoder& enc = c.encoder;
+// The encoder B describes, reading out `c` at `coords`.
+Encoder assemble(const Program& prog, Builder& B, const Compiled& c, const std::vector<std::uint32_t>& coords) {
+    Encoder enc;
     const std::uint32_t d = B.d;
+    const std::vector<std::string>& alphabet = B.alphabet;
     enc.name = c.name;
     enc.description = fmt::format("RASP SOp '{}' of {}, compiled by ahat rasp compile", c.name, prog.file);
     enc.d = d;
@@ -246,7 +249,37 @@ Compiled compile(const Program& prog, const CompileOptions& opts) {
         for (const Value& v : c.values) enc.readout.values.push_back(plain_value(v));
     enc.coordinates = coordinate_names(prog, B, c, coords);
     validate(enc);
+    return enc;
+}
+
+}  // namespace
+
+Compiled compile(const Program& prog, const CompileOptions& opts) {
+    Builder B(prog, checked_alphabet(prog, opts.alphabet));
+    B.not_bos();
+    Compiled c;
+    std::vector<std::uint32_t> coords = build_sop(prog, B, opts.id ? *opts.id : pick_sop(prog, opts.name), opts.name, c);
+    const std::vector<std::uint32_t> to = B.share();
+    for (std::uint32_t& k : coords) k = to[k];
+    c.encoder = assemble(prog, B, c, coords);
     return c;
+}
+
+Joint compile_joint(const Program& prog, const std::vector<std::string>& alphabet,
+                    const std::vector<std::uint32_t>& ids) {
+    if (ids.empty()) internal_error("compile_joint: no s-op");
+    Builder B(prog, checked_alphabet(prog, alphabet));
+    B.not_bos();
+    Joint j;
+    for (std::uint32_t id : ids) {
+        j.sops.emplace_back();
+        j.coordinates.push_back(build_sop(prog, B, id, "", j.sops.back()));
+    }
+    const std::vector<std::uint32_t> to = B.share();
+    for (auto& coords : j.coordinates)
+        for (std::uint32_t& k : coords) k = to[k];
+    j.encoder = assemble(prog, B, j.sops.front(), j.coordinates.front());
+    return j;
 }
 
 template <class S>

@@ -9,7 +9,8 @@
 //              integer equalities).
 //   SelSum     any compiled selector: a signed sum of SelForms (compile_union.cpp).
 //   Builder    the encoder under construction: coordinates, layers with heads and
-//              feed-forward circuits, memoised SOp encodings, selector forms and sums.
+//              feed-forward circuits, memoised SOp encodings, selector forms and sums;
+//              share() merges equal heads, gates and coordinates once all is built.
 // The invariant (proofs/rasp-compile.md): an Enc available at level L holds its values at
 // every real position and 0 at the BOS row in the state after L layers.
 #pragma once
@@ -34,6 +35,7 @@ struct Lin {
     }
     Lin& add(const Lin& o, const Rational& k);  // this += k * o
     bool empty() const { return terms.empty() && constant == 0; }
+    bool operator==(const Lin&) const = default;
 };
 Lin scaled(const Lin& l, const Rational& k);
 
@@ -168,6 +170,11 @@ struct Builder {
     void score_rows(const SelForm& f, const Rational& bos, HeadBuild& h);
     Enc constant_enc(const Value& v);
     std::uint32_t add_head(std::size_t l, HeadBuild h);  // returns the first output coordinate
+
+    // Once every SOp is built: equal computations share one head, gate and coordinate
+    // (compile_share.cpp); returns the new number of every old coordinate. Nothing may be
+    // built afterwards.
+    std::vector<std::uint32_t> share();
 };
 
 // RASP's elementwise operators on values (Python semantics); nullopt where RASP raises.

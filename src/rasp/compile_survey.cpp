@@ -100,6 +100,21 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
         ++s.assignments;
         s.assignments_compiled += by_id.at(nm.ref.id)->c.has_value();
     }
+    // opts.joint: every compiled SOp in one encoder (each built as compile() builds it alone)
+    struct JointRun {
+        Joint j;
+        std::optional<ahat::Program<Rational>> run;  // points into j.encoder
+    };
+    std::unique_ptr<JointRun> joint;
+    if (opts.joint && !compiled.empty()) {
+        std::vector<std::uint32_t> ids;
+        for (const Entry* e : compiled) ids.push_back(e->id);
+        joint = std::make_unique<JointRun>(JointRun{compile_joint(prog, alphabet, ids), {}});
+        joint->run.emplace(joint->j.encoder);
+        s.joint_layers = joint->j.encoder.layers.size();
+        for (const Layer& l : joint->j.encoder.layers) s.joint_heads += l.heads.size();
+        s.joint_width = joint->j.encoder.d;
+    }
     std::vector<std::string> seen;
     for (std::size_t k = prog.named.size(); k-- > 0;) {  // by name: each name's last assignment
         const Named& nm = prog.named[k];
@@ -120,10 +135,35 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
             return;  // the reference raises on this word: nothing to compare
         }
         out.accepted = true;
-        for (const Entry* e : compiled) {
+        thread_local Matrix<Rational> state;  // one input buffer a thread, reused by every run
+        std::optional<RunResult<Rational>> joint_run;  // joint: the one run of the word
+        std::string joint_error;
+        if (joint) {
+            try {
+                embed_into(joint->j.encoder, w, state);
+                joint_run.emplace(joint->run->run(std::move(state)));
+            } catch (const InputError& err) {
+                joint_error = err.what();
+            }
+        }
+        for (std::size_t k = 0; k < compiled.size(); ++k) {
+            const Entry* e = compiled[k];
             std::vector<Value> got;
             try {
-                got = decode(*e->c, e->run->run(embed(e->c->encoder, w)).outputs);
+                if (!joint) {
+                    embed_into(e->c->encoder, w, state);
+                    RunResult<Rational> r = e->run->run(std::move(state));
+                    state = std::move(r.state);
+                    got = decode(*e->c, r.outputs);
+                } else {
+                    if (!joint_run) throw InputError({}, joint_error);
+                    const std::vector<std::uint32_t>& cols = joint->j.coordinates[k];
+                    const Matrix<Rational>& x = joint_run->state;
+                    Matrix<Rational> outputs(x.rows, cols.size());
+                    for (std::size_t i = 0; i < x.rows; ++i)
+                        for (std::size_t c = 0; c < cols.size(); ++c) outputs.at(i, c) = x.at(i, cols[c]);
+                    got = decode(joint->j.sops[k], outputs);
+                }
             } catch (const InputError& err) {
                 out.disagreements.push_back(fmt::format("{} on \"{}\": {}", e->name, text, err.what()));
                 continue;
@@ -133,6 +173,7 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
                 out.disagreements.push_back(fmt::format("{} on \"{}\": the encoder gives [{}], the evaluator [{}]", e->name,
                                                         text, format_sequence(got), format_sequence(ev.sops[e->id])));
         }
+        if (joint_run) state = std::move(joint_run->state);
     };
     // Words in chunks (at most kChunks of them, for progress reports), each chunk's words shared
     // out among the threads; outcomes are merged in word order, so the survey does not depend
