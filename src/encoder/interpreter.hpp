@@ -40,7 +40,8 @@
 // updates in place, plus Q, K, V of one head and each head's n x dv output, an int64 copy of
 // the layer's input state (exact runs: the operands of every map's fast path), the key
 // indexes (O(n log n) for masked heads) and the structured path's group means or prefix sums
-// (buffers reused by every head); record_states adds one state per layer.
+// (buffers reused by every head, and kept by each thread for its later runs); record_states
+// adds one state per layer.
 // Threads: an exact run splits its row-wise work (the maps, the output sums, the feed-forward
 // circuits, the structured path's queries) into contiguous blocks of positions shared out
 // among the threads (RunOptions::threads, 0: OpenMP's default, every core unless OMP_NUM_THREADS says otherwise;
