@@ -183,8 +183,8 @@ void register_rasp_compile(CLI::App& app, Action& action) {
     add_number(sub, "--threads", args->threads, "--all: threads (0: every core); the result does not depend on it", 0, 1024);
     sub->add_flag("--quiet", args->quiet, "--all: no progress on stderr");
     sub->add_flag("--joint", args->joint,
-                  "--all: run each word once, on one encoder of every compiled s-op (each built as when compiled "
-                  "alone), instead of once per s-op");
+                  "--all: run each word once, on one encoder of every compiled s-op (each s-op by its own "
+                  "construction, equal parts shared), instead of once per s-op");
     sub->add_flag("--json", args->json, "print the summary as one JSON document");
     sub->callback([args, &action] { action = [args] { return run_rasp_compile(*args); }; });
 }

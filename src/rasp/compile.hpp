@@ -8,11 +8,11 @@
 //                       tokens, which are numeric).
 //                       InputError naming the construct, at its location, where a construct
 //                       has no exact compilation in the model (and why).
-//   compile_joint(prog, alphabet, ids)   the SOps ids in one encoder: one builder compiles
-//                       them in turn, and it memoises every SOp and selector, so each SOp's
-//                       construction is the one compile() builds for it alone, beside the
-//                       others'; Joint::coordinates[k] are SOp ids[k]'s readout coordinates
-//                       in the final state (the encoder's own readout is ids[0]'s).
+//   compile_joint(prog, alphabet, ids)   the SOps ids in one encoder: one builder (which
+//                       memoises every SOp and selector) compiles them in turn by the code
+//                       compile() runs for each alone, then shares; Joint::coordinates[k] are
+//                       SOp ids[k]'s readout coordinates in the final state (the encoder's own
+//                       readout is ids[0]'s). Proof: proofs/rasp-compile.md, "The joint encoder".
 //   survey(prog, alphabet, words, opts)   compiles the SOp of every assignment (each distinct
 //                       SOp once) and runs each encoder exactly beside the evaluator on every
 //                       word the evaluator accepts: counts by name (last assignment) and by

@@ -100,7 +100,7 @@ Survey survey(const Program& prog, const std::vector<std::string>& alphabet,
         ++s.assignments;
         s.assignments_compiled += by_id.at(nm.ref.id)->c.has_value();
     }
-    // opts.joint: every compiled SOp in one encoder (each built as compile() builds it alone)
+    // opts.joint: every compiled SOp in one encoder (proofs/rasp-compile.md, "The joint encoder")
     struct JointRun {
         Joint j;
         std::optional<ahat::Program<Rational>> run;  // points into j.encoder
