@@ -59,12 +59,7 @@ void Sparse<S>::prepare() {
     for (std::size_t r = 0; r < rows; ++r)
         if (start[r] != start[r + 1]) used.push_back(static_cast<std::uint32_t>(r));
     small.clear();
-    if constexpr (is_exact_v<S>) {
-        if (!small_ints(val.data(), val.size(), small)) {
-            small.clear();
-            small.shrink_to_fit();
-        }
-    }
+    if constexpr (is_exact_v<S>) marked_small_ints(val.data(), val.size(), small);
 }
 
 template <class S>
@@ -79,8 +74,11 @@ void Affine<S>::prepare() {
     small_b.clear();
     small_ok = false;
     if constexpr (is_exact_v<S>) {
-        if (A.small.size() != A.val.size()) return;
-        small_ok = small_ints(b.data(), b.size(), small_b);
+        marked_small_ints(b.data(), b.size(), small_b);
+        for (std::size_t r = 0; r < A.rows && !small_ok; ++r) {
+            small_ok = small_b[r] != kNotSmall;
+            for (std::uint32_t k = A.start[r]; k < A.start[r + 1] && small_ok; ++k) small_ok = A.small[k] != kNotSmall;
+        }
     }
 }
 
@@ -92,12 +90,13 @@ namespace {
 void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
                bool fast, i128 bias_small, const Rational& bias, Rational& out) {
     const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
-    if (fast) {
+    const bool cached = A.small.size() == A.val.size();  // prepare() has run
+    if (fast && cached) {
         SmallSum acc(bias_small);
         for (std::uint32_t k = lo; k < hi && acc.ok(); ++k) {
-            const std::int64_t v = xs[A.col[k]];
-            if (v == kNotSmall) acc.give_up();
-            else acc.add_product(A.small[k], v);
+            const std::int64_t v = xs[A.col[k]], w = A.small[k];
+            if (v == kNotSmall || w == kNotSmall) acc.give_up();
+            else acc.add_product(w, v);
         }
         if (acc.ok()) return acc.store(out);  // in place, no allocation
     }
@@ -105,12 +104,12 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
     mpq_ptr tmp = scratch.backend().data();
     mpq_ptr acc = out.backend().data();
     std::uint32_t k = lo;
-    if (lo < hi && mpq_sgn(bias.backend().data()) == 0 && A.small.size() == A.val.size() && A.small[lo] == 1)
+    if (lo < hi && mpq_sgn(bias.backend().data()) == 0 && cached && A.small[lo] == 1)
         mpq_set(acc, x[A.col[k++]].backend().data());  // 0 + 1 x: a copy (a value map, say)
     else
         mpq_set(acc, bias.backend().data());
     for (; k < hi; ++k) {
-        if (A.small.size() == A.val.size() && A.small[k] == 1) {
+        if (cached && A.small[k] == 1) {
             mpq_add(acc, acc, x[A.col[k]].backend().data());  // weight 1: no product needed
             continue;
         }
@@ -126,13 +125,15 @@ std::uint64_t apply(const Affine<S>& f, const S* x, S* y, const std::int64_t* ma
     const Sparse<S>& A = f.A;
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
-        const bool fast = f.small_ok;  // then per row: whether the entries it reads are small
+        const bool fast = f.small_ok;  // then per row: whether its weights, bias and the entries it reads are small
         if (fast && !marked) {
             marked_small_ints(x, A.cols, xs);
             marked = xs.data();
         }
-        for (std::size_t r = 0; r < A.rows; ++r)
-            exact_row(A, r, x, marked, fast, fast ? f.small_b[r] : 0, f.b[r], y[r]);
+        for (std::size_t r = 0; r < A.rows; ++r) {
+            const bool row_fast = fast && f.small_b[r] != kNotSmall;
+            exact_row(A, r, x, marked, row_fast, row_fast ? f.small_b[r] : 0, f.b[r], y[r]);
+        }
     } else {
         (void)marked;
         for (std::size_t r = 0; r < A.rows; ++r) {
@@ -149,7 +150,8 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
         std::int64_t yr = 0;
-        const bool fast = A.small.size() == A.val.size();
+        bool fast = false;  // some weight is small
+        for (std::size_t k = 0; k < A.small.size() && !fast; ++k) fast = A.small[k] != kNotSmall;
         if (fast) marked_small_ints(x, A.cols, xs);
         for (const std::uint32_t r : A.used) {  // O(nnz), not O(rows): an output map has d rows
             bool row_fast = fast && small_int(y[r], &yr);

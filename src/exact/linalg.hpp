@@ -3,7 +3,7 @@
 // Offers:
 //   Matrix<S>          dense row-major rows x cols.
 //   Sparse<S>          CSR matrix; for Rational it also caches an int64 copy of its entries
-//                      when every entry is a small integer (the exact fast path).
+//                      (kNotSmall where an entry is not a small integer: the exact fast path).
 //   Affine<S>          x -> A x + b with A sparse.
 //   apply / apply_add  y = A x + b, y += A x; return the number of multiply-adds done.
 //                      apply_add costs O(nnz(A)) (rows without an entry are skipped).
@@ -11,7 +11,7 @@
 //   convert<T>         change scalar type (Rational -> double, say).
 // Instantiated for Rational, double, float and bfloat16.
 //
-// Exact fast path: when the matrix entries and the entries of x that a row reads are all
+// Exact fast path: when a row's entries (and bias) and the entries of x that it reads are all
 // integers below 2^62, that row's products and sums are formed in i128 with overflow checks,
 // and only the result becomes a Rational. On overflow the row falls back to GMP. Results are
 // identical either way.
@@ -44,7 +44,7 @@ struct Sparse {
     std::vector<std::uint32_t> start{0};  // rows + 1 offsets into col / val
     std::vector<std::uint32_t> col;
     std::vector<S> val;
-    std::vector<std::int64_t> small;  // Rational only: int64 copy of val when all fit
+    std::vector<std::int64_t> small;  // Rational only: val as int64, kNotSmall where it does not fit
     std::vector<std::uint32_t> used;  // the rows with an entry, ascending (apply_add visits only these)
 
     Sparse() = default;
@@ -69,8 +69,8 @@ template <class S>
 struct Affine {
     Sparse<S> A;
     std::vector<S> b;                    // size A.rows
-    std::vector<std::int64_t> small_b;   // Rational only: int64 copy of b when all fit
-    bool small_ok = false;               // A.small and small_b both valid
+    std::vector<std::int64_t> small_b;   // Rational only: b as int64, kNotSmall where it does not fit
+    bool small_ok = false;               // some row's weights and bias are all small
 
     Affine() = default;
     Affine(Sparse<S> a, std::vector<S> bias);

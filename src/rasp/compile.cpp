@@ -44,6 +44,14 @@ std::uint32_t Builder::feature_i() {
     return *i_;
 }
 
+std::uint32_t Builder::feature_i2() {
+    if (!i2_) {
+        i2_ = fresh();
+        positional[*i2_] = {{Feature::ISquared, Rational(1)}};
+    }
+    return *i2_;
+}
+
 std::uint32_t Builder::inv_pos() {
     if (!inv_) {
         inv_ = fresh();

@@ -90,6 +90,10 @@ struct SelForm {
     bool nonempty = false;     // at least one key per query (the default is never used)
 };
 
+// f and t: t is folded cell by cell into f's table over the same two SOps, if any (one score
+// row set instead of two); f becomes `never` when that table selects no pair.
+void conjoin(SelForm& f, const Table& t);
+
 // A selector as a signed sum of conjunctions (inclusion-exclusion): its 0/1 matrix is
 // sum_t coef_t * [term_t]. `parts` marks sums whose terms all select subsets of the selector
 // (or, and, != as j<i plus j>i), so that a categorical aggregate selecting at most one key
@@ -109,7 +113,7 @@ struct Builder {
     std::vector<std::optional<Enc>> sops;
     std::vector<std::optional<SelForm>> sels;
     std::map<std::uint32_t, Enc> squares;  // SOp id -> its square (Integer)
-    std::optional<std::uint32_t> not_bos_, i_, inv_, inv2_;
+    std::optional<std::uint32_t> not_bos_, i_, i2_, inv_, inv2_;
 
     Builder(const Program& p, std::vector<std::string> alpha) : prog(p), alphabet(std::move(alpha)) {}
 
@@ -117,6 +121,7 @@ struct Builder {
     std::uint32_t fresh();
     std::uint32_t not_bos();  // 1 - first
     std::uint32_t feature_i();
+    std::uint32_t feature_i2();  // i^2
     std::uint32_t inv_pos();   // 1/(i+1)
     Enc inv_pos_sq();          // 1/(i+1)^2, level 1
     Enc length();              // (n-1) at real positions, level 1
@@ -160,6 +165,9 @@ struct Builder {
     SelSum compile_selsum(std::uint32_t id);
     bool plain(const SelSum& s) const;  // one term with coefficient 1 that one head computes
     Enc width_of(const SelForm& f, const SourceLoc& loc);
+    // the width of a sum of conjunctions read back by one head (nullopt: a term is a closed
+    // form, or there are too many terms; then each term is read back alone)
+    std::optional<Enc> sum_width(const SelSum& s, const SourceLoc& loc);
     Enc flag_of(const SelForm& f, const SourceLoc& loc);  // [f selects some key], level-tagged
     Enc product(const Enc& x, const Enc& flag);           // x (any encoding) times a 0/1 flag
     Enc aggregate_sum(const SopNode& node, const SelSum& s);

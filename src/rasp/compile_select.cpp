@@ -23,6 +23,21 @@ bool has_terms(const SelForm& f) { return !f.tables.empty() || !f.eqs.empty(); }
 
 }  // namespace
 
+void conjoin(SelForm& f, const Table& t) {
+    auto same = std::find_if(f.tables.begin(), f.tables.end(), [&](const Table& u) { return u.qsop == t.qsop && u.ksop == t.ksop; });
+    if (same == f.tables.end()) {
+        f.tables.push_back(t);
+        same = f.tables.end() - 1;
+    } else {
+        for (std::size_t a = 0; a < t.t.size(); ++a)
+            for (std::size_t b = 0; b < t.t[a].size(); ++b) same->t[a][b] = same->t[a][b] && t.t[a][b];
+    }
+    bool any = false;
+    for (const auto& row : same->t)
+        for (bool cell : row) any = any || cell;
+    if (!any) f.never = true;
+}
+
 const SelForm& Builder::sel(std::uint32_t id) {
     if (sels.size() < prog.sels.size()) sels.resize(prog.sels.size());
     if (!sels[id]) sels[id] = compile_sel(id);
@@ -95,7 +110,12 @@ SelForm Builder::compile_sel(std::uint32_t id) {
                 f.mask = b.mask;
                 f.window0 = b.window0;
             }
-            f.tables.insert(f.tables.end(), b.tables.begin(), b.tables.end());
+            for (const Table& t : b.tables) conjoin(f, t);
+            if (f.never) {
+                f = SelForm{};
+                f.never = true;
+                return f;
+            }
             f.eqs.insert(f.eqs.end(), b.eqs.begin(), b.eqs.end());
             f.at_most_one = a.at_most_one || b.at_most_one;
             f.nonempty = a.nonempty && b.nonempty && !has_terms(f) && (!a.mask || !b.mask);
@@ -309,6 +329,7 @@ Enc Builder::compile_width(const SopNode& node) { return width_of_sel(node.selec
 Enc Builder::width_of_sel(std::uint32_t sel_id, const SourceLoc& loc) {
     const SelSum& s = selsum(sel_id);
     if (plain(s)) return width_form(s.terms[0].second, loc);
+    if (auto e = sum_width(s, loc)) return *e;
     Enc e{Type::Integer, {}, {Lin{}}, 0};  // the signed sum of the terms' widths
     for (const auto& [c, f] : s.terms) {
         const Enc w = width_of(f, loc);

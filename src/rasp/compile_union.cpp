@@ -46,7 +46,8 @@ std::optional<SelForm> conj(const SelForm& a, const SelForm& b) {
     SelForm f = a;
     set_rel(f, rel_bits(a) & rel_bits(b));
     if (f.never) return std::nullopt;
-    f.tables.insert(f.tables.end(), b.tables.begin(), b.tables.end());
+    for (const Table& t : b.tables) conjoin(f, t);
+    if (f.never) return std::nullopt;
     f.eqs.insert(f.eqs.end(), b.eqs.begin(), b.eqs.end());
     f.at_most_one = a.at_most_one || b.at_most_one || f.window0;
     f.nonempty = !has_terms(f) && (rel_bits(f) & kEq);
@@ -56,6 +57,19 @@ std::optional<SelForm> conj(const SelForm& a, const SelForm& b) {
 bool excludes_bos(const SelForm& f) { return f.window0 || f.mask == Mask::Future || f.mask == Mask::FutureOrSelf; }
 
 constexpr std::size_t kMaxTerms = 32;
+// At most this many widths are read back by one head: its query holds P, the product of their
+// 1/(w+1), whose denominator grows as n^terms.
+constexpr std::size_t kMaxReadBack = 4;
+
+// The BOS-including conjunctions whose signed widths add up to f's width: f itself, or, where
+// f's mask excludes BOS, all keys (or j <= i) minus the past (or j <= i) under the same terms.
+std::vector<std::pair<int, SelForm>> bos_terms(const SelForm& f) {
+    if (!has_terms(f) || !excludes_bos(f)) return {{1, f}};
+    SelForm all = f, keep = f;
+    set_rel(all, f.window0 ? (kLt | kEq) : kAll);
+    set_rel(keep, f.window0 ? kLt : f.mask == Mask::Future ? (kLt | kEq) : kLt);
+    return {{1, all}, {-1, keep}};
+}
 
 }  // namespace
 
@@ -133,14 +147,70 @@ SelSum Builder::compile_selsum(std::uint32_t id) {
 // difference of such widths (a future mask's keys are all keys minus the past's).
 Enc Builder::width_of(const SelForm& f, const SourceLoc& loc) {
     if (f.never) return Enc{Type::Integer, {}, {Lin{}}, 0};
-    if (!has_terms(f) || !excludes_bos(f)) return width_form(f, loc);
-    SelForm all = f, keep = f;
-    set_rel(all, f.window0 ? (kLt | kEq) : kAll);
-    set_rel(keep, f.window0 ? kLt : f.mask == Mask::Future ? (kLt | kEq) : kLt);
-    const Enc x = width_form(all, loc), y = width_form(keep, loc);
-    Lin w = x.parts[0];
-    w.add(y.parts[0], Rational(-1));
-    return Enc{Type::Integer, {}, {w}, std::max(x.level, y.level)};
+    Enc e{Type::Integer, {}, {Lin{}}, 0};
+    for (const auto& [c, g] : bos_terms(f)) {
+        const Enc w = width_form(g, loc);
+        e.parts[0].add(w.parts[0], Rational(c));
+        e.level = std::max(e.level, w.level);
+    }
+    return e;
+}
+
+// Layer l: one head per BOS-including term t gives a_t = 1/(w_t + 1); the layer's feed-forward
+// part forms P = prod a_t > 0 and N = P * sum_t c_t w_t = sum_t c_t prod_{s != t} a_s - (sum c_t) P.
+// Layer l + 1: the score 2N j - P j^2 = P (w^2 - (j - w)^2) of key position j, for w = N / P the
+// selector's width (0 <= w <= n - 1: a position), is largest at j = w only; the head reads j
+// there (proofs/rasp-compile.md, "One read-back for a sum of widths").
+std::optional<Enc> Builder::sum_width(const SelSum& s, const SourceLoc& loc) {
+    std::vector<std::pair<int, SelForm>> flat;
+    for (const auto& [c, f] : s.terms) {
+        if (f.never) continue;
+        if (!has_terms(f)) return std::nullopt;  // a closed form in i and n: no head to read
+        for (auto& [c2, g] : bos_terms(f)) flat.emplace_back(c * c2, std::move(g));
+    }
+    if (flat.size() < 2 || flat.size() > kMaxReadBack) return std::nullopt;
+    std::size_t l = 0;
+    for (const auto& [c, f] : flat) l = std::max(l, form_level(f));
+    const Lin nb = Lin::coord(not_bos());
+    Lin first;  // 1 at BOS, 0 elsewhere
+    first.constant = 1;
+    first.add(nb, Rational(-1));
+    std::vector<GateId> a;
+    for (const auto& [c, f] : flat) {
+        HeadBuild h;
+        h.name = fmt::format("selector_width {} (1/(w+1) of term {})", loc.str(), a.size() + 1);
+        h.loc = loc;
+        score_rows(f, Rational(0), h);
+        h.values.push_back(first);
+        const std::uint32_t at = add_head(l, std::move(h));
+        a.push_back(gate(l, Lin::coord(at)));
+    }
+    Circuit& C = layer(l).circuit;
+    auto product = [&](std::size_t skip) {  // prod_{s != skip} a_s
+        std::optional<GateId> p;
+        for (std::size_t t = 0; t < a.size(); ++t)
+            if (t != skip) p = p ? C.mul(*p, a[t]) : a[t];
+        return *p;
+    };
+    const GateId P = product(a.size());
+    std::vector<GateId> parts;
+    long total = 0;
+    for (std::size_t t = 0; t < a.size(); ++t) {
+        const GateId p = product(t);
+        parts.push_back(flat[t].first == 1 ? p : C.mul(C.constant(Rational(flat[t].first)), p));
+        total += flat[t].first;
+    }
+    if (total != 0) parts.push_back(C.mul(C.constant(Rational(-total)), P));
+    const std::uint32_t pc = write(l, P), nc = write(l, C.add(std::move(parts)));
+    HeadBuild h;
+    h.name = fmt::format("selector_width {} (w, one read-back of {} terms)", loc.str(), a.size());
+    h.loc = loc;
+    h.rows.push_back(Row{Lin::coord(pc), scaled(Lin::coord(feature_i2()), Rational(-1))});
+    h.rows.push_back(Row{Lin::coord(nc), scaled(Lin::coord(feature_i()), Rational(2))});
+    h.values.push_back(Lin::coord(feature_i()));
+    const std::uint32_t w = add_head(l + 1, std::move(h));
+    const GateId g = layer(l + 1).circuit.mul(gate(l + 1, Lin::coord(w)), gate(l + 1, nb));
+    return Enc{Type::Integer, {}, {Lin::coord(write(l + 1, g))}, l + 2};
 }
 
 Enc Builder::flag_of(const SelForm& f, const SourceLoc& loc) {

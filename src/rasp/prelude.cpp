@@ -65,9 +65,8 @@ def select_from_first(seq, val) {
 }
 
 def sort(seq, key) {
-    smaller = selector_width(select(key, key, <));
-    equal_before = selector_width(select(key, key, ==) and select(indices, indices, <));
-    return aggregate(select(smaller + equal_before, indices, ==), seq);
+    before = select(key, key, <) or (select(key, key, ==) and select(indices, indices, <));
+    return aggregate(select(selector_width(before), indices, ==), seq);
 }
 
 def select_next_identical(seq) {

@@ -169,16 +169,16 @@ TEST_CASE("cli budget: records load as flat rows, checks set the exit code", "[c
         heads += j["type"] == "head", budgets += j["type"] == "budget", checks += j["type"] == "check";
         if (j["type"] == "check") CHECK(j["ok"] == true);
     }
-    CHECK(heads == 5);
+    CHECK(heads == 4);
     CHECK(budgets == 10);
     CHECK(checks == 4);
     // Gates whose order flips between budgets (different slopes s): the nested check fails.
     const fs::path p = scratch() / "gates_flip.json";
-    // Layer 1: head 0 rises steeply through 0.5 at b = 1/2, head 1 stays at sigmoid(1); with
-    // three heads at both budgets each layer keeps its best, which is head 1 at b = 0.5 and
-    // head 0 at b = 0.6.
-    std::ofstream(p) << "{\"gates\": [{\"layer\": 0, \"head\": 0, \"a\": 5, \"s\": 0}, {\"layer\": 0, \"head\": 1, \"a\": -5, \"s\": 0},\n"
-                        " {\"layer\": 1, \"head\": 0, \"a\": 0, \"s\": 3}, {\"layer\": 1, \"head\": 1, \"a\": 1, \"s\": -20}, {\"layer\": 2, \"head\": 0, \"a\": 5, \"s\": 0}]}";
+    // Sort's layers hold 2, 1 and 1 heads. Layer 0: head 0 rises steeply through 0.5 at
+    // b = 1/2, head 1 stays at sigmoid(1); with three heads at both budgets (one per layer)
+    // layer 0 keeps its best, which is head 1 at b = 0.5 and head 0 at b = 0.6.
+    std::ofstream(p) << "{\"gates\": [{\"layer\": 0, \"head\": 0, \"a\": 0, \"s\": 3}, {\"layer\": 0, \"head\": 1, \"a\": 1, \"s\": -20},\n"
+                        " {\"layer\": 1, \"head\": 0, \"a\": 5, \"s\": 0}, {\"layer\": 2, \"head\": 0, \"a\": 5, \"s\": 0}]}";
     r = run_ahat("budget sort --samples 4 --no-time --budgets 0.5,0.6 --gates '" + p.string() + "'");
     CHECK(r.rc == 1);
     CHECK_THAT(r.out, Catch::Contains("check nested: FAILED"));

@@ -72,7 +72,7 @@ TEST_CASE("Sparse: from_dense, to_dense and the small-integer cache", "[exact]")
     CHECK(s.start == std::vector<std::uint32_t>{0, 1, 3});
     CHECK(s.col == std::vector<std::uint32_t>{1, 0, 2});
     CHECK(s.to_dense() == a);
-    CHECK(s.small.empty());  // -1/2 is not an integer
+    CHECK(s.small == std::vector<std::int64_t>{5, kNotSmall, 3});  // -1/2 is not an integer
     a.at(1, 0) = R(-4);
     Sparse<Rational> t = Sparse<Rational>::from_dense(a);
     CHECK(t.small == std::vector<std::int64_t>{5, -4, 3});
@@ -132,9 +132,20 @@ TEST_CASE("apply / apply_add / dot equal a naive Rational computation", "[exact]
             std::int64_t t;
             return std::all_of(v.begin(), v.end(), [&](const Rational& r) { return small_int(r, &t); });
         };
-        bool all_small_a = all_small(a.data), all_small_b = all_small(b);
-        CHECK((f.A.small.size() == f.A.val.size()) == all_small_a);
-        CHECK(f.small_ok == (all_small_a && all_small_b));
+        // the cache: each weight as int64 or kNotSmall; small_ok when some row's weights and
+        // bias are all small (that row takes the fast path, the others GMP)
+        REQUIRE(f.A.small.size() == f.A.val.size());
+        for (std::size_t k = 0; k < f.A.val.size(); ++k) {
+            std::int64_t t;
+            CHECK((f.A.small[k] != kNotSmall) == small_int(f.A.val[k], &t));
+        }
+        bool some_row = false;
+        for (std::size_t r = 0; r < rows; ++r) {
+            std::vector<Rational> row(a.row(r), a.row(r) + cols);
+            row.push_back(b[r]);
+            some_row = some_row || all_small(row);
+        }
+        CHECK(f.small_ok == some_row);
 
         std::vector<Rational> expect = naive_mul(a, x);
         for (std::size_t r = 0; r < rows; ++r) expect[r] += b[r];

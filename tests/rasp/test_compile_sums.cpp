@@ -195,3 +195,43 @@ TEST_CASE("rasp survey: the same result on 1 and 3 threads, disagreements in wor
     CHECK(b.refused == a.refused);
     CHECK(b.disagreements == a.disagreements);
 }
+
+namespace {
+
+std::size_t heads_of(const Compiled& c) {
+    std::size_t h = 0;
+    for (const Layer& l : c.encoder.layers) h += l.heads.size();
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("rasp compile: a width of up to 4 conjunctions is read back by one head", "[rasp-sums]") {
+    const std::vector<std::string> abc{"a", "b", "c"};
+    const std::string text =
+        "same = select(tokens, tokens, ==);\n"
+        // < and == of the same tokens select no common pair: the 'or' is 2 terms, not 3
+        "sorted_target = selector_width(select(tokens, tokens, <) or (same and select(indices, indices, <)));\n"
+        // same and j != i: [same, j<i] + [same] - [same, j<=i] (j > i excludes BOS): 3 terms
+        "copies_elsewhere = selector_width(same and select(indices, indices, !=));\n"
+        "never = selector_width(select(tokens, tokens, <) and same);\n"
+        // 2 + 2 + 2 - (2 + 2 + 2) + 1 terms: more than 4, each read back alone
+        "many = selector_width(select(tokens, \"a\", ==) or select(tokens, \"b\", <) or select(\"c\", tokens, ==) or "
+        "(same and select(indices, indices, <)));\n";
+    rasp::Program p = read_rasp(text, "t.rasp");
+    const Compiled target = compile(p, CompileOptions{"sorted_target", abc});
+    CHECK(target.encoder.layers.size() == 2);
+    CHECK(heads_of(target) == 3);  // two terms' 1/(w+1), one read-back (two widths alone: 4)
+    const Compiled elsewhere = compile(p, CompileOptions{"copies_elsewhere", abc});
+    CHECK(elsewhere.encoder.layers.size() == 2);
+    CHECK(heads_of(elsewhere) == 4);
+    CHECK(heads_of(compile(p, CompileOptions{"never", abc})) == 0);
+    const Compiled many = compile(p, CompileOptions{"many", abc});
+    CHECK(heads_of(many) % 2 == 0);  // a first head and a read-back per term
+    CHECK(heads_of(many) > 8);
+    // and every one agrees with the evaluator on all words up to length 6 and random ones
+    Survey s = check(text, abc, 7, 6, 80);
+    CHECK(s.refused.empty());
+    CHECK(s.compiled == 4);
+    CHECK(s.checked > 4 * 1000);
+}
