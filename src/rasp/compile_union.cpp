@@ -157,8 +157,8 @@ Enc Builder::width_of(const SelForm& f, const SourceLoc& loc) {
 }
 
 // Layer l: one head per BOS-including term t gives a_t = 1/(w_t + 1); the layer's feed-forward
-// part forms P = prod a_t > 0 and N = P * sum_t c_t w_t = sum_t c_t prod_{s != t} a_s - (sum c_t) P.
-// Layer l + 1: the score 2N j - P j^2 = P (w^2 - (j - w)^2) of key position j, for w = N / P the
+// part forms P = prod a_t > 0. With N = P * sum_t c_t w_t = sum_t c_t prod_{s != t} a_s - (sum c_t) P,
+// layer l + 1's score 2N j - P j^2 = P (w^2 - (j - w)^2) of key position j, for w = N / P the
 // selector's width (0 <= w <= n - 1: a position), is largest at j = w only; the head reads j
 // there (proofs/rasp-compile.md, "One read-back for a sum of widths").
 std::optional<Enc> Builder::sum_width(const SelSum& s, const SourceLoc& loc) {
@@ -176,15 +176,19 @@ std::optional<Enc> Builder::sum_width(const SelSum& s, const SourceLoc& loc) {
     first.constant = 1;
     first.add(nb, Rational(-1));
     std::vector<GateId> a;
+    std::vector<std::uint32_t> at;  // the heads' output coordinates
     for (const auto& [c, f] : flat) {
         HeadBuild h;
         h.name = fmt::format("selector_width {} (1/(w+1) of term {})", loc.str(), a.size() + 1);
         h.loc = loc;
         score_rows(f, Rational(0), h);
         h.values.push_back(first);
-        const std::uint32_t at = add_head(l, std::move(h));
-        a.push_back(gate(l, Lin::coord(at)));
+        at.push_back(add_head(l, std::move(h)));
+        a.push_back(gate(l, Lin::coord(at.back())));
     }
+    // The score 2Nj - Pj^2 as two rows: (sum_t c_t Q_t) . 2j and P . (-j^2 - 2 (sum c) j), with
+    // Q_t = prod_{s != t} a_s (for two terms the other head's output: no gate) and the sum a Lin
+    // of the query map; only P is a gate when T = 2.
     Circuit& C = layer(l).circuit;
     auto product = [&](std::size_t skip) {  // prod_{s != skip} a_s
         std::optional<GateId> p;
@@ -192,21 +196,21 @@ std::optional<Enc> Builder::sum_width(const SelSum& s, const SourceLoc& loc) {
             if (t != skip) p = p ? C.mul(*p, a[t]) : a[t];
         return *p;
     };
-    const GateId P = product(a.size());
-    std::vector<GateId> parts;
+    Lin qn;  // N + (sum c) P
     long total = 0;
     for (std::size_t t = 0; t < a.size(); ++t) {
-        const GateId p = product(t);
-        parts.push_back(flat[t].first == 1 ? p : C.mul(C.constant(Rational(flat[t].first)), p));
+        const Lin q = a.size() == 2 ? Lin::coord(at[1 - t]) : Lin::coord(write(l, product(t)));
+        qn.add(q, Rational(flat[t].first));
         total += flat[t].first;
     }
-    if (total != 0) parts.push_back(C.mul(C.constant(Rational(-total)), P));
-    const std::uint32_t pc = write(l, P), nc = write(l, C.add(std::move(parts)));
+    const std::uint32_t pc = write(l, product(a.size()));
     HeadBuild h;
     h.name = fmt::format("selector_width {} (w, one read-back of {} terms)", loc.str(), a.size());
     h.loc = loc;
-    h.rows.push_back(Row{Lin::coord(pc), scaled(Lin::coord(feature_i2()), Rational(-1))});
-    h.rows.push_back(Row{Lin::coord(nc), scaled(Lin::coord(feature_i()), Rational(2))});
+    h.rows.push_back(Row{qn, scaled(Lin::coord(feature_i()), Rational(2))});
+    Lin k = scaled(Lin::coord(feature_i2()), Rational(-1));
+    k.add(Lin::coord(feature_i()), Rational(-2 * total));
+    h.rows.push_back(Row{Lin::coord(pc), k});
     h.values.push_back(Lin::coord(feature_i()));
     const std::uint32_t w = add_head(l + 1, std::move(h));
     const GateId g = layer(l + 1).circuit.mul(gate(l + 1, Lin::coord(w)), gate(l + 1, nb));
