@@ -39,6 +39,9 @@ struct Gram {
     bool covers(std::size_t i, std::size_t r) {
         sel.comparisons += 1;
         const S g = gram(X.row(i), X.row(r), X.cols, sel.mul_adds);
+        // A zero representative covers only zero rows: its cosine with any row is undefined, and
+        // 0 >= 0 would let it cover every row after it (a compiled BOS row is often zero).
+        if (norm_sq[r] == S(0)) return norm_sq[i] == S(0);
         return g * g >= tau_sq * norm_sq[i] * norm_sq[r];
     }
     void join(std::size_t i) { sel.reps.push_back(i), sel.owner[i] = i; }

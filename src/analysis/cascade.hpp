@@ -10,7 +10,7 @@
 //                       the multiply-adds and comparisons spent.
 //   covers(xi, xr, ...) (x_i . x_r)^2 >= tau^2 ||x_i||^2 ||x_r||^2: |cos| >= tau compared in
 //                       squares, so exact runs need no square roots (a zero row is covered by
-//                       every representative).
+//                       every representative; a zero representative covers zero rows only).
 //   select_from_scratch(X, tau)  greedy in position order: a token joins when no
 //                       representative so far covers it (it is compared with them in order
 //                       until one does).

@@ -46,6 +46,7 @@ Matrix<Rational> clustered(std::mt19937_64& rng, std::size_t n, std::size_t d) {
 bool covers(const Matrix<Rational>& X, std::size_t i, std::size_t r, const Rational& tau) {
     Rational g = 0, a = 0, b = 0;
     for (std::size_t c = 0; c < X.cols; ++c) g += X.at(i, c) * X.at(r, c), a += X.at(i, c) * X.at(i, c), b += X.at(r, c) * X.at(r, c);
+    if (b == 0) return a == 0;  // a zero representative covers zero rows only
     return g * g >= tau * tau * a * b;
 }
 
@@ -114,6 +115,7 @@ TEST_CASE("cascade: compiled tasks pass both checks: tau = 1 keeps every answer 
         INFO(task);
         CascadeOptions o;
         o.sizes = {8, 16}, o.samples = 2;
+        o.taus = {Rational(9, 10), Rational(1)};
         const CascadeResult r = cascade(capture::task_subject(task, 16), o);
         CHECK(r.exact);
         REQUIRE(r.checks.size() == 2);
@@ -129,6 +131,21 @@ TEST_CASE("cascade: compiled tasks pass both checks: tau = 1 keeps every answer 
             CHECK(p.cascade_mul_adds <= p.dense_mul_adds + p.dense_mul_adds);
         }
         for (const CascadeLayer& l : r.layer_stats) CHECK(l.equal_to_scratch);
+        // tau = 1 merges only tokens of one direction (positional coordinates make every state
+        // row's direction its own, a zero BOS row aside): every answer agrees with dense
+        for (const CascadePoint& p : r.points)
+            if (p.tau == 1) CHECK(p.answers_agree == p.samples);
+    }
+}
+
+TEST_CASE("cascade: a zero first row covers only zero rows", "[analysis][cascade]") {
+    Matrix<Rational> X(4, 2);  // row 0 zero, rows 1 and 2 in different directions, row 3 zero
+    X.at(1, 0) = 1, X.at(2, 1) = 3;
+    for (const Rational tau : {Rational(1, 2), Rational(1)}) {
+        const Selection s = select_from_scratch(X, tau);
+        CHECK(s.reps == std::vector<std::size_t>{0, 1, 2});
+        CHECK(s.owner == std::vector<std::size_t>{0, 1, 2, 0});
+        CHECK(select_cascade(X, tau, s).reps == s.reps);
     }
 }
 
