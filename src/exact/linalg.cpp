@@ -150,8 +150,7 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
     if constexpr (is_exact_v<S>) {
         thread_local std::vector<std::int64_t> xs;
         std::int64_t yr = 0;
-        bool fast = false;  // some weight is small
-        for (std::size_t k = 0; k < A.small.size() && !fast; ++k) fast = A.small[k] != kNotSmall;
+        const bool fast = A.small.size() == A.val.size();  // per row: whether its weights are small too
         if (fast) marked_small_ints(x, A.cols, xs);
         for (const std::uint32_t r : A.used) {  // O(nnz), not O(rows): an output map has d rows
             bool row_fast = fast && small_int(y[r], &yr);
