@@ -6,6 +6,8 @@
 //   kDefaultMaxBits                the default resource guard for exact runs.
 // In exact mode every gate's value is checked against opts.max_bits (bits of numerator plus
 // denominator); a larger value is an InputError naming the gate, not a runaway computation.
+// Exact gates whose operands are small fractions run on machine integers (SmallQ of
+// exact/fast_path.hpp), the others on GMP: the values are the same either way.
 // Cost: O(gates + edges) scalar operations.
 #pragma once
 
@@ -20,6 +22,9 @@ inline constexpr std::size_t kDefaultMaxBits = std::size_t(1) << 20;
 
 struct EvalOptions {
     std::size_t max_bits = kDefaultMaxBits;  // 0: no limit
+    // evaluate_into: only the output gates' entries of `values` are written (exact runs skip
+    // writing the other gates' Rationals); the rest are unspecified.
+    bool outputs_only = false;
 };
 
 template <class S>

@@ -172,11 +172,18 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
     }
     // Class coordinates: those with at most `limit` distinct values, for limit 2, 4, 8, 16 in
     // turn (a coordinate of a plane's part may take few values too, and then splits too much).
+    // Integer keys compare as their int64 copies (a positive scale keeps order and equality).
+    auto differ = [&](std::size_t a, std::size_t b) {
+        return idx.int_keys_ ? idx.ikeys_[a] != idx.ikeys_[b] : idx.keys_[a] != idx.keys_[b];
+    };
+    auto less = [&](std::size_t a, std::size_t b) {
+        return idx.int_keys_ ? idx.ikeys_[a] < idx.ikeys_[b] : idx.keys_[a] < idx.keys_[b];
+    };
     std::vector<std::size_t> values(dk, 0);
     for (std::size_t c = 0; c < dk; ++c) {
-        std::vector<Rational> seen;
+        std::vector<std::size_t> seen;  // entries of keys_ with distinct values
         for (std::size_t g = 0; g < G && seen.size() <= kFewClasses; ++g)
-            if (std::find(seen.begin(), seen.end(), idx.keys_[g * dk + c]) == seen.end()) seen.push_back(idx.keys_[g * dk + c]);
+            if (std::none_of(seen.begin(), seen.end(), [&](std::size_t e) { return !differ(e, g * dk + c); })) seen.push_back(g * dk + c);
         values[c] = seen.size();
     }
     for (std::size_t limit = 2; limit <= kFewClasses; limit *= 2) {
@@ -188,7 +195,7 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
         std::iota(by_class.begin(), by_class.end(), 0u);
         auto class_less = [&](std::uint32_t a, std::uint32_t b) {
             for (std::size_t c : few_values)
-                if (idx.keys_[a * dk + c] != idx.keys_[b * dk + c]) return idx.keys_[a * dk + c] < idx.keys_[b * dk + c];
+                if (differ(a * dk + c, b * dk + c)) return less(a * dk + c, b * dk + c);
             return false;
         };
         std::stable_sort(by_class.begin(), by_class.end(), class_less);

@@ -381,6 +381,20 @@ struct Attention {
                     for (std::size_t c = 0; c < dv; ++c) SmallSum::divide_in_place(out[c], count);
                 } else {
                     for (std::size_t c = 0; c < dv; ++c) {
+                        SmallSum part;  // the members' sum as differences of prefix sums
+                        std::int64_t x = 0;
+                        for (std::size_t k = 0; k < best.size() && part.ok(); ++k) {
+                            const S* sums = sc.sums.data() + sc.start[best[k]] * dv;
+                            const auto [a, b] = range[k];
+                            if (small_int(sums[b * dv + c], &x)) part.add(x);
+                            else part.give_up();
+                            if (small_int(sums[a * dv + c], &x)) part.add(-static_cast<i128>(x));
+                            else part.give_up();
+                        }
+                        if (part.ok()) {
+                            part.store_mean(out[c], count);
+                            continue;
+                        }
                         set_zero(out[c]);
                         for (std::size_t k = 0; k < best.size(); ++k) {
                             const S* sums = sc.sums.data() + sc.start[best[k]] * dv;
@@ -767,7 +781,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
                     ops += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
             ops_done += ops;
             if (!f) return;
-            EvalOptions eo{opts.max_bits};
+            EvalOptions eo{opts.max_bits, true};  // outputs only
             thread_local std::vector<S> in, values;  // the block's thread's, reused by its later layers and runs
             in.resize(f->reads.size());
             for (std::size_t i = r0; i < r1; ++i) {

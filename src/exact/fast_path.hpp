@@ -25,6 +25,12 @@
 //   exact_add(out, a)         out += a in place: nothing when a is 0, i128 when both are small.
 //   exact_sum(out, x, n)      out = x_0 + ... + x_{n-1} of pointed-to Rationals, in place: as
 //                             i128 when all are small, else GMP over the nonzero terms.
+//   SmallQ                    a fraction num / den in lowest terms, |num| and den below 2^62
+//                             (den == 0: not one): small_q(r) reads a Rational as one (no
+//                             allocation), q_add and q_mul combine two (not ok() when the
+//                             result leaves the bound), q_store(a, out) writes one in place.
+//                             The fraction fast path of affine rows and circuit gates, where
+//                             values are 1/(w+1) and products of such.
 //   small_dot(a, b, n)        sum_k a_k b_k of int64 vectors as i128, nullopt on overflow.
 //   small_fraction(r, num, den)  r = num / den with |num|, den < 2^62 (false otherwise).
 //   small_lcm(a, b)           lcm(a, b) when it stays below 2^62, else nullopt.
@@ -153,6 +159,60 @@ inline bool scaled_scores(const Matrix<Rational>& Q, const Matrix<Rational>& K, 
     return true;
 }
 
+struct SmallQ {
+    std::int64_t num = 0, den = 0;  // den == 0: not a small fraction
+    bool ok() const { return den != 0; }
+};
+
+inline SmallQ small_q(const Rational& r) {
+    std::int64_t num = 0;
+    std::uint64_t den = 0;
+    if (!small_fraction(r, num, den)) return {};
+    return {num, static_cast<std::int64_t>(den)};
+}
+
+inline SmallQ small_q(std::int64_t integer) { return {integer, 1}; }
+
+// num / den (den > 0) in lowest terms, when both end below 2^62.
+inline SmallQ q_reduced(i128 num, u128 den) {
+    if (num == 0) return {0, 1};
+    if (den == 1) {
+        if (num >= (i128{1} << 62) || num <= -(i128{1} << 62)) return {};
+        return {static_cast<std::int64_t>(num), 1};
+    }
+    u128 a = num < 0 ? -static_cast<u128>(num) : static_cast<u128>(num), b = den;
+    while (b != 0) {  // Euclid, in 64 bits once both fit
+        if ((a >> 64) == 0 && (b >> 64) == 0) {
+            a = std::gcd(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b));
+            break;
+        }
+        a %= b;
+        std::swap(a, b);
+    }
+    const u128 n = (num < 0 ? -static_cast<u128>(num) : static_cast<u128>(num)) / a, d = den / a;
+    if ((n >> 62) != 0 || (d >> 62) != 0) return {};
+    return {num < 0 ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n), static_cast<std::int64_t>(d)};
+}
+
+// Operands' magnitudes are below 2^62, so every product and sum here fits in 128 bits.
+inline SmallQ q_add(SmallQ a, SmallQ b) {
+    if (!a.ok() || !b.ok()) return {};
+    if (a.den == 1 && b.den == 1) return q_reduced(static_cast<i128>(a.num) + b.num, 1);
+    if (a.den == b.den) return q_reduced(static_cast<i128>(a.num) + b.num, static_cast<u128>(a.den));
+    return q_reduced(static_cast<i128>(a.num) * b.den + static_cast<i128>(b.num) * a.den,
+                     static_cast<u128>(a.den) * static_cast<u128>(b.den));
+}
+
+inline SmallQ q_mul(SmallQ a, SmallQ b) {
+    if (!a.ok() || !b.ok()) return {};
+    if (a.den == 1 && b.den == 1) return q_reduced(static_cast<i128>(a.num) * b.num, 1);
+    return q_reduced(static_cast<i128>(a.num) * b.num, static_cast<u128>(a.den) * static_cast<u128>(b.den));
+}
+
+inline void q_store(SmallQ a, Rational& out) {  // a.ok(): lowest terms already, so canonical
+    mpq_set_si(out.backend().data(), static_cast<long>(a.num), static_cast<unsigned long>(a.den));
+}
+
 class SmallSum {
 public:
     explicit SmallSum(i128 start = 0) : acc_(start) {}
@@ -169,11 +229,14 @@ public:
     }
     // out = sum / count (count > 0), in place.
     void store_mean(Rational& out, unsigned long count) const {
+        if (const SmallQ m = q_reduced(acc_, count); m.ok()) return q_store(m, out);
         store(out);
         divide_in_place(out, count);
     }
     static void divide_in_place(Rational& out, unsigned long count) {
         if (count == 1) return;
+        if (const SmallQ r = small_q(out); r.ok())
+            if (const SmallQ m = q_reduced(r.num, static_cast<u128>(r.den) * count); m.ok()) return q_store(m, out);
         mpq_ptr q = out.backend().data();
         mpz_mul_ui(mpq_denref(q), mpq_denref(q), count);
         mpq_canonicalize(q);

@@ -84,9 +84,10 @@ void Affine<S>::prepare() {
 
 namespace {
 
-// Exact y[r] (+)= row r of A times x, trying i128 first. `xs` holds x as int64 when `fast`,
-// kNotSmall where an entry is not small; `bias` is the starting value of the
-// accumulator (int64 or Rational; it may be `out` itself).
+// Exact y[r] (+)= row r of A times x: in i128 when the row's weights, bias and entries are
+// small integers, else as small fractions (SmallQ), else on GMP. `xs` (null: not at hand)
+// holds x as int64, kNotSmall where an entry is not small; it is needed when `fast`. `bias`
+// is the starting value of the accumulator (int64 or Rational; it may be `out` itself).
 void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, const std::int64_t* xs,
                bool fast, i128 bias_small, const Rational& bias, Rational& out) {
     const std::uint32_t lo = A.start[r], hi = A.start[r + 1];
@@ -99,6 +100,16 @@ void exact_row(const Sparse<Rational>& A, std::size_t r, const Rational* x, cons
             else acc.add_product(w, v);
         }
         if (acc.ok()) return acc.store(out);  // in place, no allocation
+    }
+    {  // small fractions (a 1/2 weight, 1/(w+1) entries): lowest terms, no allocation
+        SmallQ acc = small_q(bias);  // read before `out` is written: bias may be `out`
+        for (std::uint32_t k = lo; k < hi && acc.ok(); ++k) {
+            const std::uint32_t c = A.col[k];
+            const SmallQ w = cached && A.small[k] != kNotSmall ? small_q(A.small[k]) : small_q(A.val[k]);
+            const SmallQ v = xs && xs[c] != kNotSmall ? small_q(xs[c]) : small_q(x[c]);
+            acc = q_add(acc, q_mul(w, v));
+        }
+        if (acc.ok()) return q_store(acc, out);
     }
     thread_local Rational scratch;  // one temporary for the whole thread: no allocation per row
     mpq_ptr tmp = scratch.backend().data();
@@ -154,7 +165,7 @@ std::uint64_t apply_add(const Sparse<S>& A, const S* x, S* y) {
         if (fast) marked_small_ints(x, A.cols, xs);
         for (const std::uint32_t r : A.used) {  // O(nnz), not O(rows): an output map has d rows
             bool row_fast = fast && small_int(y[r], &yr);
-            exact_row(A, r, x, xs.data(), row_fast, row_fast ? yr : 0, y[r], y[r]);  // in place
+            exact_row(A, r, x, fast ? xs.data() : nullptr, row_fast, row_fast ? yr : 0, y[r], y[r]);  // in place
         }
     } else {
         for (const std::uint32_t r : A.used)

@@ -13,8 +13,10 @@
 //
 // Exact fast path: when a row's entries (and bias) and the entries of x that it reads are all
 // integers below 2^62, that row's products and sums are formed in i128 with overflow checks,
-// and only the result becomes a Rational. On overflow the row falls back to GMP. Results are
-// identical either way.
+// and only the result becomes a Rational. Otherwise, when they are fractions with numerators
+// and denominators below 2^62 (a 1/2 weight, 1/(w+1) entries), the row is summed as such
+// fractions in lowest terms while they stay below that bound. Failing both, the row takes GMP.
+// Results are identical either way.
 #pragma once
 
 #include <cstdint>

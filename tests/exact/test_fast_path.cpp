@@ -1,4 +1,4 @@
-// exact/fast_path: SmallSum, small_ints, small_dot, exact_dot and scaled_scores against plain GMP results on
+// exact/fast_path: SmallSum, SmallQ, small_ints, small_dot, exact_dot and scaled_scores against plain GMP results on
 // random operations with fixed seeds, with operands drawn at the overflow boundaries
 // (INT64_MAX, INT64_MIN, 2^62 - 1, sums and products past 2^127).
 #include <catch2/catch.hpp>
@@ -120,6 +120,84 @@ TEST_CASE("SmallSum at the exact i128 boundary", "[exact][fast_path]") {
     below.add(-1);
     below.store(out);
     REQUIRE(out == Rational(Integer(LONG_MIN) - 1));
+}
+
+namespace {
+
+// A fraction drawn mostly at the edges of SmallQ's bound: numerators and denominators near
+// 2^62 (some at it), small ones, 1/(w+1) shapes, zero.
+Rational edge_fraction(std::mt19937_64& rng) {
+    const long long lim = (1LL << 62) - 1;
+    auto part = [&]() -> Integer {
+        switch (rng() % 5) {
+            case 0: return Integer(static_cast<long long>(1 + rng() % 12));
+            case 1: return Integer(lim - static_cast<long long>(rng() % 3));
+            case 2: return Integer(1) << 62;  // just past the bound
+            case 3: return Integer(static_cast<long long>(1 + rng() % (1LL << 31)));
+            default: return Integer(static_cast<long long>(1 + rng() % 20000));
+        }
+    };
+    Integer num = rng() % 9 == 0 ? Integer(0) : part();
+    if (rng() % 2) num = -num;
+    return Rational(num, part());
+}
+
+bool fits62(const Rational& r) {
+    const Integer bound = Integer(1) << 62;
+    return abs(numerator(r)) < bound && denominator(r) < bound;
+}
+
+}  // namespace
+
+TEST_CASE("SmallQ: sums, products and means agree with GMP, refused exactly past 2^62", "[exact][fast_path]") {
+    std::mt19937_64 rng(62);
+    int fast = 0, refused = 0;
+    for (int trial = 0; trial < 20000; ++trial) {
+        const Rational a = edge_fraction(rng), b = edge_fraction(rng);
+        const SmallQ qa = small_q(a), qb = small_q(b);
+        REQUIRE(qa.ok() == fits62(a));
+        REQUIRE(qb.ok() == fits62(b));
+        if (!qa.ok() || !qb.ok()) {
+            CHECK_FALSE(q_add(qa, qb).ok());
+            CHECK_FALSE(q_mul(qa, qb).ok());
+            continue;
+        }
+        const Rational sum = a + b, product = a * b;
+        const SmallQ qs = q_add(qa, qb), qp = q_mul(qa, qb);
+        // a result is refused exactly when its lowest terms leave the bound
+        REQUIRE(qs.ok() == fits62(sum));
+        REQUIRE(qp.ok() == fits62(product));
+        Rational out = R(7, 3);  // q_store overwrites whatever was there, in canonical form
+        if (qs.ok()) {
+            q_store(qs, out);
+            REQUIRE(out == sum);
+            ++fast;
+        } else {
+            ++refused;
+        }
+        if (qp.ok()) {
+            q_store(qp, out);
+            REQUIRE(out == product);
+            REQUIRE(mpz_cmp(mpq_denref(out.backend().data()), denominator(product).backend().data()) == 0);
+        }
+        // a mean of a stored fraction, in place, small or not
+        const unsigned long count = 1 + rng() % 100000;
+        Rational m = a;
+        SmallSum::divide_in_place(m, count);
+        REQUIRE(m == a / Rational(static_cast<long long>(count)));
+    }
+    CHECK(fast > 1000);
+    CHECK(refused > 1000);
+    // q_reduced on the widest operands: 2^124-size numerators reduce back under the bound
+    const std::int64_t lim = (std::int64_t{1} << 62) - 1;
+    const SmallQ third = q_mul(SmallQ{lim, 3}, SmallQ{3, lim});
+    REQUIRE(third.ok());
+    CHECK(third.num == 1);
+    CHECK(third.den == 1);
+    CHECK_FALSE(q_mul(SmallQ{lim, 1}, SmallQ{lim, 1}).ok());
+    CHECK_FALSE(q_add(SmallQ{lim, 1}, SmallQ{1, 1}).ok());  // 2^62: one past
+    CHECK(q_add(SmallQ{lim, 1}, SmallQ{-1, 1}).ok());
+    CHECK_FALSE(q_add(SmallQ{1, 1}, SmallQ{}).ok());  // not a small fraction: stays refused
 }
 
 TEST_CASE("small_ints takes exactly the integers below 2^62", "[exact][fast_path]") {

@@ -14,7 +14,7 @@ using ahat_test::R;
 
 namespace {
 
-enum class Mode { SmallInt, NearLimit, AtLimit, Rationals };
+enum class Mode { SmallInt, NearLimit, AtLimit, Rationals, WideFractions };
 
 Rational rand_entry(std::mt19937_64& rng, Mode m) {
     const long long lim = (1LL << 62) - 1;
@@ -29,6 +29,11 @@ Rational rand_entry(std::mt19937_64& rng, Mode m) {
             return R(lim - static_cast<long long>(rng() % 3));
         }
         case Mode::Rationals: return R(static_cast<long long>(rng() % 41) - 20, 1 + static_cast<long long>(rng() % 12));
+        case Mode::WideFractions: {  // 1/(w+1) shapes up to the fraction path's 2^62 bound, and past it
+            const long long den = rng() % 3 == 0 ? lim - static_cast<long long>(rng() % 3) : 1 + static_cast<long long>(rng() % (1LL << 40));
+            if (rng() % 5 == 0) return Rational(Integer(1), Integer(1) << 62);
+            return R(rng() % 2 ? 1 : -static_cast<long long>(rng() % 1000), den);
+        }
     }
     return R(0);
 }
@@ -116,10 +121,10 @@ TEST_CASE("Sparse: from_triples sums duplicates, drops zeros, any order", "[exac
 }
 
 TEST_CASE("apply / apply_add / dot equal a naive Rational computation", "[exact]") {
-    const Mode modes[] = {Mode::SmallInt, Mode::NearLimit, Mode::AtLimit, Mode::Rationals};
+    const Mode modes[] = {Mode::SmallInt, Mode::NearLimit, Mode::AtLimit, Mode::Rationals, Mode::WideFractions};
     std::mt19937_64 rng(424242);
-    for (int it = 0; it < 400; ++it) {
-        Mode ma = modes[rng() % 4], mx = modes[rng() % 4], mb = modes[rng() % 4];
+    for (int it = 0; it < 600; ++it) {
+        Mode ma = modes[rng() % 5], mx = modes[rng() % 5], mb = modes[rng() % 5];
         // long rows (up to 70 columns) so that sums of near-2^62 products overflow 128 bits
         std::size_t rows = 1 + rng() % 6, cols = 1 + rng() % (it % 3 == 0 ? 70 : 8);
         Matrix<Rational> a = rand_matrix(rng, rows, cols, ma, static_cast<unsigned>(rng() % 60));
@@ -153,7 +158,7 @@ TEST_CASE("apply / apply_add / dot equal a naive Rational computation", "[exact]
         CHECK(apply(f, x.data(), y.data()) == nonzeros(a));
         CHECK(y == expect);
 
-        std::vector<Rational> y0 = rand_vec(rng, rows, modes[rng() % 4]);
+        std::vector<Rational> y0 = rand_vec(rng, rows, modes[rng() % 5]);
         std::vector<Rational> y2 = y0;
         CHECK(apply_add(f.A, x.data(), y2.data()) == nonzeros(a));
         std::vector<Rational> ax = naive_mul(a, x);
