@@ -3,6 +3,8 @@
 // Offers:
 //   evaluate_all(c, inputs, opts)  the value of every gate, in gate order.
 //   evaluate(c, inputs, opts)      the outputs only.
+//   evaluate_into(c, inputs, values, opts)   evaluate_all into a reused buffer; exact, also
+//                                  with the inputs read in place from a state row.
 //   kDefaultMaxBits                the default resource guard for exact runs.
 // In exact mode every gate's value is checked against opts.max_bits (bits of numerator plus
 // denominator); a larger value is an InputError naming the gate, not a runaway computation.
@@ -12,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "circuit/circuit.hpp"
@@ -37,5 +40,8 @@ std::vector<S> evaluate(const Circuit& c, const std::vector<S>& inputs, const Ev
 // circuit many times reuses its storage.
 template <class S>
 void evaluate_into(const Circuit& c, const std::vector<S>& inputs, std::vector<S>& values, const EvalOptions& opts = {});
+// Exact, with input k read in place from row[reads[k]] (a state row: no copy of the inputs).
+void evaluate_into(const Circuit& c, const Rational* row, const std::vector<std::uint32_t>& reads, std::vector<Rational>& values,
+                   const EvalOptions& opts = {});
 
 }  // namespace ahat

@@ -128,19 +128,23 @@ bool rows_equal(const Matrix<S>& m) {
     return true;
 }
 
-// Mean of rows `idx` of V into out (dv entries).
+// Mean of rows `idx` of V into out (dv entries). `vs`: V as int64, all small (else null:
+// entries are read as small integers where they are).
 template <class S>
 void mean_of(const Matrix<S>& V, const std::vector<std::int64_t>* vs, const std::vector<std::uint32_t>& idx, S* out) {
     const std::size_t dv = V.cols;
     for (std::size_t c = 0; c < dv; ++c) {
         if constexpr (is_exact_v<S>) {
-            if (vs) {
-                SmallSum acc;
-                for (std::uint32_t j : idx) acc.add((*vs)[j * dv + c]);
-                if (acc.ok()) {
-                    acc.store_mean(out[c], idx.size());
-                    continue;
-                }
+            SmallSum acc;
+            std::int64_t x = 0;
+            for (std::size_t k = 0; k < idx.size() && acc.ok(); ++k) {
+                if (vs) acc.add((*vs)[idx[k] * dv + c]);
+                else if (small_int(V.at(idx[k], c), &x)) acc.add(x);
+                else acc.give_up();
+            }
+            if (acc.ok()) {
+                acc.store_mean(out[c], idx.size());
+                continue;
             }
             mpq_set(out[c].backend().data(), V.at(idx[0], c).backend().data());  // idx is never empty
             for (std::size_t k = 1; k < idx.size(); ++k)
@@ -247,7 +251,6 @@ struct Attention {
 
     void run() {
         const auto n = static_cast<std::int64_t>(Q.rows);
-        if constexpr (is_exact_v<S>) small_v = small_copy(V, vs);
         // Scores do not matter when the rule ignores them, or when every key is the same
         // (then every allowed position ties): the whole interval is selected.
         const bool constant = h.rule == Rule::Uniform || K.cols == 0 || rows_equal(K);
@@ -280,7 +283,8 @@ struct Attention {
                 index = cache->get(K, !everywhere);
                 fast = index && index->has_value();
             }
-            if (fast) return structured(**index, everywhere);
+            if (fast) return structured(**index, everywhere);  // reads each value once: no int64 copy of V
+            small_v = small_copy(V, vs);  // the scan may read a value once per query that selects it
         }
         for (std::int64_t i = 0; i < n; ++i) {
             auto [lo, hi] = allowed_interval(h, i, n);
@@ -656,28 +660,25 @@ void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
     m.data.resize(rows * cols);
 }
 
-// The --max-bits guard over the coordinates `cols` of every row (null: all of them). A layer
-// passes the coordinates it wrote: the others are as they were when last checked.
+// The --max-bits guard over the coordinates `cols` of row i (null: all of them). A layer
+// checks the coordinates it wrote, row by row as it writes them: the others are as they were
+// when last checked.
 template <class S>
-void check_bits(const Matrix<S>& X, const std::vector<std::uint32_t>* cols, std::size_t layer, std::size_t max_bits,
-                int threads) {
+void check_bits_row(const Matrix<S>& X, std::size_t i, const std::vector<std::uint32_t>* cols, std::size_t layer,
+                    std::size_t max_bits) {
     if constexpr (is_exact_v<S>) {
         if (max_bits == 0) return;
-        auto check = [&](std::size_t i, std::size_t c) {
+        auto check = [&](std::size_t c) {
             if (over_bits(X.at(i, c), max_bits))
                 fail({}, "after {}: position {} coordinate {} needs {} bits, over the limit of {} (raise --max-bits)",
                      counted(layer, "layer"), i, c, bit_size(X.at(i, c)), max_bits);
         };
-        for_rows(X.rows, threads, [&](std::size_t r0, std::size_t r1) {
-            for (std::size_t i = r0; i < r1; ++i) {
-                if (!cols)
-                    for (std::size_t c = 0; c < X.cols; ++c) check(i, c);
-                else
-                    for (std::uint32_t c : *cols) check(i, c);
-            }
-        });
+        if (!cols)
+            for (std::size_t c = 0; c < X.cols; ++c) check(c);
+        else
+            for (std::uint32_t c : *cols) check(c);
     } else {
-        (void)X, (void)cols, (void)layer, (void)max_bits, (void)threads;
+        (void)X, (void)i, (void)cols, (void)layer, (void)max_bits;
     }
 }
 
@@ -702,7 +703,10 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
     res.trace.tie_tolerance = opts.tie_tolerance.value_or(default_tie_tolerance<S>());
     if constexpr (is_exact_v<S>) res.trace.tie_tolerance = 0;
     res.state = std::move(input);
-    check_bits(res.state, nullptr, 0, opts.max_bits, row_threads(opts.threads, n));
+    if (is_exact_v<S> && opts.max_bits != 0)
+        for_rows(n, row_threads(opts.threads, n), [&](std::size_t r0, std::size_t r1) {
+            for (std::size_t i = r0; i < r1; ++i) check_bits_row(res.state, i, nullptr, 0, opts.max_bits);
+        });
     if (opts.record_states) res.trace.states.push_back(res.state);
     if (observe) observe(0, res.state, {});
     // The layer is computed in place: every head reads the layer's input state and writes its
@@ -767,46 +771,39 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             att.prefer_dense = n < opts.structured_from;
             att.run();
         }
-        // Heads' outputs are added to each row in head order; then the feed-forward circuit.
+        // Heads' outputs are added to each row in head order; then the feed-forward circuit;
+        // then, exact, the --max-bits guard over the coordinates the layer wrote, while the row
+        // is at hand.
         const FeedForward* f = layer.ffn ? &*layer.ffn : nullptr;
-        std::vector<std::uint32_t> reads;
-        if (f) reads = f->reads, std::sort(reads.begin(), reads.end());
-        // Exact values are lent to the circuit (swapped in and back, no copy) when no
-        // coordinate is read twice.
-        const bool lend = f && is_exact_v<S> && std::adjacent_find(reads.begin(), reads.end()) == reads.end();
         for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
             std::uint64_t ops = 0;
-            for (std::size_t i = r0; i < r1; ++i)
+            EvalOptions eo{opts.max_bits, true};                // outputs only
+            thread_local std::vector<S> in, values;  // the block's thread's, reused by its later layers and runs
+            for (std::size_t i = r0; i < r1; ++i) {
                 for (std::size_t hidx = 0; hidx < layer.heads.size(); ++hidx)
                     ops += apply_add(heads_[l][hidx].output, outs[hidx].row(i), Y.row(i));
-            ops_done += ops;
-            if (!f) return;
-            EvalOptions eo{opts.max_bits, true};  // outputs only
-            thread_local std::vector<S> in, values;  // the block's thread's, reused by its later layers and runs
-            in.resize(f->reads.size());
-            for (std::size_t i = r0; i < r1; ++i) {
-                auto lend_all = [&] {
-                    if constexpr (is_exact_v<S>)
-                        for (std::size_t k = 0; k < f->reads.size(); ++k) in[k].swap(Y.at(i, f->reads[k]));
-                };
-                if (lend) lend_all();
-                else
-                    for (std::size_t k = 0; k < f->reads.size(); ++k) in[k] = Y.at(i, f->reads[k]);
-                try {
-                    evaluate_into(f->circuit, in, values, eo);
-                } catch (const InputError& e) {  // the --max-bits guard: say where it tripped
-                    if (lend) lend_all();
-                    throw InputError(e.loc(), fmt::format("feed-forward circuit of layer {} of {}, position {}: {}", l + 1, L, i, e.what()));
+                if (f) {
+                    try {
+                        if constexpr (is_exact_v<S>) {
+                            evaluate_into(f->circuit, Y.row(i), f->reads, values, eo);  // reads the row in place
+                        } else {
+                            in.resize(f->reads.size());
+                            for (std::size_t k = 0; k < f->reads.size(); ++k) in[k] = Y.at(i, f->reads[k]);
+                            evaluate_into(f->circuit, in, values, eo);
+                        }
+                    } catch (const InputError& e) {  // the --max-bits guard: say where it tripped
+                        throw InputError(e.loc(), fmt::format("feed-forward circuit of layer {} of {}, position {}: {}", l + 1, L, i, e.what()));
+                    }
+                    for (std::size_t k = 0; k < f->writes.size(); ++k) {
+                        if constexpr (is_exact_v<S>) exact_add(Y.at(i, f->writes[k]), values[f->circuit.outputs[k]]);
+                        else Y.at(i, f->writes[k]) += values[f->circuit.outputs[k]];
+                    }
                 }
-                if (lend) lend_all();  // and back
-                for (std::size_t k = 0; k < f->writes.size(); ++k) {
-                    if constexpr (is_exact_v<S>) exact_add(Y.at(i, f->writes[k]), values[f->circuit.outputs[k]]);
-                    else Y.at(i, f->writes[k]) += values[f->circuit.outputs[k]];
-                }
+                check_bits_row(Y, i, &touched_[l].writes, l + 1, opts.max_bits);
             }
+            ops_done += ops;
         });
         res.trace.mul_adds += ops_done.exchange(0);
-        check_bits(res.state, &touched_[l].writes, l + 1, opts.max_bits, T);
         if (opts.record_states) res.trace.states.push_back(res.state);
         if (observe) observe(l + 1, res.state, layer_trace);
     }
