@@ -178,6 +178,7 @@ struct Scratch {
     std::vector<std::int64_t> qs, ks, vs;  // Q, K, V as int64 when small
     std::vector<S> prefix;                 // whole intervals: prefix sums of V, (n + 1) x dv
     std::vector<S> sums;                   // structured path under a mask or window
+    std::vector<std::int64_t> isums;       // the same as int64, when every one is small
     std::vector<S> means;                  // structured path over all positions: per group
     // Per group: 0 its mean is not formed, 1 a thread forms it, 2 it is in `means`.
     std::vector<std::atomic<unsigned char>> ready;
@@ -241,6 +242,7 @@ struct Attention {
     std::vector<std::int64_t>& vs = sc.vs;
     bool small_qk = false, small_v = false;
     bool have_prefix = false;  // sc.prefix holds this head's prefix sums
+    bool small_sums = false;   // structured under a mask or window: sc.isums holds the sums
     std::vector<std::uint32_t> M{};
     std::vector<S> kmax{};  // margins: max_j |K_jt| per key coordinate t
     int threads = 1;        // the structured path's queries (not with margins: they fold in order)
@@ -316,13 +318,30 @@ struct Attention {
                 // Row start[g] + t of sums: the values of group g's first t members, added up.
                 sc.start.assign(G + 1, 0);
                 for (std::size_t g = 0; g < G; ++g) sc.start[g + 1] = sc.start[g] + index.group(g).members.size() + 1;
-                grow(sc.sums, sc.start[G] * dv);
-                for (std::size_t g = 0; g < G; ++g) {
+                // As int64 while every value is a small integer and every sum stays below 2^62
+                // (the common case: flags, counts); else as rationals.
+                sc.isums.resize(sc.start[G] * dv);
+                small_sums = true;
+                for (std::size_t g = 0; g < G && small_sums; ++g) {
                     const auto& members = index.group(g).members;
-                    S* row = sc.sums.data() + sc.start[g] * dv;
-                    for (std::size_t c = 0; c < dv; ++c) set_zero(row[c]);
-                    for (std::size_t t = 0; t < members.size(); ++t, row += dv)
-                        for (std::size_t c = 0; c < dv; ++c) add_to(row[dv + c], row[c], V.at(members[t], c));
+                    std::int64_t* row = sc.isums.data() + sc.start[g] * dv;
+                    std::fill(row, row + dv, 0);
+                    std::int64_t x = 0;
+                    for (std::size_t t = 0; t < members.size() && small_sums; ++t, row += dv)
+                        for (std::size_t c = 0; c < dv && small_sums; ++c) {
+                            small_sums = small_int(V.at(members[t], c), &x) && !__builtin_add_overflow(row[c], x, &row[dv + c]) &&
+                                         row[dv + c] < (std::int64_t{1} << 62) && row[dv + c] > -(std::int64_t{1} << 62);
+                        }
+                }
+                if (!small_sums) {
+                    grow(sc.sums, sc.start[G] * dv);
+                    for (std::size_t g = 0; g < G; ++g) {
+                        const auto& members = index.group(g).members;
+                        S* row = sc.sums.data() + sc.start[g] * dv;
+                        for (std::size_t c = 0; c < dv; ++c) set_zero(row[c]);
+                        for (std::size_t t = 0; t < members.size(); ++t, row += dv)
+                            for (std::size_t c = 0; c < dv; ++c) add_to(row[dv + c], row[c], V.at(members[t], c));
+                    }
                 }
             }
             // Queries are independent: blocks of them go to the threads (group means are formed
@@ -385,18 +404,13 @@ struct Attention {
                     for (std::size_t c = 0; c < dv; ++c) SmallSum::divide_in_place(out[c], count);
                 } else {
                     for (std::size_t c = 0; c < dv; ++c) {
-                        SmallSum part;  // the members' sum as differences of prefix sums
-                        std::int64_t x = 0;
-                        for (std::size_t k = 0; k < best.size() && part.ok(); ++k) {
-                            const S* sums = sc.sums.data() + sc.start[best[k]] * dv;
-                            const auto [a, b] = range[k];
-                            if (small_int(sums[b * dv + c], &x)) part.add(x);
-                            else part.give_up();
-                            if (small_int(sums[a * dv + c], &x)) part.add(-static_cast<i128>(x));
-                            else part.give_up();
-                        }
-                        if (part.ok()) {
-                            part.store_mean(out[c], count);
+                        if (small_sums) {  // the members' sum as differences of prefix sums
+                            SmallSum part;
+                            for (std::size_t k = 0; k < best.size(); ++k) {
+                                const std::int64_t* sums = sc.isums.data() + sc.start[best[k]] * dv;
+                                part.add(static_cast<i128>(sums[range[k].second * dv + c]) - sums[range[k].first * dv + c]);
+                            }
+                            part.store_mean(out[c], count);  // |part| < 2^63 per group: no overflow for < 2^64 groups
                             continue;
                         }
                         set_zero(out[c]);

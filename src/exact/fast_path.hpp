@@ -194,19 +194,36 @@ inline SmallQ q_reduced(i128 num, u128 den) {
     return {num < 0 ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n), static_cast<std::int64_t>(d)};
 }
 
-// Operands' magnitudes are below 2^62, so every product and sum here fits in 128 bits.
+// Operands' magnitudes are below 2^62, so every product and sum here fits in 128 bits. Both
+// cancel before they multiply (Knuth's way): the gcds are of 64-bit numbers, and the result
+// is in lowest terms without a gcd of the 128-bit product.
 inline SmallQ q_add(SmallQ a, SmallQ b) {
     if (!a.ok() || !b.ok()) return {};
-    if (a.den == 1 && b.den == 1) return q_reduced(static_cast<i128>(a.num) + b.num, 1);
+    if (a.num == 0) return b;
+    if (b.num == 0) return a;
     if (a.den == b.den) return q_reduced(static_cast<i128>(a.num) + b.num, static_cast<u128>(a.den));
-    return q_reduced(static_cast<i128>(a.num) * b.den + static_cast<i128>(b.num) * a.den,
-                     static_cast<u128>(a.den) * static_cast<u128>(b.den));
+    const auto g = static_cast<std::int64_t>(std::gcd(static_cast<std::uint64_t>(a.den), static_cast<std::uint64_t>(b.den)));
+    const i128 t = static_cast<i128>(a.num) * (b.den / g) + static_cast<i128>(b.num) * (a.den / g);  // not 0: the dens differ
+    // gcd(t, a.den b.den / g) = gcd(t, g): 1 when the dens are coprime
+    const u128 mag = t < 0 ? -static_cast<u128>(t) : static_cast<u128>(t);
+    const auto g2 = g == 1 ? std::int64_t{1}
+                           : static_cast<std::int64_t>(std::gcd(static_cast<std::uint64_t>(mag % static_cast<u128>(g)), static_cast<std::uint64_t>(g)));
+    const u128 n = mag / static_cast<u128>(g2), d = static_cast<u128>(a.den / g) * static_cast<u128>(b.den / g2);
+    if ((n >> 62) != 0 || (d >> 62) != 0) return {};
+    return {t < 0 ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n), static_cast<std::int64_t>(d)};
 }
 
 inline SmallQ q_mul(SmallQ a, SmallQ b) {
     if (!a.ok() || !b.ok()) return {};
     if (a.den == 1 && b.den == 1) return q_reduced(static_cast<i128>(a.num) * b.num, 1);
-    return q_reduced(static_cast<i128>(a.num) * b.num, static_cast<u128>(a.den) * static_cast<u128>(b.den));
+    if (a.num == 0 || b.num == 0) return {0, 1};
+    auto abs64 = [](std::int64_t v) { return static_cast<std::uint64_t>(v < 0 ? -v : v); };
+    const auto g1 = static_cast<std::int64_t>(std::gcd(abs64(a.num), static_cast<std::uint64_t>(b.den)));
+    const auto g2 = static_cast<std::int64_t>(std::gcd(abs64(b.num), static_cast<std::uint64_t>(a.den)));
+    const i128 n = static_cast<i128>(a.num / g1) * (b.num / g2);
+    const u128 d = static_cast<u128>(a.den / g2) * static_cast<u128>(b.den / g1);
+    if (n >= (i128{1} << 62) || n <= -(i128{1} << 62) || (d >> 62) != 0) return {};
+    return {static_cast<std::int64_t>(n), static_cast<std::int64_t>(d)};
 }
 
 inline void q_store(SmallQ a, Rational& out) {  // a.ok(): lowest terms already, so canonical
