@@ -225,9 +225,9 @@ std::optional<KeyIndex> KeyIndex::build(const Matrix<Rational>& K, bool interval
 bool KeyIndex::fit(Plane& p) const {
     const std::size_t m = p.groups.size(), dk = dk_;
     auto key = [&](std::size_t t) { return keys_.data() + p.groups[t] * dk; };
-    p.x.assign(m, Rational(0));
-    p.y.assign(m, Rational(0));
     if (dk <= 2) {
+        p.x.assign(m, Rational(0));
+        p.y.assign(m, Rational(0));
         for (std::size_t t = 0; t < m; ++t) {
             if (dk >= 1) p.x[t] = key(t)[0];
             if (dk == 2) p.y[t] = key(t)[1];
@@ -288,8 +288,13 @@ bool KeyIndex::fit(Plane& p) const {
                     if (rebuilt != k[c]) return false;
                 }
             }
-            if (i < dk) p.x[t] = k[i];
-            if (j < dk) p.y[t] = k[j];
+        }
+        // Only a plane gets its coordinates (a failed fit is cheap: the first key off the plane).
+        p.x.assign(m, Rational(0));
+        p.y.assign(m, Rational(0));
+        for (std::size_t t = 0; t < m; ++t) {
+            if (i < dk) p.x[t] = key(t)[i];
+            if (j < dk) p.y[t] = key(t)[j];
         }
         // The other coordinates constant (a bias, a flag): the direction is q's pivot coordinates.
         p.axes = affine.empty();
@@ -305,8 +310,9 @@ bool KeyIndex::fit(Plane& p) const {
         const std::optional<Rational> l = small_common_denominator(v);
         scale = 1;
         if (!l) return false;
+        const bool unit = *l == 1;
         for (std::size_t t = 0; t < m; ++t)
-            if (!small61(*l == 1 ? v[t] : v[t] * *l, &iv[t])) return false;
+            if (!(unit ? small61(v[t], &iv[t]) : small61(v[t] * *l, &iv[t]))) return false;  // no copy of v[t] when unit
         scale = *l;
         if (scale != 1)
             for (Rational& r : v) r *= scale;

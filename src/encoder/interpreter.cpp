@@ -666,12 +666,25 @@ struct Attention {
 
 // Gives m the shape rows x cols, keeping the entries it has (and, exact, their limbs): heads
 // of different widths reuse one buffer, so a layer does not make n x dk rationals anew per
-// head. The entries' values are left as they were: callers overwrite or zero them.
+// head. Entries a smaller shape drops are moved to `spare`, and a larger shape takes them back
+// from there first: the buffers of a run trade entries instead of destroying and making them.
+// The entries' values are left as they were: callers overwrite or zero them.
 template <class S>
-void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols) {
+void reshape(Matrix<S>& m, std::size_t rows, std::size_t cols, std::vector<S>& spare) {
+    const std::size_t size = rows * cols;
     m.rows = rows;
     m.cols = cols;
-    m.data.resize(rows * cols);
+    if (m.data.size() > size) {
+        spare.insert(spare.end(), std::make_move_iterator(m.data.begin() + static_cast<std::ptrdiff_t>(size)),
+                     std::make_move_iterator(m.data.end()));
+        m.data.resize(size);
+    } else if (m.data.size() < size) {
+        const std::size_t take = std::min(spare.size(), size - m.data.size());
+        m.data.insert(m.data.end(), std::make_move_iterator(spare.end() - static_cast<std::ptrdiff_t>(take)),
+                      std::make_move_iterator(spare.end()));
+        spare.resize(spare.size() - take);
+        m.data.resize(size);
+    }
 }
 
 // The --max-bits guard over the coordinates `cols` of row i (null: all of them). A layer
@@ -734,6 +747,7 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
         Matrix<S> Q, K, V;
         std::vector<Matrix<S>> outs;
         Scratch<S> scratch;
+        std::vector<S> spare;  // entries reshape moved out of a buffer, for the next one that grows
         std::vector<std::int64_t> marks;  // exact runs: the coordinates the layer's maps read, as int64 where small
     };
     thread_local Buffers buffers;
@@ -766,7 +780,8 @@ RunResult<S> Program<S>::run(Matrix<S>&& input, const RunOptions& opts, const La
             const LoweredHead& lh = heads_[l][hidx];
             const std::size_t dk = lh.query.rows(), dv = lh.value.rows();
             Matrix<S>& A = outs[hidx];
-            reshape(Q, n, dk), reshape(K, n, dk), reshape(V, n, dv), reshape(A, n, dv);
+            std::vector<S>& spare = buffers.spare;
+            reshape(Q, n, dk, spare), reshape(K, n, dk, spare), reshape(V, n, dv, spare), reshape(A, n, dv, spare);
             for_rows(n, T, [&](std::size_t r0, std::size_t r1) {
                 std::uint64_t ops = 0;
                 for (std::size_t i = r0; i < r1; ++i) {
