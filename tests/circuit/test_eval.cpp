@@ -1,6 +1,6 @@
 // circuit/eval, exact: gates on small fractions (SmallQ) and on GMP give one value. Random
 // circuits over fractions drawn at the edges of the 2^62 bound are evaluated and compared,
-// gate by gate, with a plain Rational evaluation written out here; outputs_only writes the
+// gate by gate, with a plain Rational evaluation (reference_eval.hpp); outputs_only writes the
 // outputs; the --max-bits guard still trips on a gate past its limit.
 #include <catch2/catch.hpp>
 
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "circuit/eval.hpp"
+#include "circuit/reference_eval.hpp"
 #include "exact/make_rational.hpp"
 #include "support/error.hpp"
 
@@ -25,25 +26,6 @@ Rational draw(std::mt19937_64& rng) {
         case 3: return Rational(Integer(1), Integer(1) << 62);  // past the bound: GMP
         default: return R(static_cast<long long>(rng() % 2001) - 1000, 1 + static_cast<long long>(rng() % 1000));
     }
-}
-
-std::vector<Rational> naive(const Circuit& c, const std::vector<Rational>& inputs) {
-    std::vector<Rational> v(c.gates.size());
-    std::size_t next = 0;
-    for (std::size_t k = 0; k < c.gates.size(); ++k) {
-        const Gate& g = c.gates[k];
-        switch (g.op) {
-            case Op::Input: v[k] = inputs[next++]; break;
-            case Op::Const: v[k] = g.value; break;
-            case Op::Add:
-                v[k] = 0;
-                for (GateId in : g.in) v[k] += v[in];
-                break;
-            case Op::Mul: v[k] = v[g.in[0]] * v[g.in[1]]; break;
-            case Op::Sign: v[k] = v[g.in[0]] > 0 ? 1 : 0; break;
-        }
-    }
-    return v;
 }
 
 }  // namespace
@@ -74,7 +56,7 @@ TEST_CASE("exact evaluation: small-fraction gates and GMP gates agree with plain
         std::vector<Rational> in(inputs);
         for (Rational& r : in) r = draw(rng);
         INFO("trial " << trial);
-        const std::vector<Rational> expect = naive(c, in);
+        const std::vector<Rational> expect = ahat_test::reference_values(c, in);
         std::vector<Rational> all;
         evaluate_into(c, in, all, EvalOptions{0});
         REQUIRE(all == expect);

@@ -12,6 +12,7 @@
 #include "circuit/circ_io.hpp"
 #include "circuit/eval.hpp"
 #include "circuit/families.hpp"
+#include "circuit/reference_eval.hpp"
 #include "support/error.hpp"
 
 using namespace ahat;
@@ -33,23 +34,9 @@ struct RandRat {
     }
 };
 
-// Straightforward reference evaluation (independent of circuit/eval.cpp).
+// The outputs of the reference evaluation (independent of circuit/eval.cpp).
 std::vector<Rational> reference_eval(const Circuit& c, const std::vector<Rational>& in) {
-    std::vector<Rational> v(c.gates.size());
-    std::size_t next = 0;
-    for (std::size_t k = 0; k < c.gates.size(); ++k) {
-        const Gate& g = c.gates[k];
-        switch (g.op) {
-            case Op::Input: v[k] = in.at(next++); break;
-            case Op::Const: v[k] = g.value; break;
-            case Op::Add:
-                v[k] = 0;
-                for (GateId o : g.in) v[k] += v[o];
-                break;
-            case Op::Mul: v[k] = v[g.in[0]] * v[g.in[1]]; break;
-            case Op::Sign: v[k] = v[g.in[0]] > 0 ? 1 : 0; break;
-        }
-    }
+    const std::vector<Rational> v = ahat_test::reference_values(c, in);
     std::vector<Rational> out;
     for (GateId o : c.outputs) out.push_back(v[o]);
     return out;
