@@ -141,7 +141,7 @@ TEST_CASE("cascade: compiled tasks pass both checks: tau = 1 keeps every answer 
 TEST_CASE("cascade: a zero first row covers only zero rows", "[analysis][cascade]") {
     Matrix<Rational> X(4, 2);  // row 0 zero, rows 1 and 2 in different directions, row 3 zero
     X.at(1, 0) = 1, X.at(2, 1) = 3;
-    for (const Rational tau : {Rational(1, 2), Rational(1)}) {
+    for (const Rational& tau : {Rational(1, 2), Rational(1)}) {
         const Selection s = select_from_scratch(X, tau);
         CHECK(s.reps == std::vector<std::size_t>{0, 1, 2});
         CHECK(s.owner == std::vector<std::size_t>{0, 1, 2, 0});
